@@ -1,0 +1,1 @@
+"""iapt-ds: validate NHS IAPT v2.0 submissions locally, the way SDCS Cloud does."""

@@ -1,0 +1,169 @@
+"""Write the files generated from the spec: ``iapt_ds/records.py``, ``docs/rules.md`` and
+``docs/data-model.md``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into
+memory and fails when a checked-in file is out of step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .spec import Spec, load_spec
+
+__all__ = ["records_source", "rules_markdown", "data_model_markdown", "generated_files", "write_all"]
+
+_PY_TYPES = {"text": "str", "integer": "int", "decimal": "Decimal", "date": "datetime.date",
+             "time": "datetime.time", "datetime": "datetime.datetime"}
+_SEVERITY_WORDS = {"file": "file rejection", "group": "group rejection", "record": "record rejection",
+                   "warning": "warning"}
+
+
+def records_source(spec: Spec) -> str:
+    out = [
+        '"""Typed record classes for the IAPT v2.0 tables.',
+        "",
+        "GENERATED from spec/iapt-v{v}/tables.yaml by scripts/generate.py: do not edit by hand.".format(v=spec.version),
+        "Attribute names are the IDB column names. A date field holds a ``datetime.date`` (a",
+        "``datetime.datetime`` when the submission gave a time of day).",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import datetime",
+        "from decimal import Decimal  # noqa: F401  (the type of any decimal field)",
+        "",
+        "import attrs",
+        "",
+        "__all__ = [",
+    ]
+    for t in spec.tables.values():
+        out.append(f'    "{t.name}",')
+    out += ['    "RECORD_CLASSES",', "]", "", ""]
+    for t in spec.tables.values():
+        out.append("@attrs.frozen(slots=True)")
+        out.append(f"class {t.name}:")
+        out.append(f'    """{t.id}: {t.title} (one row per {t.row_is.split(";")[0]})."""')
+        out.append("")
+        for f in t.fields:
+            meta = f"metadata={{\"item\": {f.item!r}, \"uid\": {f.uid!r}}}"
+            out.append(f"    {f.name}: {_PY_TYPES[f.type]} | None = attrs.field(default=None, {meta})")
+        out += ["", ""]
+    out.append("RECORD_CLASSES: dict[str, type] = {")
+    for t in spec.tables.values():
+        out.append(f'    "{t.id}": {t.name},')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def rules_markdown(spec: Spec) -> str:
+    lines = [
+        f"# IAPT v{spec.version} rule catalogue",
+        "",
+        "GENERATED from `spec/iapt-v{0}/rules/*.yaml` by `scripts/generate.py`: do not edit by hand.".format(spec.version),
+        "",
+        f"{len(spec.rules)} rule codes: " + ", ".join(
+            f"{spec.severity_counts[s]} {_SEVERITY_WORDS[s]}s" for s in ("file", "group", "record", "warning")) + ".",
+        "Severity: **file** rejects the whole submission; **group** and **record** reject the row (and,",
+        "through the referential-integrity rules, the rows that depend on it); **warning** keeps the row.",
+        "Status: *confirmed* from NHS Digital's published rule code; *inferred* where SDCS's",
+        "implementation is not public and the behaviour is reconstructed (see each rule's note).",
+        "",
+    ]
+    groups: dict[str, list] = {}
+    for r in spec.rules.values():
+        groups.setdefault("file" if r.severity == "file" else r.table, []).append(r)
+    order = ["file"] + [t for t in spec.tables if t in groups]
+    for g in order:
+        title = "File-level rules (IDSREJ)" if g == "file" else f"{g} — {spec.tables[g].name}"
+        lines += [f"## {title}", "", "| Code | Severity | Table | Field(s) | Kind | What fails | Status |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in groups[g]:
+            what = r.message
+            if r.placeholder:
+                what += " *(placeholder: never fires)*"
+            if r.note:
+                what += f" — {r.note}"
+            lines.append(f"| {r.code} | {r.severity} | {r.table or '—'} | {', '.join(r.fields) or '—'} | "
+                         f"`{r.kind}` | {_md_escape(what)} | {r.status} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def data_model_markdown(spec: Spec) -> str:
+    lines = [
+        f"# IAPT v{spec.version} data model",
+        "",
+        "GENERATED from `spec/iapt-v{0}/` by `scripts/generate.py`: do not edit by hand.".format(spec.version),
+        "",
+        f"{len(spec.tables)} tables, {sum(len(t.fields) for t in spec.tables.values())} submitted columns.",
+        "Status: **M** a blank rejects the row, **R** a blank warns (or the item is required in the",
+        "Data Dictionary), **O** no blank check. Lengths are those the national rules enforce on the",
+        "trimmed value.",
+        "",
+        "## The cascade",
+        "",
+        "A row whose related row is rejected is rejected in turn, by these referential-integrity rules,",
+        "run in this order (each sees the rejections of those before it):",
+        "",
+    ]
+    for i, code in enumerate(spec.cascade, 1):
+        r = spec.rules[code]
+        rel = r.params["related"]
+        lines.append(f"{i}. **{code}** — each {r.table} row needs an accepted {rel} row with the same "
+                     f"`{r.params['key']}`.")
+    lines += ["", "Which tables hang from which:", "", "```"]
+    children: dict[str | None, list[str]] = {}
+    for t in spec.tables.values():
+        children.setdefault(t.parent[0] if t.parent else None, []).append(t.id)
+
+    def tree(tid: str, depth: int) -> None:
+        t = spec.tables[tid]
+        via = f"  (by {t.parent[1]})" if t.parent else ""
+        lines.append("    " * depth + f"{tid} {t.name}{via}")
+        for c in children.get(tid, []):
+            tree(c, depth + 1)
+
+    for root in children.get(None, []):
+        tree(root, 0)
+    lines += ["```", ""]
+    for t in spec.tables.values():
+        lines += [f"## {t.id} — {t.name}", "", f"{t.title}. One row per {t.row_is}. "
+                  f"Key shown in reports: {', '.join(t.key)}." + (
+                      f" Belongs to {t.parent[0]} through `{t.parent[1]}`." if t.parent else ""), "",
+                  "| # | Column | Data item | Type | Format | Status |", "|---|---|---|---|---|---|"]
+        for f in t.fields:
+            lines.append(f"| {f.index + 1} | `{f.name}` | {_md_escape(f.label)} | {f.type} | {_md_escape(f.format)} | {f.status} |")
+        lines.append("")
+    lines += ["## Code lists", ""]
+    for cl in spec.codelists.values():
+        lines.append(f"**{cl.name}**: " + ", ".join(
+            f"`{c}`" + (f" {_md_escape(cl.meanings[c])}" if c in cl.meanings else "") for c in cl.codes))
+        lines.append("")
+    lines += ["## Assessment tools (IDS606, IDS607)", "", "| CodedAssToolType | Tool | Score format | Allowed |",
+              "|---|---|---|---|"]
+    for tool in spec.assessment_tools.values():
+        allowed = (f"{tool.range[0]:g} to {tool.range[1]:g}" if tool.range else ", ".join(tool.values or ()))
+        lines.append(f"| {tool.code} | {tool.tool} | {tool.format_text} | {allowed} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def generated_files(root: Path, spec: Spec | None = None) -> dict[Path, str]:
+    spec = spec or load_spec()
+    return {
+        root / "iapt_ds" / "records.py": records_source(spec),
+        root / "docs" / "rules.md": rules_markdown(spec),
+        root / "docs" / "data-model.md": data_model_markdown(spec),
+    }
+
+
+def write_all(root: Path) -> list[Path]:
+    written = []
+    for path, text in generated_files(root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written

@@ -1,0 +1,134 @@
+"""The submission as iapt-ds holds it: the header plus every table's rows, column by column.
+
+Each :class:`Table` keeps, for every field, the *original text* of each cell (what a finding
+quotes) and its *typed value* (what rules compare), plus each row's source position: its 1-based
+data-row number and, for CSV input, the line it starts on. Rows are stored column-wise so a
+million-row file stays compact; :meth:`Table.record` builds a typed attrs record on demand.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from .parse import Invalid, render
+from .spec import Spec, TableSpec
+
+__all__ = ["InputProblem", "Submission", "Table"]
+
+
+@attrs.frozen
+class InputProblem:
+    """Something wrong with the input's structure or bytes, found while reading.
+
+    Each becomes an IDSREJ001 finding (the structure check), as SDCS would reject a file whose
+    structure differs from the v2.0 IDB.
+    """
+
+    table: str | None        # table id (IDS001) when known
+    detail: str              # what is wrong, in words
+    column: str | None = None
+    row: int | None = None    # 1-based data-row number
+    line: int | None = None   # source line (CSV)
+    value: str | None = None  # offending text, when there is one
+
+
+@attrs.define(eq=False, slots=True)
+class Table:
+    """One table's rows, column-wise."""
+
+    spec: TableSpec
+    nrows: int = 0
+    #: the name the table had in the input (None when it was missing)
+    source_name: str | None = None
+    #: field name -> original text of each cell (None = NULL; '' = zero-length text)
+    raw: dict[str, list] = attrs.Factory(dict)
+    #: field name -> typed value of each cell (None, a typed value, or Invalid); text is cleansed
+    values: dict[str, list] = attrs.Factory(dict)
+    #: first source line of each row (CSV input), else None
+    lines: array | None = None
+    #: columns in the input that the spec does not know: name -> original text per row
+    extra: dict[str, list] = attrs.Factory(dict)
+    #: the columns the input had, in its order (empty when the table was missing)
+    source_columns: tuple[str, ...] = ()
+    #: declared column types (Access IDB input), name -> type text
+    source_types: Mapping[str, str] = attrs.Factory(dict)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def present(self) -> bool:
+        return self.source_name is not None
+
+    def __len__(self) -> int:
+        return self.nrows
+
+    def row_number(self, index: int) -> int:
+        """The 1-based data-row number of row *index* (0-based)."""
+        return index + 1
+
+    def line(self, index: int) -> int | None:
+        return self.lines[index] if self.lines is not None else None
+
+    def value(self, index: int, field: str) -> Any:
+        return self.values[field][index]
+
+    def text(self, index: int, field: str) -> str | None:
+        """The original text of a cell, as the input had it."""
+        return render(self.raw[field][index])
+
+    def row(self, index: int) -> dict[str, Any]:
+        """The typed values of one row (Invalid cells included)."""
+        return {f: col[index] for f, col in self.values.items()}
+
+    def record(self, index: int) -> Any:
+        """Row *index* as the generated attrs record class (unparsable cells become None)."""
+        from .records import RECORD_CLASSES
+
+        cls = RECORD_CLASSES[self.spec.id]
+        return cls(**{f: (None if isinstance(v, Invalid) else v) for f, v in self.row(index).items()})
+
+    def records(self) -> Iterator[Any]:
+        for i in range(self.nrows):
+            yield self.record(i)
+
+    def key(self, index: int) -> tuple[str | None, ...]:
+        """The values of the table's identifying key columns for one row, as text."""
+        return tuple(render(self.raw[f][index]) for f in self.spec.key)
+
+
+@attrs.define(eq=False, slots=True)
+class Submission:
+    """A whole IAPT v2.0 submission: all 19 tables (empty when missing) and what reading found."""
+
+    spec: Spec
+    tables: dict[str, Table]
+    source: str = "<memory>"
+    problems: list[InputProblem] = attrs.Factory(list)
+    #: input tables the spec does not know (name as found)
+    unknown_tables: list[str] = attrs.Factory(list)
+
+    def table(self, ref: str) -> Table:
+        """A table by id (``IDS001``) or IDB name (``IDS001MPI``, any case)."""
+        return self.tables[self.spec.table(ref).id]
+
+    @property
+    def header(self) -> Table:
+        return self.tables[self.spec.header]
+
+    @property
+    def row_count(self) -> int:
+        return sum(t.nrows for t in self.tables.values())
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{t.name}={t.nrows}" for t in self.tables.values() if t.nrows)
+        return f"<Submission {self.source}: {self.row_count} rows ({counts})>"

@@ -1,0 +1,170 @@
+"""Stage 3 of the pipeline: give every cell its type, once.
+
+Text cells from a CSV file (or strings in in-memory rows) are parsed into the field's type:
+``date`` (``YYYY-MM-DD``; a date with a time of day is kept as a ``datetime`` so the "midnight"
+rules can see the time), ``time`` (``HH:MM:SS``; a date-time gives its time of day, as Access
+stores times on 1899-12-30), ``datetime`` (``YYYY-MM-DDTHH:MM:SS``, a space for the ``T``
+accepted), ``integer`` and ``decimal``. Python values of the right type are taken as they are.
+
+A value that does not parse is never an exception: it becomes :class:`Invalid`, which keeps the
+original text. The field's own format rule reports it, and every comparison treats it as NULL.
+
+>>> parse_date("2021-03-01")
+datetime.date(2021, 3, 1)
+>>> parse_date("2021-02-30")
+Invalid('2021-02-30')
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+__all__ = ["Invalid", "parse_date", "parse_time", "parse_datetime", "parse_integer", "parse_decimal",
+           "PARSERS", "parse_value", "render"]
+
+
+class Invalid:
+    """A cell whose text is not a value of the field's type (kept, never raised)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Invalid({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Invalid) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(("Invalid", self.text))
+
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})", re.ASCII)
+_DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})", re.ASCII)
+_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
+
+
+def parse_date(text: str) -> _dt.date | Invalid:
+    """``YYYY-MM-DD`` → date; with a time of day → datetime (so a non-midnight time is visible)."""
+    t = text.strip()
+    m = _DATE.fullmatch(t)
+    try:
+        if m:
+            return _dt.date(int(m[1]), int(m[2]), int(m[3]))
+        m = _DATETIME.fullmatch(t)
+        if m:
+            return _dt.datetime(*(int(g) for g in m.groups()))
+    except ValueError:
+        pass
+    return Invalid(text)
+
+
+def parse_time(text: str) -> _dt.time | Invalid:
+    """``HH:MM:SS`` → time; a date-time gives its time of day (the date part is Access's day 0)."""
+    t = text.strip()
+    m = _TIME.fullmatch(t) or _DATETIME.fullmatch(t)
+    try:
+        if m:
+            g = [int(x) for x in m.groups()[-3:]]
+            return _dt.time(*g)
+    except ValueError:
+        pass
+    return Invalid(text)
+
+
+def parse_datetime(text: str) -> _dt.datetime | Invalid:
+    """``YYYY-MM-DDTHH:MM:SS`` (or with a space) → datetime; a bare date is midnight."""
+    t = text.strip()
+    try:
+        m = _DATETIME.fullmatch(t)
+        if m:
+            return _dt.datetime(*(int(g) for g in m.groups()))
+        m = _DATE.fullmatch(t)
+        if m:
+            return _dt.datetime(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        pass
+    return Invalid(text)
+
+
+def parse_integer(text: str) -> int | Invalid:
+    t = text.strip()
+    if _INTEGER.fullmatch(t):
+        return int(t)
+    return Invalid(text)
+
+
+def parse_decimal(text: str) -> Decimal | Invalid:
+    try:
+        v = Decimal(text.strip())
+    except InvalidOperation:
+        return Invalid(text)
+    return v if v.is_finite() else Invalid(text)
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "date": parse_date,
+    "time": parse_time,
+    "datetime": parse_datetime,
+    "integer": parse_integer,
+    "decimal": parse_decimal,
+}
+
+
+def parse_value(ftype: str, value: Any) -> Any:
+    """Type one cell given as text or as a Python value. Returns the typed value, None or Invalid."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if ftype == "text":
+            return value
+        if not value.strip():
+            return None
+        return PARSERS[ftype](value)
+    # already-typed Python values (in-memory rows)
+    if ftype == "date":
+        if isinstance(value, _dt.date):
+            return value
+    elif ftype == "datetime":
+        if isinstance(value, _dt.datetime):
+            return value
+        if isinstance(value, _dt.date):
+            return _dt.datetime(value.year, value.month, value.day)
+    elif ftype == "time":
+        if isinstance(value, _dt.time):
+            return value.replace(tzinfo=None)
+        if isinstance(value, _dt.datetime):
+            return value.time()
+    elif ftype == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            return int(value)
+    elif ftype == "decimal":
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return Decimal(value)
+    elif ftype == "text":
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return str(value)
+    return Invalid(render(value))
+
+
+def render(value: Any) -> str | None:
+    """The text a person would read for a value (dates ISO, datetimes with a T)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Invalid):
+        return value.text
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,150 @@
+"""Stage 1 of the pipeline: read a submission from wherever it is, into a :class:`Submission`.
+
+:func:`read` chooses the reader from the input:
+
+* a folder → CSV folder (one ``<TableName>.csv`` per table);
+* a mapping of table name → iterable of row dicts → in-memory rows (strings or typed values);
+* a :class:`Submission` → itself;
+* an Access IDB (``.accdb``/``.mdb``) → the IDB reader (a separate capability; until it exists a
+  clear :class:`InputError` says so).
+
+Every reader then goes through the same builder: columns matched to the spec, text cleansed,
+each cell typed once. Nothing about the *content* raises; see :class:`~iapt_ds.model.InputProblem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from os import PathLike, fspath
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, UsageError
+from ..model import InputProblem, Submission, Table
+from ..spec import Spec, load_spec
+from ._build import TableBuilder
+from .csv_folder import csv_tables, iter_csv_records
+
+__all__ = ["read", "read_csv_folder", "read_rows"]
+
+ACCESS_SUFFIXES = (".accdb", ".mdb")
+
+
+def read(source: Any, *, spec: Spec | None = None) -> Submission:
+    """Read *source* into a :class:`Submission` (see the module docstring for what it accepts)."""
+    spec = spec or load_spec()
+    if isinstance(source, Submission):
+        return source
+    if isinstance(source, (str, PathLike)):
+        path = Path(fspath(source))
+        if path.is_dir():
+            return read_csv_folder(path, spec=spec)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        if path.suffix.lower() in ACCESS_SUFFIXES:
+            raise InputError(f"{path}: reading Access IDB files is not available in this version; "
+                             "export the tables as a CSV folder (one <TableName>.csv per table)")
+        raise InputError(f"{path}: not a submission; give a folder of <TableName>.csv files or an Access IDB")
+    if isinstance(source, Mapping):
+        return read_rows(source, spec=spec)
+    raise UsageError(f"cannot read a submission from {type(source).__name__}; pass a folder path, an "
+                     "Access IDB path, a mapping of table name to rows, or a Submission")
+
+
+def _empty(spec: Spec, tid: str) -> Table:
+    return TableBuilder(spec.tables[tid], None, [f.name for f in spec.tables[tid].fields], []).build()
+
+
+def _finish(spec: Spec, tables: dict[str, Table], problems: list[InputProblem], source: str,
+            unknown: list[str]) -> Submission:
+    for tid, tspec in spec.tables.items():
+        if tid not in tables:
+            problems.append(InputProblem(tid, f"the table {tspec.name} is missing"))
+            t = _empty(spec, tid)
+            tables[tid] = t
+    ordered = {tid: tables[tid] for tid in spec.tables}
+    return Submission(spec=spec, tables=ordered, source=source, problems=problems, unknown_tables=unknown)
+
+
+def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Submission:
+    """Read a CSV folder. Files are opened read-only and never changed."""
+    spec = spec or load_spec()
+    folder = Path(fspath(folder))
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    problems: list[InputProblem] = []
+    unknown: list[str] = []
+    tables: dict[str, Table] = {}
+    try:
+        files = list(csv_tables(folder, spec, problems, unknown))
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot be listed ({exc.strerror or exc})") from None
+    for tid, path in files:
+        tspec = spec.tables[tid]
+        try:
+            records = iter_csv_records(path, problems, tid)
+            first = next(records, None)
+            if first is None:
+                problems.append(InputProblem(tid, f"{path.name} is empty: it has no header row"))
+                builder = TableBuilder(tspec, path.stem, [], [], track_lines=True)
+                # no header: every column is missing
+                for f in tspec.fields:
+                    problems.append(InputProblem(tid, f"{tspec.name} has no column {f.name!r}", column=f.name))
+            else:
+                header = [(c or "").strip() for c in first[1]]
+                builder = TableBuilder(tspec, path.stem, header, problems, track_lines=True)
+                add = builder.add
+                for line, cells in records:
+                    add(cells, line)
+        except OSError as exc:
+            problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
+            continue
+        tables[tid] = builder.build()
+    return _finish(spec, tables, problems, str(folder), unknown)
+
+
+def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
+              source: str = "<memory>") -> Submission:
+    """Read in-memory rows: table name (``IDS001MPI`` or ``IDS001``) → iterable of dicts.
+
+    Values may be text (parsed like CSV cells) or Python values of the field's type (``date``,
+    ``datetime``, ``time``, ``int``, ``Decimal``). A key a row lacks is NULL; a key no field
+    matches is an input problem (its values are kept in ``Table.extra``).
+    """
+    spec = spec or load_spec()
+    if not isinstance(rows, Mapping):
+        raise UsageError(f"rows must be a mapping of table name to rows, not {type(rows).__name__}")
+    problems: list[InputProblem] = []
+    unknown: list[str] = []
+    tables: dict[str, Table] = {}
+    for name, table_rows in rows.items():
+        if not isinstance(name, str):
+            raise UsageError(f"table names must be text, got {name!r}")
+        try:
+            tspec = spec.table(name)
+        except KeyError:
+            unknown.append(name)
+            problems.append(InputProblem(None, f"{name!r} is not a table of the v2.0 IDB"))
+            continue
+        if tspec.id in tables:
+            raise UsageError(f"the table {tspec.name} is given twice (as {tables[tspec.id].source_name!r} and {name!r})")
+        if isinstance(table_rows, (str, bytes)) or not isinstance(table_rows, Iterable):
+            raise UsageError(f"rows of {name} must be an iterable of dicts, not {type(table_rows).__name__}")
+        materialised = list(table_rows)
+        columns = [f.name for f in tspec.fields]
+        known = {c.lower(): c for c in columns}
+        extra: list[str] = []
+        for r in materialised:
+            if not isinstance(r, Mapping):
+                raise UsageError(f"each row of {name} must be a dict of column name to value, got {type(r).__name__}")
+            for k in r:
+                if not isinstance(k, str):
+                    raise UsageError(f"column names in {name} must be text, got {k!r}")
+                if k.lower() not in known and k not in extra:
+                    extra.append(k)
+        builder = TableBuilder(tspec, name, columns + extra, problems)
+        for r in materialised:
+            lowered = {k.lower(): v for k, v in r.items()}
+            builder.add([lowered.get(c.lower()) for c in columns] + [r.get(k) for k in extra])
+        tables[tspec.id] = builder.build()
+    return _finish(spec, tables, problems, source, unknown)

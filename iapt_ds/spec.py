@@ -1,0 +1,648 @@
+"""Load the declarative IAPT v2.0 spec (``spec/iapt-v2.0/*.yaml``) into frozen attrs objects.
+
+The YAML is the single source of truth for tables, fields, keys, relationships, code lists and the
+382 rules. Loading checks it thoroughly: an unknown table, field, kind, parameter or key is a
+:class:`~iapt_ds.errors.SpecError` naming the file and the entry.
+
+>>> spec = load_spec()
+>>> spec.tables["IDS001"].name
+'IDS001MPI'
+>>> spec.rules["IDS00211"].kind
+'date_compare'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import yaml
+
+from .errors import SpecError
+
+__all__ = [
+    "AssessmentTool",
+    "CodeList",
+    "FieldSpec",
+    "RuleSpec",
+    "Spec",
+    "TableSpec",
+    "Window",
+    "KIND_PARAMS",
+    "SEVERITIES",
+    "FIELD_TYPES",
+    "load_spec",
+    "spec_path",
+]
+
+SEVERITIES = ("file", "group", "record", "warning")
+FIELD_TYPES = ("text", "integer", "decimal", "date", "time", "datetime")
+STATUSES = ("M", "R", "O")
+
+# kind -> {parameter: (accepted python types, required)}. The engine implements each kind once;
+# a test checks that every kind named here has an implementation.
+_S, _I, _B, _L, _M = (str,), (int,), (bool,), (list,), (dict,)
+KIND_PARAMS: Mapping[str, Mapping[str, tuple[tuple[type, ...], bool]]] = MappingProxyType({
+    # row rules on one value
+    "not_blank": {},
+    "length": {"min": (_I, True), "max": (_I, True), "digits": (_B, False)},
+    "in_codelist": {"codelist": (_S, True)},
+    "pattern": {"regex": (_S, True)},
+    "not_pattern": {"regex": (_S, True)},
+    "valid_date": {},
+    "valid_datetime": {},
+    "date_min": {"min": (_S, True)},
+    "placeholder": {},
+    "nhs_number": {},
+    "snomed_ct": {"min": (_I, True), "max": (_I, True)},
+    # row rules comparing values (same row, the header, a related row, the upload)
+    "date_compare": {"op": (_S, True), "other": (_S, True), "offset_days": (_I, False),
+                     "offset_years": (_I, False)},
+    "equals_field": {"other": (_S, True)},
+    "conditional": {"if": (_M, True), "then": (_M, True)},
+    "matches_upload": {"upload": (_S, True)},
+    "not_after_submission": {},
+    "plausible_birth_date": {"max_age": (_I, True)},
+    "onset_not_before_birth": {"birth_date": (_S, True)},
+    "finding_code": {"scheme": (_S, True)},
+    "assessment_tool": {},
+    "score_format": {},
+    "score_range": {},
+    "reference_data": {"lookup": (_S, True)},
+    # rules over groups of rows
+    "unique": {"fields": (_L, True), "nulls_equal": (_B, False)},
+    "one_open_per": {"per": (_S, True), "field": (_S, True)},
+    "one_attended_per_slot": {"fields": (_L, True), "attended": (_L, True)},
+    "has_related": {"related": (_S, True), "key": (_S, True)},
+    "consecutive_gp_registration": {},
+    "discharged_before_period": {"follow_up_app_type": (_S, True)},
+    "attended_has_activity": {"attended": (_L, True)},
+    # file-level stages
+    "structure": {},
+    "table_not_empty": {},
+    "single_valid_header": {},
+    "records_in_period": {},
+    "not_all_rejected": {},
+})
+
+_UPLOAD_ITEMS = ("period_start", "period_end", "provider", "sender", "submitted_at")
+_REFERENCE_LOOKUPS = ("organisation", "gp_practice", "site", "postcode")
+_REFERENCE_KEYS = ("organisations", "gp_practices", "sites", "postcodes")
+_COND_KEYS = ("field", "present", "in", "not_in")
+_RULE_KEYS = ("code", "severity", "table", "fields", "kind", "params", "status", "placeholder",
+              "message", "note", "examples")
+_EXAMPLE_SPECIAL = ("_rows", "_all", "_context", "_drop_column", "_drop_table", "_add_column")
+
+
+def _frozen_map(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d))
+
+
+@attrs.frozen
+class FieldSpec:
+    """One submitted column of a table."""
+
+    table: str
+    index: int
+    name: str
+    item: str
+    label: str
+    uid: str
+    type: str
+    format: str
+    status: str
+    min_length: int | None = None
+    max_length: int | None = None
+    format_rule: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.table}.{self.name}"
+
+
+@attrs.frozen
+class TableSpec:
+    """One of the 19 IDB tables."""
+
+    id: str
+    name: str
+    title: str
+    row_is: str
+    key: tuple[str, ...]
+    parent: tuple[str, str] | None
+    fields: tuple[FieldSpec, ...]
+    field_map: Mapping[str, FieldSpec] = attrs.field(eq=False, repr=False)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+@attrs.frozen
+class CodeList:
+    """A value set (case-sensitive)."""
+
+    name: str
+    codes: tuple[str, ...]
+    meanings: Mapping[str, str] = attrs.field(eq=False, repr=False)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._set
+
+    @functools.cached_property
+    def _set(self) -> frozenset[str]:  # pragma: no cover - trivial
+        return frozenset(self.codes)
+
+
+@attrs.frozen
+class AssessmentTool:
+    """An accepted CodedAssToolType and the scores it allows."""
+
+    code: str
+    tool: str
+    format: str
+    format_text: str
+    range: tuple[float, float] | None = None
+    values: tuple[str, ...] | None = None
+
+    @property
+    def expected(self) -> str:
+        if self.range is not None:
+            lo, hi = self.range
+            return f"{self.tool}: {lo:g} to {hi:g}"
+        return f"{self.tool}: one of {', '.join(self.values or ())}"
+
+
+@attrs.frozen
+class RuleSpec:
+    """One rule code as declared in ``spec/iapt-v2.0/rules/*.yaml``."""
+
+    code: str
+    severity: str
+    table: str | None
+    fields: tuple[str, ...]
+    kind: str
+    params: Mapping[str, Any] = attrs.field(eq=False, repr=False)
+    message: str = attrs.field(eq=False, repr=False)
+    status: str = "confirmed"
+    placeholder: bool = False
+    note: str | None = attrs.field(default=None, eq=False, repr=False)
+    examples: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
+    source: str = attrs.field(default="", eq=False, repr=False)
+
+    @property
+    def field(self) -> str | None:
+        return self.fields[0] if self.fields else None
+
+    @property
+    def rejects(self) -> bool:
+        """True for the three error levels (a warning keeps the row)."""
+        return self.severity != "warning"
+
+
+@attrs.frozen
+class Window:
+    """An SDCS submission window and the reporting periods (YYYY-MM) it accepts."""
+
+    opens: _dt.date
+    closes: _dt.date
+    periods: tuple[str, ...]
+
+
+@attrs.frozen
+class Spec:
+    """The whole dataset definition."""
+
+    name: str
+    version: str
+    dataset_version: str
+    periods: tuple[str, str]
+    month_id_origin: str
+    header: str
+    tables: Mapping[str, TableSpec] = attrs.field(repr=False)
+    table_names: Mapping[str, str] = attrs.field(repr=False)
+    mandatory_tables: Mapping[str, str] = attrs.field(repr=False)
+    cascade: tuple[str, ...] = attrs.field(repr=False)
+    pipeline_rules: tuple[str, ...] = attrs.field(repr=False)
+    codelists: Mapping[str, CodeList] = attrs.field(repr=False)
+    assessment_tools: Mapping[str, AssessmentTool] = attrs.field(repr=False)
+    rules: Mapping[str, RuleSpec] = attrs.field(repr=False)
+    severity_counts: Mapping[str, int] = attrs.field(repr=False)
+    windows: tuple[Window, ...] = attrs.field(repr=False)
+    path: str = attrs.field(repr=False, eq=False)
+
+    def table(self, ref: str) -> TableSpec:
+        """A table by id (``IDS001``) or IDB name (``IDS001MPI``, any case)."""
+        t = self.tables.get(ref) or self.tables.get(self.table_names.get(ref.lower(), ""))
+        if t is None:
+            raise KeyError(ref)
+        return t
+
+    def rules_for(self, table: str) -> tuple[RuleSpec, ...]:
+        return tuple(r for r in self.rules.values() if r.table == table)
+
+
+# --------------------------------------------------------------------------------------- loading
+
+def spec_path(version: str = "2.0") -> Path:
+    """The folder holding the spec YAML (inside the installed package, or the source checkout)."""
+    name = f"iapt-v{version}"
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "spec" / name, here.parent / "spec" / name):
+        if candidate.is_dir():
+            return candidate
+    raise SpecError(f"no spec folder {name!r} found beside the package (looked in {here / 'spec'} "
+                    f"and {here.parent / 'spec'})")
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str) -> Spec:
+    return _Loader(Path(path)).load()
+
+
+def load_spec(path: str | Path | None = None) -> Spec:
+    """Load and check the spec; the result is cached per folder."""
+    folder = Path(path) if path is not None else spec_path()
+    return _load_cached(str(folder.resolve()))
+
+
+class _Loader:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    # -- helpers -----------------------------------------------------------------------------
+    def fail(self, file: str, entry: str, what: str) -> SpecError:
+        return SpecError(f"{file}: {entry}: {what}")
+
+    def read(self, rel: str) -> Any:
+        p = self.folder / rel
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError(f"{rel}: cannot be read ({exc.strerror or exc})") from None
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SpecError(f"{rel}: not valid YAML: {exc}") from None
+
+    def keys(self, file: str, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+        if not isinstance(d, dict):
+            raise self.fail(file, entry, f"expected a mapping, got {type(d).__name__}")
+        unknown = sorted(set(d) - set(allowed))
+        if unknown:
+            raise self.fail(file, entry, f"unknown key(s) {unknown}; allowed: {list(allowed)}")
+        missing = [k for k in required if k not in d]
+        if missing:
+            raise self.fail(file, entry, f"missing key(s) {missing}")
+        return d
+
+    def text(self, file: str, entry: str, v: Any, what: str) -> str:
+        if not isinstance(v, str) or not v:
+            raise self.fail(file, entry, f"{what} must be a non-empty quoted string, got {v!r}")
+        return v
+
+    # -- parts -------------------------------------------------------------------------------
+    def load(self) -> Spec:
+        ds_file = "dataset.yaml"
+        ds = self.keys(ds_file, "dataset", self.read(ds_file),
+                       ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "tables",
+                        "mandatory_tables", "cascade", "pipeline_rules", "severity_counts"),
+                       ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "tables",
+                        "mandatory_tables", "cascade", "pipeline_rules", "severity_counts"))
+        tables = self.load_tables(ds["tables"])
+        codelists = self.load_codelists()
+        tools = self.load_tools()
+        rules = self.load_rules(tables, codelists)
+
+        if ds["header"] not in tables:
+            raise self.fail(ds_file, "header", f"unknown table {ds['header']!r}")
+        for t, code in (ds["mandatory_tables"] or {}).items():
+            if t not in tables or code not in rules or rules[code].kind != "table_not_empty":
+                raise self.fail(ds_file, f"mandatory_tables.{t}", f"needs a known table and a table_not_empty rule, got {code!r}")
+        cascade = tuple(ds["cascade"])
+        for code in cascade:
+            if code not in rules or rules[code].kind != "has_related":
+                raise self.fail(ds_file, f"cascade.{code}", "is not a has_related rule")
+        related = {c for c, r in rules.items() if r.kind == "has_related"}
+        if related != set(cascade) or len(cascade) != len(set(cascade)):
+            raise self.fail(ds_file, "cascade", f"must list every has_related rule exactly once; differs by {sorted(related ^ set(cascade))}")
+        for code in ds["pipeline_rules"]:
+            if code not in rules:
+                raise self.fail(ds_file, f"pipeline_rules.{code}", "unknown rule code")
+        counts = {s: 0 for s in SEVERITIES}
+        for r in rules.values():
+            counts[r.severity] += 1
+        if counts != ds["severity_counts"]:
+            raise self.fail(ds_file, "severity_counts", f"the rules give {counts}, the dataset says {ds['severity_counts']}")
+        per = ds["periods"]
+        self.keys(ds_file, "periods", per, ("first", "last"), ("first", "last"))
+        for t in tables.values():
+            for f in t.fields:
+                if f.format_rule and (f.format_rule not in rules):
+                    raise self.fail("tables.yaml", f"{t.id}.{f.name}", f"format_rule {f.format_rule!r} is not a rule")
+        return Spec(
+            name=ds["name"], version=str(ds["version"]), dataset_version=str(ds["dataset_version"]),
+            periods=(str(per["first"]), str(per["last"])), month_id_origin=str(ds["month_id_origin"]),
+            header=ds["header"], tables=_frozen_map(tables),
+            table_names=_frozen_map({t.name.lower(): t.id for t in tables.values()} | {t.id.lower(): t.id for t in tables.values()}),
+            mandatory_tables=_frozen_map(ds["mandatory_tables"]), cascade=cascade,
+            pipeline_rules=tuple(ds["pipeline_rules"]), codelists=_frozen_map(codelists),
+            assessment_tools=_frozen_map(tools), rules=_frozen_map(rules),
+            severity_counts=_frozen_map(counts), windows=self.load_windows(), path=str(self.folder),
+        )
+
+    def load_tables(self, order: list[str]) -> dict[str, TableSpec]:
+        file = "tables.yaml"
+        raw = self.read(file)
+        if not isinstance(raw, dict):
+            raise self.fail(file, "top level", "expected a mapping of table id to table")
+        if list(raw) != list(order):
+            raise self.fail(file, "top level", f"tables must be exactly {order} in that order, got {list(raw)}")
+        tables: dict[str, TableSpec] = {}
+        for tid, t in raw.items():
+            if not re.fullmatch(r"IDS\d{3}", str(tid)):
+                raise self.fail(file, str(tid), "table ids look like IDS001")
+            self.keys(file, tid, t, ("name", "title", "row_is", "parent", "key", "fields"),
+                      ("name", "title", "row_is", "key", "fields"))
+            fields = []
+            for i, f in enumerate(t["fields"] or ()):
+                entry = f"{tid}.fields[{i}]"
+                self.keys(file, entry, f, ("name", "item", "label", "uid", "type", "format", "status", "min_length",
+                                          "max_length", "format_rule"),
+                          ("name", "item", "label", "uid", "type", "format", "status"))
+                name = self.text(file, entry, f["name"], "name")
+                if f["type"] not in FIELD_TYPES:
+                    raise self.fail(file, f"{tid}.{name}", f"unknown type {f['type']!r}; one of {FIELD_TYPES}")
+                if f["status"] not in STATUSES:
+                    raise self.fail(file, f"{tid}.{name}", f"unknown status {f['status']!r}; one of {STATUSES}")
+                for k in ("min_length", "max_length"):
+                    if k in f and (not isinstance(f[k], int) or f[k] < 0):
+                        raise self.fail(file, f"{tid}.{name}", f"{k} must be a whole number")
+                fields.append(FieldSpec(table=tid, index=i, name=name, item=str(f["item"]), label=str(f["label"]),
+                                        uid=str(f["uid"]), type=f["type"], format=str(f["format"]),
+                                        status=f["status"], min_length=f.get("min_length"),
+                                        max_length=f.get("max_length"), format_rule=f.get("format_rule")))
+            names = [f.name for f in fields]
+            if len(set(names)) != len(names):
+                raise self.fail(file, tid, "a field name appears twice")
+            fmap = {f.name: f for f in fields}
+            for k in t["key"]:
+                if k not in fmap:
+                    raise self.fail(file, f"{tid}.key", f"unknown field {k!r}")
+            parent = None
+            if t.get("parent") is not None:
+                p = self.keys(file, f"{tid}.parent", t["parent"], ("table", "key"), ("table", "key"))
+                parent = (p["table"], p["key"])
+            tables[tid] = TableSpec(id=tid, name=self.text(file, tid, t["name"], "name"), title=str(t["title"]),
+                                    row_is=str(t["row_is"]), key=tuple(t["key"]), parent=parent,
+                                    fields=tuple(fields), field_map=_frozen_map(fmap))
+        for tid, t in tables.items():
+            if t.parent:
+                pt, pk = t.parent
+                if pt not in tables or pk not in tables[pt].field_map or pk not in t.field_map:
+                    raise self.fail(file, f"{tid}.parent", f"{pt}.{pk} must be a field of both tables")
+        return tables
+
+    def load_windows(self) -> tuple[Window, ...]:
+        file = "calendar.yaml"
+        raw = self.keys(file, "top level", self.read(file), ("windows",), ("windows",))
+        out = []
+        for i, w in enumerate(raw["windows"] or ()):
+            entry = f"windows[{i}]"
+            self.keys(file, entry, w, ("opens", "closes", "periods"), ("opens", "closes", "periods"))
+            try:
+                opens, closes = _dt.date.fromisoformat(w["opens"]), _dt.date.fromisoformat(w["closes"])
+            except (TypeError, ValueError):
+                raise self.fail(file, entry, "opens and closes are quoted dates YYYY-MM-DD") from None
+            for p in w["periods"]:
+                if not isinstance(p, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", p):
+                    raise self.fail(file, entry, f"periods are quoted YYYY-MM, got {p!r}")
+            out.append(Window(opens=opens, closes=closes, periods=tuple(w["periods"])))
+        return tuple(out)
+
+    def load_codelists(self) -> dict[str, CodeList]:
+        file = "codelists.yaml"
+        raw = self.read(file)
+        out = {}
+        for name, c in (raw or {}).items():
+            self.keys(file, name, c, ("codes", "meanings"), ("codes",))
+            codes = c["codes"]
+            if not isinstance(codes, list) or not codes or not all(isinstance(x, str) for x in codes):
+                raise self.fail(file, name, "codes must be a list of quoted strings (write '01', not 01)")
+            if len(set(codes)) != len(codes):
+                raise self.fail(file, name, "a code appears twice")
+            meanings = c.get("meanings") or {}
+            for k in meanings:
+                if k not in codes:
+                    raise self.fail(file, f"{name}.meanings", f"{k!r} is not one of the codes")
+            out[name] = CodeList(name=name, codes=tuple(codes), meanings=_frozen_map(meanings))
+        return out
+
+    def load_tools(self) -> dict[str, AssessmentTool]:
+        file = "assessment_tools.yaml"
+        raw = self.read(file)
+        out = {}
+        for code, t in (raw or {}).items():
+            if not isinstance(code, str) or not code.isdigit():
+                raise self.fail(file, str(code), "tool codes are quoted SNOMED CT ids")
+            self.keys(file, code, t, ("tool", "range", "values", "format", "format_text"), ("tool", "format", "format_text"))
+            if ("range" in t) == ("values" in t):
+                raise self.fail(file, code, "give exactly one of range or values")
+            try:
+                re.compile(t["format"])
+            except re.error as exc:
+                raise self.fail(file, code, f"format is not a valid regex: {exc}") from None
+            rng = tuple(float(x) for x in t["range"]) if "range" in t else None
+            vals = tuple(str(x) for x in t["values"]) if "values" in t else None
+            out[code] = AssessmentTool(code=code, tool=t["tool"], format=t["format"], format_text=t["format_text"],
+                                       range=rng, values=vals)
+        return out
+
+    def load_rules(self, tables: dict[str, TableSpec], codelists: dict[str, CodeList]) -> dict[str, RuleSpec]:
+        rules: dict[str, RuleSpec] = {}
+        folder = self.folder / "rules"
+        files = sorted(folder.glob("*.yaml"))
+        if not files:
+            raise SpecError(f"rules/: no rule files in {folder}")
+        for path in files:
+            file = f"rules/{path.name}"
+            raw = self.read(file)
+            if not isinstance(raw, list):
+                raise self.fail(file, "top level", "expected a list of rules")
+            for i, r in enumerate(raw):
+                entry = f"rule #{i + 1}"
+                if isinstance(r, dict) and isinstance(r.get("code"), str):
+                    entry = r["code"]
+                self.keys(file, entry, r, _RULE_KEYS, ("code", "severity", "table", "fields", "kind", "message", "examples"))
+                rule = self.check_rule(file, entry, r, tables, codelists)
+                if rule.code in rules:
+                    raise self.fail(file, rule.code, f"code already declared in {rules[rule.code].source}")
+                rules[rule.code] = rule
+        return dict(sorted(rules.items()))
+
+    def check_rule(self, file, code, r, tables, codelists) -> RuleSpec:
+        if not re.fullmatch(r"IDS\d{5}|IDSREJ\d{3}", code):
+            raise self.fail(file, code, "codes look like IDS00211 or IDSREJ006")
+        sev = r["severity"]
+        if sev not in SEVERITIES:
+            raise self.fail(file, code, f"unknown severity {sev!r}; one of {SEVERITIES}")
+        if (sev == "file") != code.startswith("IDSREJ"):
+            raise self.fail(file, code, "IDSREJ codes, and only they, have severity 'file'")
+        table = r["table"]
+        if table is not None and table not in tables:
+            raise self.fail(file, code, f"unknown table {table!r}")
+        if table is not None and code.startswith("IDS") and not code.startswith("IDSREJ") and code[:6] != table:
+            raise self.fail(file, code, f"a row rule's code starts with its table, {table}")
+        fields = r["fields"]
+        if not isinstance(fields, list):
+            raise self.fail(file, code, "fields must be a list")
+        for f in fields:
+            if table is None or f not in tables[table].field_map:
+                raise self.fail(file, code, f"unknown field {f!r} of table {table}")
+        kind = r["kind"]
+        if kind not in KIND_PARAMS:
+            raise self.fail(file, code, f"unknown kind {kind!r}; known kinds: {sorted(KIND_PARAMS)}")
+        params = r.get("params") or {}
+        schema = KIND_PARAMS[kind]
+        self.keys(file, f"{code}.params", params, tuple(schema), tuple(k for k, (_, req) in schema.items() if req))
+        for k, v in params.items():
+            types, _ = schema[k]
+            if not isinstance(v, types) or (types == _I and isinstance(v, bool)):
+                raise self.fail(file, f"{code}.params.{k}", f"expected {types[0].__name__}, got {v!r}")
+        self.check_params(file, code, kind, table, params, tables, codelists)
+        status = r.get("status", "confirmed")
+        if status not in ("confirmed", "inferred"):
+            raise self.fail(file, code, f"status must be confirmed or inferred, got {status!r}")
+        message = self.text(file, code, r["message"], "message")
+        try:
+            message.format_map(_AnyKeys())
+        except (ValueError, IndexError) as exc:
+            raise self.fail(file, code, f"message is not a valid template: {exc}") from None
+        examples = self.check_examples(file, code, table, r["examples"], tables, kind, bool(r.get("placeholder")))
+        return RuleSpec(code=code, severity=sev, table=table, fields=tuple(fields), kind=kind,
+                        params=_frozen_map(params), message=message, status=status,
+                        placeholder=bool(r.get("placeholder", False)), note=r.get("note"),
+                        examples=_frozen_map(examples), source=file)
+
+    def ref(self, file, code, ref, table, tables) -> None:
+        """A field reference: ``Field`` (same table) or ``IDSnnn.Field``."""
+        t, _, f = ref.rpartition(".")
+        t = t or table
+        if t not in tables or f not in tables[t].field_map:
+            raise self.fail(file, code, f"unknown field reference {ref!r}")
+
+    def check_params(self, file, code, kind, table, p, tables, codelists) -> None:
+        if kind == "length" and not 0 <= p["min"] <= p["max"]:
+            raise self.fail(file, code, "length needs 0 <= min <= max")
+        if kind == "in_codelist" and p["codelist"] not in codelists:
+            raise self.fail(file, code, f"unknown codelist {p['codelist']!r}")
+        if kind in ("pattern", "not_pattern"):
+            try:
+                re.compile(p["regex"])
+            except re.error as exc:
+                raise self.fail(file, code, f"regex does not compile: {exc}") from None
+        if kind == "date_compare":
+            if p["op"] not in ("on_or_before", "on_or_after"):
+                raise self.fail(file, code, "op must be on_or_before or on_or_after")
+            self.ref(file, code, p["other"], table, tables)
+        if kind in ("equals_field", "onset_not_before_birth"):
+            self.ref(file, code, p.get("other") or p.get("birth_date"), table, tables)
+        if kind == "date_min":
+            try:
+                _dt.date.fromisoformat(p["min"])
+            except ValueError:
+                raise self.fail(file, code, f"min must be a date YYYY-MM-DD, got {p['min']!r}") from None
+        if kind == "matches_upload" and p["upload"] not in _UPLOAD_ITEMS:
+            raise self.fail(file, code, f"upload must be one of {_UPLOAD_ITEMS}")
+        if kind == "reference_data" and p["lookup"] not in _REFERENCE_LOOKUPS:
+            raise self.fail(file, code, f"lookup must be one of {_REFERENCE_LOOKUPS}")
+        if kind in ("unique", "one_attended_per_slot"):
+            for f in p["fields"]:
+                self.ref(file, code, f, table, tables)
+        if kind == "one_open_per":
+            self.ref(file, code, p["per"], table, tables)
+            self.ref(file, code, p["field"], table, tables)
+        if kind == "has_related":
+            if p["related"] not in tables:
+                raise self.fail(file, code, f"unknown related table {p['related']!r}")
+            self.ref(file, code, p["key"], table, tables)
+            self.ref(file, code, f"{p['related']}.{p['key']}", table, tables)
+        if kind == "finding_code":
+            self.ref(file, code, p["scheme"], table, tables)
+        if kind == "conditional":
+            for part in ("if", "then"):
+                c = self.keys(file, f"{code}.params.{part}", p[part], _COND_KEYS, ("field",))
+                self.ref(file, code, c["field"], table, tables)
+
+    def check_examples(self, file, code, table, ex, tables, kind, placeholder) -> dict:
+        self.keys(file, f"{code}.examples", ex, ("pass", "fail"), ("pass", "fail"))
+        if not ex["pass"]:
+            raise self.fail(file, f"{code}.examples", "needs at least one passing example")
+        if not ex["fail"] and not placeholder:
+            raise self.fail(file, f"{code}.examples", "needs at least one failing example (only placeholders may have none)")
+        if ex["fail"] and placeholder:
+            raise self.fail(file, f"{code}.examples", "a placeholder never fires, so it can have no failing example")
+        for outcome in ("pass", "fail"):
+            for i, e in enumerate(ex[outcome] or ()):
+                self.check_example(file, f"{code}.examples.{outcome}[{i}]", table, e, tables)
+        return {"pass": tuple(ex["pass"]), "fail": tuple(ex["fail"] or ())}
+
+    def check_example(self, file, entry, table, e, tables) -> None:
+        if not isinstance(e, dict):
+            raise self.fail(file, entry, "an example is a mapping")
+        fields = tables[table].field_map if table else {}
+        for k, v in e.items():
+            if k in _EXAMPLE_SPECIAL:
+                if k in ("_rows",):
+                    if not isinstance(v, list):
+                        raise self.fail(file, entry, "_rows is a list of overlays")
+                    for j, row in enumerate(v):
+                        self.check_example(file, f"{entry}._rows[{j}]", table, row, tables)
+                elif k == "_all":
+                    self.check_example(file, f"{entry}._all", table, v, tables)
+                elif k == "_context":
+                    self.check_context(file, entry, v, tables)
+                elif k in ("_drop_column", "_add_column"):
+                    t, _, f = str(v).partition(".")
+                    if t not in tables or (k == "_drop_column" and f not in tables[t].field_map):
+                        raise self.fail(file, entry, f"{k} needs TABLE.Field, got {v!r}")
+                elif k == "_drop_table" and v not in tables:
+                    raise self.fail(file, entry, f"unknown table {v!r}")
+                continue
+            if k not in fields:
+                raise self.fail(file, entry, f"unknown field {k!r} of {table}")
+            if v is not None and not isinstance(v, str):
+                raise self.fail(file, entry, f"example values are quoted text or null, got {v!r} for {k}")
+
+    def check_context(self, file, entry, ctx, tables) -> None:
+        if not isinstance(ctx, dict):
+            raise self.fail(file, entry, "_context is a mapping")
+        for k, v in ctx.items():
+            head, _, tail = k.partition(".")
+            if head == "upload":
+                if tail not in _UPLOAD_ITEMS:
+                    raise self.fail(file, entry, f"unknown upload item {tail!r}")
+            elif head == "reference_data":
+                if tail not in _REFERENCE_KEYS:
+                    raise self.fail(file, entry, f"unknown reference data {tail!r}")
+            elif head in tables and not tail:
+                if not isinstance(v, list):
+                    raise self.fail(file, entry, f"_context.{k} is a list of overlays")
+                for j, row in enumerate(v):
+                    self.check_example(file, f"{entry}._context.{k}[{j}]", head, row, tables)
+            elif head in tables and tail in tables[head].field_map:
+                if v is not None and not isinstance(v, str):
+                    raise self.fail(file, entry, f"_context.{k} must be quoted text or null")
+            else:
+                raise self.fail(file, entry, f"unknown context key {k!r}")
+
+
+class _AnyKeys(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
