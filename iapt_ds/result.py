@@ -1,0 +1,107 @@
+"""The result of validating a submission: file outcome, every finding, and the fate of every row.
+
+>>> import iapt_ds
+>>> result = iapt_ds.validate(iapt_ds.example_path())
+>>> result.outcome, result.counts_by_severity()["file"]
+('accepted', 0)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from .findings import Finding, Severity
+
+__all__ = ["Result", "TableResult"]
+
+
+@attrs.frozen
+class TableResult:
+    """Row counts for one table. ``read == accepted + rejected`` always."""
+
+    table: str
+    name: str
+    read: int
+    accepted: int
+    rejected: int
+    with_warnings: int
+
+
+@attrs.frozen(eq=False)
+class Result:
+    """What :func:`iapt_ds.validate` returns."""
+
+    outcome: str                                   # "accepted" or "rejected" (the file)
+    findings: tuple[Finding, ...] = attrs.field(repr=False)
+    tables: Mapping[str, TableResult] = attrs.field(repr=False)
+    #: rule codes that could not be checked, with the reason (reference data, upload details)
+    not_checked: Mapping[str, str] = attrs.field(repr=False)
+    #: table id -> for each row, its first rejecting finding (None when the row is accepted)
+    _reasons: Mapping[str, list] = attrs.field(repr=False, alias="reasons")
+    period: str | None = None                      # YYYY-MM, from the header
+    source: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome == "accepted"
+
+    @property
+    def file_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.rule.severity == "file")
+
+    def counts_by_severity(self) -> dict[str, int]:
+        c = Counter(f.rule.severity for f in self.findings)
+        return {s.value: c.get(s.value, 0) for s in Severity}
+
+    def counts_by_code(self) -> dict[str, int]:
+        return dict(sorted(Counter(f.rule.code for f in self.findings).items()))
+
+    def codes(self) -> set[str]:
+        return {f.rule.code for f in self.findings}
+
+    def reason(self, table: str, row: int) -> Finding | None:
+        """Why row *row* (1-based) of *table* is rejected, or None when it is accepted."""
+        return self._reasons[table][row - 1]
+
+    def is_rejected(self, table: str, row: int) -> bool:
+        return self._reasons[table][row - 1] is not None
+
+    def rejected_rows(self, table: str) -> list[int]:
+        """1-based numbers of the rejected rows of *table*."""
+        return [i + 1 for i, r in enumerate(self._reasons[table]) if r is not None]
+
+    def rows(self, table: str) -> Iterator[tuple[int, str, Finding | None]]:
+        """(row, "accepted" | "rejected", reason) for every row of *table*."""
+        for i, r in enumerate(self._reasons[table]):
+            yield i + 1, ("accepted" if r is None else "rejected"), r
+
+    def findings_for(self, table: str, row: int | None = None, code: str | None = None) -> list[Finding]:
+        return [f for f in self.findings if f.table == table and (row is None or f.row == row)
+                and (code is None or f.rule.code == code)]
+
+    def flatten(self, *attrs_: str) -> list[tuple[Any, ...]]:
+        """Findings as tuples of the named attributes, e.g. ``flatten("code", "table", "row")``."""
+        return [tuple(getattr(f, a) for a in attrs_) for f in self.findings]
+
+    def root_causes(self) -> list[tuple[Finding, int]]:
+        """Root-cause findings with the number of rows whose rejection traces back to each,
+        most first: what to fix first."""
+        counts: Counter = Counter()
+        first: dict[int, Finding] = {}
+        for reasons in self._reasons.values():
+            for r in reasons:
+                if r is not None:
+                    root = r.root
+                    counts[id(root)] += 1
+                    first[id(root)] = root
+        return sorted(((first[k], n) for k, n in counts.items()),
+                      key=lambda x: (-x[1], x[0].rule.code, x[0].table or "", x[0].row or 0))
+
+    def __repr__(self) -> str:
+        sev = self.counts_by_severity()
+        return (f"<Result {self.outcome}: {sev['file']} file, {sev['group']} group, {sev['record']} record, "
+                f"{sev['warning']} warning findings>")

@@ -1,0 +1,40 @@
+"""IDS002 (GP practice registration): consecutive registrations (IDS00223)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+
+from ..checks.values import as_date
+from ..parse import Invalid, render
+from ._registry import pipeline_kind
+
+
+def _date(v):
+    return as_date(v) if isinstance(v, _dt.date) and type(v) is not Invalid else None
+
+
+@pipeline_kind("consecutive_gp_registration")
+def registration_is_followed_by_another_practice(rule, table, ctx, accepted):
+    """A registration that ends is followed by an accepted registration of the same patient that
+    starts the next day at a different practice. No such row, or any such row at the same
+    practice, gives the warning."""
+    lpi = table.values["LocalPatientId"]
+    start = table.values["StartDateGMPRegistration"]
+    end = table.values["EndDateGMPRegistration"]
+    gp = table.values["GMPCodeReg"]
+    ok = accepted(table.id)
+    starts: dict = defaultdict(list)  # (patient, start date) -> practices of accepted rows
+    for i in range(table.nrows):
+        s = _date(start[i])
+        if ok[i] and s is not None:
+            starts[(lpi[i], s)].append(gp[i])
+    out = []
+    for i in range(table.nrows):
+        e = _date(end[i])
+        if e is None:
+            continue
+        following = starts.get((lpi[i], e + _dt.timedelta(days=1)))
+        if not following or gp[i] in following:
+            out.append((i, render(e + _dt.timedelta(days=1)), None))
+    return out

@@ -1,0 +1,182 @@
+"""``validate()``: the whole pipeline, in SDCS's order.
+
+read → cleanse → type (:mod:`iapt_ds.read`) → structure and mandatory tables
+(:mod:`iapt_ds.outcome`) → row rules and uniqueness (:mod:`iapt_ds.checks`) → rules that depend
+on other rows (:mod:`iapt_ds.rules`) → the cascade (:mod:`iapt_ds.cascade`) → the file outcome
+(:mod:`iapt_ds.outcome`) → :class:`~iapt_ds.result.Result`.
+
+Every rule runs, even after the file is known to be rejected: users want every error in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+from .cascade import run_cascade
+from .checks.context import Context, ReferenceData, Upload
+from .checks.kinds import ROW_KINDS
+from .errors import UsageError
+from .findings import Finding
+from .model import Submission, Table
+from .outcome import final_file_findings, mandatory_table_findings, structure_findings
+from .parse import render
+from .read import read
+from .result import Result, TableResult
+from .rules import PIPELINE_KINDS
+from .spec import RuleSpec, Spec, load_spec
+
+__all__ = ["validate", "period_bounds"]
+
+# kinds handled by a stage of their own rather than as row rules
+_STAGE_KINDS = frozenset({"has_related", "structure", "table_not_empty", "single_valid_header",
+                          "records_in_period", "not_all_rejected"})
+
+
+class _State:
+    """Findings so far and which rows they rejected."""
+
+    def __init__(self, submission: Submission) -> None:
+        self.findings: list[Finding] = []
+        self.rejected: dict[str, bytearray] = {tid: bytearray(t.nrows) for tid, t in submission.tables.items()}
+        self.reason: dict[str, dict[int, Finding]] = {tid: {} for tid in submission.tables}
+        self.warned: dict[str, set[int]] = {tid: set() for tid in submission.tables}
+
+    def add(self, rule: RuleSpec, table: Table, i: int, *, other: str | None = None,
+            detail: str | None = None, cause: Finding | None = None, expected: str | None = None) -> Finding:
+        raw = table.raw
+        f = Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
+                    values=tuple(render(raw[x][i]) for x in rule.fields), other=other, detail=detail,
+                    line=table.line(i), cause=cause, expected=expected)
+        self.findings.append(f)
+        if rule.severity != "warning":
+            if not self.rejected[table.id][i]:
+                self.rejected[table.id][i] = 1
+                self.reason[table.id][i] = f
+        else:
+            self.warned[table.id].add(i)
+        return f
+
+    def add_file(self, rule: RuleSpec, *, table: str | None, detail: str | None = None,
+                 line: int | None = None, value: str | None = None) -> Finding:
+        f = Finding(rule=rule, table=table, row=None, values=(value,) if value is not None else (),
+                    detail=detail, line=line)
+        self.findings.append(f)
+        return f
+
+    def accepted(self, tid: str) -> list[bool]:
+        return [not r for r in self.rejected[tid]]
+
+
+def _expected(rule: RuleSpec, spec: Spec, table: Table, i: int) -> str | None:
+    if rule.kind == "in_codelist":
+        codes = spec.codelists[rule.params["codelist"]].codes
+        return ", ".join(codes) if len(codes) <= 60 else f"{len(codes)} codes (see the code list {rule.params['codelist']})"
+    if rule.kind in ("score_format", "score_range"):
+        tool = spec.assessment_tools.get(table.values["CodedAssToolType"][i])
+        if tool is not None:
+            return tool.format_text if rule.kind == "score_format" else tool.expected
+    return None
+
+
+def _run_kinds(ctx: Context, state: _State, kinds: dict, extra: tuple = ()) -> None:
+    spec = ctx.spec
+    for tid in spec.tables:
+        table = ctx.table(tid)
+        if table.nrows == 0:
+            continue
+        for rule in spec.rules.values():
+            if rule.table != tid or rule.kind not in kinds:
+                continue
+            for i, other, detail in kinds[rule.kind](rule, table, ctx, *extra):
+                state.add(rule, table, i, other=other, detail=detail, expected=_expected(rule, spec, table, i))
+
+
+def period_bounds(period: Any) -> tuple[_dt.date, _dt.date]:
+    """The first and last day of a reporting period given as ``YYYY-MM``, a date in it, or a
+    (start, end) pair."""
+    if isinstance(period, tuple) and len(period) == 2 and all(isinstance(x, _dt.date) for x in period):
+        return period[0], period[1]
+    if isinstance(period, _dt.date):
+        y, m = period.year, period.month
+    elif isinstance(period, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period.strip()):
+        y, m = int(period[:4]), int(period.strip()[5:7])
+    else:
+        raise UsageError(f"period must be 'YYYY-MM', a date or a (start, end) pair of dates, not {period!r}")
+    start = _dt.date(y, m, 1)
+    end = _dt.date(y + (m == 12), m % 12 + 1, 1) - _dt.timedelta(days=1)
+    return start, end
+
+
+def _text_arg(name: str, v: Any) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str) or not v.strip():
+        raise UsageError(f"{name} must be a non-empty organisation code (text), not {v!r}")
+    return v.strip()
+
+
+def validate(submission: Any, *, period: Any = None, provider: str | None = None, sender: str | None = None,
+             submitted_at: _dt.datetime | str | None = None, reference_data: ReferenceData | None = None,
+             spec: Spec | None = None) -> Result:
+    """Validate a submission as SDCS would.
+
+    *submission* is a :class:`~iapt_ds.model.Submission`, a path (CSV folder) or in-memory rows
+    (mapping of table name to row dicts). *period*, *provider*, *sender* and *submitted_at* stand
+    for what SDCS takes from the upload; rules comparing with them are reported as not checked
+    when they are not given, except *submitted_at*, which defaults to now. *reference_data*
+    answers the ODS/GP/postcode look-ups (see :class:`~iapt_ds.checks.ReferenceData`).
+
+    Never raises on bad data (it is a finding); raises :class:`~iapt_ds.errors.UsageError` on a
+    wrong argument and :class:`~iapt_ds.errors.InputError` on a path that cannot be read.
+    """
+    spec = spec or load_spec()
+    start = end = None
+    if period is not None:
+        start, end = period_bounds(period)
+    if submitted_at is None:
+        at = _dt.datetime.now().replace(microsecond=0)
+    elif isinstance(submitted_at, _dt.datetime):
+        at = submitted_at.replace(tzinfo=None)
+    elif isinstance(submitted_at, str):
+        try:
+            at = _dt.datetime.fromisoformat(submitted_at.strip())
+        except ValueError:
+            raise UsageError(f"submitted_at must be an ISO date-time like 2021-04-05T12:00:00, not {submitted_at!r}") from None
+        at = at.replace(tzinfo=None)
+    else:
+        raise UsageError(f"submitted_at must be a datetime or ISO text, not {type(submitted_at).__name__}")
+    if reference_data is not None and not isinstance(reference_data, ReferenceData):
+        raise UsageError("reference_data must provide organisation_exists, gp_practice_exists, site_exists "
+                         "and postcode_exists (see iapt_ds.ReferenceSets)")
+    upload = Upload(period_start=start, period_end=end, provider=_text_arg("provider", provider),
+                    sender=_text_arg("sender", sender), submitted_at=at)
+
+    sub = read(submission, spec=spec)
+    ctx = Context(spec, sub, upload, reference_data)
+    state = _State(sub)
+
+    structure_findings(ctx, state)                       # IDSREJ001
+    mandatory_table_findings(ctx, state)                 # IDSREJ002-005
+    row_kinds = {k: v for k, v in ROW_KINDS.items() if k not in _STAGE_KINDS}
+    _run_kinds(ctx, state, row_kinds)                    # row rules and uniqueness
+    _run_kinds(ctx, state, PIPELINE_KINDS, (state.accepted,))  # IDS00223, IDS10129, IDS20169
+    run_cascade(ctx, state)                              # the 18 referential-integrity rules
+    final_file_findings(ctx, state)                      # IDSREJ015, 012, 101
+
+    outcome = "rejected" if any(f.rule.severity == "file" for f in state.findings) else "accepted"
+    tables = {}
+    reasons = {}
+    for tid, t in sub.tables.items():
+        rej = sum(state.rejected[tid])
+        tables[tid] = TableResult(table=tid, name=t.name, read=t.nrows, accepted=t.nrows - rej, rejected=rej,
+                                  with_warnings=len(state.warned[tid]))
+        col: list = [None] * t.nrows
+        for i, f in state.reason[tid].items():
+            col[i] = f
+        reasons[tid] = col
+    period_text = f"{ctx.rps:%Y-%m}" if ctx.rps else None
+    return Result(outcome=outcome, findings=tuple(state.findings), tables=tables,
+                  not_checked=dict(sorted(ctx.not_checked.items())), period=period_text,
+                  source=sub.source, reasons=reasons)

@@ -1,0 +1,26 @@
+"""Every rule's own examples: each failing example fires the rule, each passing one does not.
+
+The examples live beside the rule in spec/iapt-v2.0/rules/*.yaml (ids like IDS00211-fail-0)."""
+
+from __future__ import annotations
+
+import pytest
+
+from iapt_ds.spec import load_spec
+from iapt_ds.spec_examples import example_fires
+
+SPEC = load_spec()
+CASES = [pytest.param(rule, outcome, ex, id=f"{code}-{outcome}-{i}")
+         for code, rule in SPEC.rules.items()
+         for outcome in ("fail", "pass")
+         for i, ex in enumerate(rule.examples[outcome])]
+
+
+def test_every_rule_has_cases():
+    assert {c.values[0].code for c in CASES} == set(SPEC.rules)
+
+
+@pytest.mark.parametrize("rule, outcome, example", CASES)
+def test_rule_example(rule, outcome, example):
+    fired = example_fires(rule, example, SPEC)
+    assert fired == (outcome == "fail"), f"{rule.code} {outcome} example {example!r}"
