@@ -6,9 +6,10 @@ its own identifiers (LocalPatientId, ServiceRequestId, CareContactId, CareActId)
 NHS number and a birth date moved by up to a year. Proportions between tables are those of the
 example (about 19 rows a patient). The result is valid under every rule.
 
-With ``fault_rate`` a share of rows is broken by one of the failing examples of the rules on
-that table (a plain field overlay from the spec), chosen at random with the seed, so a faulty
-file has realistic variety and every run with the same seed is identical.
+With ``fault_rate`` a share of rows is broken: mostly by one of the failing examples of the
+rules on that table (a plain field overlay from the spec), sometimes by writing the row twice
+(which breaks the table's keys), chosen at random with the seed, so a faulty file has realistic
+variety and every run with the same seed is identical.
 
 >>> counts = write_csv_folder(tmp_folder(), rows=2_000, seed=1)  # doctest: +SKIP
 """
@@ -144,9 +145,11 @@ def iter_tables(total_rows: int, *, seed: int = 0, fault_rate: float = 0.0, stor
                         out["NHSNumber"] = next(numbers)
                         b = _dt.date.fromisoformat(r["PersonBirthDate"]) - _dt.timedelta(days=rnd.randrange(365))
                         out["PersonBirthDate"] = b.isoformat()
-                    if pool and fault_rate and rnd.random() < fault_rate:
-                        _, overlay = pool[rnd.randrange(len(pool))]
-                        out.update(overlay)
+                    if fault_rate and rnd.random() < fault_rate:
+                        if not pool or rnd.random() < 0.2:
+                            yield [out[c] for c in columns]  # a duplicate row: breaks the table's keys
+                        else:
+                            out.update(pool[rnd.randrange(len(pool))][1])
                     yield [out[c] for c in columns]
 
         yield tid, columns, rows()

@@ -6,7 +6,10 @@ submission and compares, finding by finding, the (code, table, row) sets and eac
 accepted/rejected outcome. Prints the differences and exits 1 when there are any.
 
     scripts/oracle_diff.py FOLDER --period 2021-03 --provider R1Z --sender R1Z \\
-        --submitted 2021-04-05T12:00:00 [--oracle-dir DIR] [--oracle-python PY] [--oracle-json OUT]
+        --submitted 2021-04-05T12:00:00 [--oracle-dir DIR] [--oracle-python PY] [--oracle-json OUT] [--save]
+
+With --save, FOLDER is first filled with the synthetic submission described in
+tests/data/oracle_synthetic_30k.json and the oracle's answer is stored there for the CI test.
 
 Rules the oracle cannot judge are left out of the comparison: the reference-data warnings (the
 oracle accepts every code) and the codes whose SDCS implementation is not public, which the
@@ -42,8 +45,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--oracle-python", default=os.environ.get("IAPT_ORACLE_PYTHON",
                                                                str(Path.home() / ".venvs/iapt-dsp-oracle/bin/python")))
     ap.add_argument("--oracle-json", type=Path, help="reuse (or keep) the oracle's JSON output")
+    ap.add_argument("--save", action="store_true",
+                    help="regenerate tests/data/oracle_synthetic_30k.json: FOLDER is then written first with the "
+                         "generator settings stored there")
     args = ap.parse_args(argv)
 
+    saved = ROOT / "tests" / "data" / "oracle_synthetic_30k.json"
+    if args.save:
+        from iapt_ds.synthetic import write_csv_folder
+
+        gen = json.loads(saved.read_text())["generator"]
+        write_csv_folder(args.folder, rows=gen["rows"], seed=gen["seed"], fault_rate=gen["fault_rate"],
+                         storable_only=gen["storable_only"])
     out = args.oracle_json or Path("/tmp") / f"oracle-{args.folder.name}.json"
     if not (args.oracle_json and out.exists()):
         cmd = [args.oracle_python, "run_oracle.py", str(args.folder.resolve()), "--period", args.period,
@@ -53,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     oracle = json.loads(out.read_text())
 
     spec = iapt_ds.load_spec()
+    if args.save:
+        _save(saved, oracle, spec, args)
     ref_rules = {c for c, r in spec.rules.items() if r.kind == "reference_data"}
     skip = NOT_COMPARED | ref_rules
     ours = iapt_ds.validate(args.folder, period=args.period, provider=args.provider, sender=args.sender,
@@ -89,6 +104,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"file: oracle {'rejected' if oracle['file_rejected'] else 'accepted'} {sorted(oracle.get('file_codes', []))}; "
           f"iapt-ds {ours.outcome} {sorted({f.code for f in ours.file_findings})}")
     return 1 if (only_theirs or only_mine or row_diffs) else 0
+
+
+def _save(path: Path, oracle: dict, spec, args) -> None:
+    data = json.loads(path.read_text())
+    name_to_id = {t.name: t.id for t in spec.tables.values()}
+    counts = Counter((f["code"], name_to_id.get(f["table"], f["table"]), -1 if f["row"] is None else f["row"] + 1)
+                     for f in oracle["findings"])
+    data.update(file_rejected=oracle["file_rejected"], file_codes=sorted(oracle["file_codes"]),
+                findings=[f"{c} {t} {r} {n}" for (c, t, r), n in sorted(counts.items())],
+                rejected_rows={name_to_id[t]: [i + 1 for i, s in enumerate(st) if s == "rejected"]
+                               for t, st in oracle["rows"].items()})
+    path.write_text(json.dumps(data, indent=0))
+    print(f"saved {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
