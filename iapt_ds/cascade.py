@@ -12,6 +12,7 @@ person can follow the chain to the root cause.
 
 from __future__ import annotations
 
+from itertools import compress
 from typing import TYPE_CHECKING
 
 from .parse import Invalid
@@ -30,27 +31,21 @@ def run_cascade(ctx: Context, state: _State) -> None:
         child = ctx.table(rule.table)
         related = ctx.table(rule.params["related"])
         key = rule.params["key"]
-        rejected_related = state.rejected[related.id]
-        # key -> None when an accepted related row has it, else the first rejected related row's index
-        status: dict = {}
-        for j, k in enumerate(related.values[key]):
-            if k is None or type(k) is Invalid:
-                continue
-            if not rejected_related[j]:
-                status[k] = None
-            elif k not in status:
-                status[k] = j
+        keys = related.values[key]
+        rejected = state.rejected[related.id]
+        accepted_keys = set(compress(keys, (not r for r in rejected)))
+        child_keys = child.values[key]
+        missing = set(child_keys) - accepted_keys
+        missing.discard(None)
+        missing = {k for k in missing if type(k) is not Invalid}
+        if not missing:
+            continue
+        # for a key whose related rows are all rejected: the first such row's reason is the cause
+        causes: dict = {}
         reasons = state.reason[related.id]
-        failures = []
-        for i, k in enumerate(child.values[key]):
-            if k is None or type(k) is Invalid:
-                continue
-            if k in status:
-                j = status[k]
-                if j is None:
-                    continue  # an accepted related row exists
-                failures.append((i, reasons.get(j)))
-            else:
-                failures.append((i, None))  # no related row at all: this row is the root cause
+        for j, k in enumerate(keys):
+            if k in missing and k not in causes:
+                causes[k] = reasons.get(j)
+        failures = [(i, causes.get(k)) for i, k in enumerate(child_keys) if k in missing]
         for i, cause in failures:
             state.add(rule, child, i, other=None, cause=cause)

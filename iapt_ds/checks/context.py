@@ -105,11 +105,12 @@ class Context:
         """key value -> index of the first row of *table* holding it (NULLs left out)."""
         cached = self._index_cache.get((table, key))
         if cached is None:
-            cached = {}
-            setdefault = cached.setdefault
-            for i, v in enumerate(self.tables[table].values[key]):
-                if v is not None and type(v) is not Invalid:
-                    setdefault(v, i)
+            col = self.tables[table].values[key]
+            # assigning in reverse leaves each key on its first row
+            cached = dict(zip(reversed(col), range(len(col) - 1, -1, -1)))
+            cached.pop(None, None)
+            for k in [k for k in cached if type(k) is Invalid]:
+                del cached[k]
             self._index_cache[(table, key)] = cached
         return cached
 
@@ -124,9 +125,7 @@ class Context:
             raise ValueError(f"{table} has no path to {target}")
         parent, key = tspec.parent
         index = self.first_index(parent, key)
-        get = index.get
-        step = [get(v) if v is not None and type(v) is not Invalid else None
-                for v in self.tables[table].values[key]]
+        step = list(map(index.get, self.tables[table].values[key]))
         if parent != target:
             up = self.link(parent, target)
             step = [up[j] if j is not None else None for j in step]

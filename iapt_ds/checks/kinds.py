@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -45,12 +45,29 @@ def _col(table: Table, rule: RuleSpec, field: str | None = None) -> list:
     return table.values[field or rule.fields[0]]
 
 
-def _fails(indices) -> list[Fail]:
-    return [(i, None, None) for i in indices]
-
-
 def _plain(v: Any) -> Any:
     return None if type(v) is Invalid else v
+
+
+def _rows_with(col: list, bad: set) -> list[Fail]:
+    return [(i, None, None) for i, v in enumerate(col) if v in bad]
+
+
+def _failing_values(col: list, fails: Callable[[Any], bool]) -> list[Fail]:
+    """Rows whose (non-NULL) value fails. Each *distinct* value is tested once: columns of codes
+    and dates hold few distinct values, so this is what keeps a million rows fast."""
+    distinct = set(col)
+    distinct.discard(None)
+    bad = {v for v in distinct if fails(v)}
+    return _rows_with(col, bad) if bad else []
+
+
+def _failing_pairs(a: list, b: list, fails: Callable[[Any, Any], bool]) -> list[tuple[int, Any]]:
+    """(row, b value) for rows whose pair of values fails, each distinct pair tested once."""
+    bad = {pair for pair in set(zip(a, b)) if fails(*pair)}
+    if not bad:
+        return []
+    return [(i, pair[1]) for i, pair in enumerate(zip(a, b)) if pair in bad]
 
 
 # --------------------------------------------------------------------------- one value at a time
@@ -58,7 +75,10 @@ def _plain(v: Any) -> Any:
 @register("not_blank")
 def not_blank(rule, table, ctx):
     """The field has a value (cleansing already made blanks NULL)."""
-    return _fails(i for i, v in enumerate(_col(table, rule)) if v is None)
+    col = _col(table, rule)
+    if None not in col:
+        return []
+    return [(i, None, None) for i, v in enumerate(col) if v is None]
 
 
 @register("length")
@@ -69,71 +89,59 @@ def length(rule, table, ctx):
     p = rule.params
     lo, hi, digits = p["min"], p["max"], p.get("digits", False)
     check = V.digits_length_is_within if digits else V.text_length_is_within
-    out = []
-    for i, v in enumerate(_col(table, rule)):
-        if v is None:
-            continue
+
+    def fails(v: Any) -> bool:
         if type(v) is str:
             if not digits and lo <= len(v) <= hi and v.isprintable():
-                continue  # fast path: no line terminator possible
-            if not check(v, lo, hi):
-                out.append((i, None, None))
-        elif type(v) is Invalid:
-            out.append((i, None, None))
-        elif not check(render(v), lo, hi):
-            out.append((i, None, None))
-    return out
+                return False  # no line terminator possible
+            return not check(v, lo, hi)
+        if type(v) is Invalid:
+            return True
+        return not check(render(v), lo, hi)
+    return _failing_values(_col(table, rule), fails)
 
 
 @register("in_codelist")
 def in_codelist(rule, table, ctx):
     """The value is one of the code list's codes (exact, case-sensitive)."""
     codes = frozenset(ctx.spec.codelists[rule.params["codelist"]].codes)
-    return _fails(i for i, v in enumerate(_col(table, rule)) if v is not None and v not in codes)
+    col = _col(table, rule)
+    bad = set(col) - codes
+    bad.discard(None)
+    return _rows_with(col, bad) if bad else []
 
 
 @register("pattern")
 def pattern(rule, table, ctx):
     """The value matches SDCS's pattern (Java semantics)."""
-    rx = V.java_pattern(rule.params["regex"])
-    search = rx.search
-    return _fails(i for i, v in enumerate(_col(table, rule))
-                  if v is not None and (type(v) is not str or search(V.java_body(v)) is None))
+    search = V.java_pattern(rule.params["regex"]).search
+    return _failing_values(_col(table, rule), lambda v: type(v) is not str or search(V.java_body(v)) is None)
 
 
 @register("not_pattern")
 def not_pattern(rule, table, ctx):
     """The value does not match the pattern."""
     search = V.java_pattern(rule.params["regex"]).search
-    return _fails(i for i, v in enumerate(_col(table, rule))
-                  if type(v) is str and search(V.java_body(v)) is not None)
+    return _failing_values(_col(table, rule), lambda v: type(v) is str and search(V.java_body(v)) is not None)
 
 
 @register("valid_date")
 def valid_date(rule, table, ctx):
     """A real date on or after 1890-01-01 at midnight (the field's format rule)."""
-    out = []
-    for i, v in enumerate(_col(table, rule)):
-        if v is None:
-            continue
-        if type(v) is Invalid or not V.is_valid_date(v):
-            out.append((i, None, None))
-    return out
+    return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_date(v))
 
 
 @register("valid_datetime")
 def valid_datetime(rule, table, ctx):
     """A real date and time on or after 1890-01-01T00:00:00 (the field's format rule)."""
-    return _fails(i for i, v in enumerate(_col(table, rule))
-                  if v is not None and (type(v) is Invalid or not V.is_valid_datetime(v)))
+    return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_datetime(v))
 
 
 @register("date_min")
 def date_min(rule, table, ctx):
     """On or after a fixed date (NULL passes)."""
     bound = _dt.date.fromisoformat(rule.params["min"])
-    return _fails(i for i, v in enumerate(_col(table, rule))
-                  if v is not None and type(v) is not Invalid and V.as_date(v) < bound)
+    return _failing_values(_col(table, rule), lambda v: type(v) is not Invalid and V.as_date(v) < bound)
 
 
 @register("placeholder")
@@ -145,16 +153,14 @@ def placeholder(rule, table, ctx):
 @register("nhs_number")
 def nhs_number(rule, table, ctx):
     """10 digits, not a palindrome, valid Modulus 11 (NULL passes)."""
-    return _fails(i for i, v in enumerate(_col(table, rule))
-                  if v is not None and (type(v) is not str or not V.nhs_number_is_valid(v)))
+    return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.nhs_number_is_valid(v))
 
 
 @register("snomed_ct")
 def snomed_ct(rule, table, ctx):
     """A well-formed SNOMED CT concept id or post-coordinated expression (NULL passes)."""
     lo, hi = rule.params["min"], rule.params["max"]
-    return _fails(i for i, v in enumerate(_col(table, rule))
-                  if v is not None and (type(v) is not str or not V.snomed_ct_is_valid(v, lo, hi)))
+    return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.snomed_ct_is_valid(v, lo, hi))
 
 
 # ---------------------------------------------------------------------- comparisons with context
@@ -167,32 +173,38 @@ def _shift(d: _dt.date, p) -> _dt.date:
     return d
 
 
+def _is_date(v: Any) -> bool:
+    return isinstance(v, _dt.date)
+
+
 @register("date_compare")
 def date_compare(rule, table, ctx):
     """On or before / on or after another date (same row, header or related row), compared at
     date granularity; NULL (or unparsable) on either side passes."""
     p = rule.params
     before = p["op"] == "on_or_before"
-    others = ctx.related_values(table.id, p["other"] if "." in p["other"] else p["other"])
-    out = []
-    for i, v in enumerate(_col(table, rule)):
-        if v is None or type(v) is Invalid:
-            continue
-        o = others[i]
-        if o is None or not isinstance(o, _dt.date):
-            continue
+
+    def fails(v, o) -> bool:
+        if not _is_date(v) or not _is_date(o):
+            return False
         d, bound = V.as_date(v), _shift(V.as_date(o), p)
-        if (d > bound) if before else (d < bound):
-            out.append((i, render(o), None))
-    return out
+        return d > bound if before else d < bound
+
+    col = _col(table, rule)
+    other_table = p["other"].rpartition(".")[0]
+    if other_table == ctx.spec.header:  # one value for every row
+        o = ctx.header_value(p["other"].rpartition(".")[2])
+        return [(i, render(o), None) for i, _, _ in _failing_values(col, lambda v: fails(v, o))]
+    others = ctx.related_values(table.id, p["other"])
+    return [(i, render(o), None) for i, o in _failing_pairs(col, others, fails)]
 
 
 @register("equals_field")
 def equals_field(rule, table, ctx):
     """Equal to another field (NULL on either side passes)."""
     others = ctx.related_values(table.id, rule.params["other"])
-    return [(i, render(others[i]), None) for i, v in enumerate(_col(table, rule))
-            if v is not None and others[i] is not None and _plain(v) is not None and v != others[i]]
+    return [(i, render(o), None) for i, o in _failing_pairs(
+        _col(table, rule), others, lambda v, o: _plain(v) is not None and o is not None and v != o)]
 
 
 def _holds(cond: dict, v: Any) -> bool:
@@ -211,7 +223,7 @@ def conditional(rule, table, ctx):
     """When the ``if`` condition holds, the ``then`` condition must hold."""
     c_if, c_then = rule.params["if"], rule.params["then"]
     a, b = table.values[c_if["field"]], table.values[c_then["field"]]
-    return _fails(i for i in range(table.nrows) if _holds(c_if, a[i]) and not _holds(c_then, b[i]))
+    return [(i, None, None) for i, _ in _failing_pairs(a, b, lambda x, y: _holds(c_if, x) and not _holds(c_then, y))]
 
 
 @register("matches_upload")
@@ -222,14 +234,17 @@ def matches_upload(rule, table, ctx):
     if expected is None:
         ctx.not_checked[rule.code] = f"no {item.replace('_', ' ')} given for the upload"
         return []
-    out = []
-    for i, v in enumerate(_col(table, rule)):
+
+    def fails(v) -> bool:
         v = _plain(v)
         if isinstance(expected, _dt.date):
-            v = V.as_date(v) if isinstance(v, _dt.date) else None
-        if v != expected:
-            out.append((i, render(expected), None))
-    return out
+            v = V.as_date(v) if _is_date(v) else None
+        return v != expected
+    col = _col(table, rule)
+    out = _failing_values(col, fails)
+    if fails(None):
+        out = sorted(out + [(i, None, None) for i, v in enumerate(col) if v is None])
+    return [(i, render(expected), None) for i, _, _ in out]
 
 
 @register("not_after_submission")
@@ -240,82 +255,75 @@ def not_after_submission(rule, table, ctx):
         ctx.not_checked[rule.code] = "no submission time given"
         return []
     day = at.date()
-    return [(i, render(at), None) for i, v in enumerate(_col(table, rule))
-            if isinstance(v, _dt.date) and V.as_date(v) > day]
+    return [(i, render(at), None) for i, _, _ in
+            _failing_values(_col(table, rule), lambda v: _is_date(v) and V.as_date(v) > day)]
 
 
 @register("plausible_birth_date")
 def plausible_birth_date(rule, table, ctx):
-    """On or before the period end, and at most max_age whole years old at the period start."""
+    """On or before the period end, and at most max_age whole years old at the period start.
+    An unparsable birth date fails too (this is the field's format rule)."""
     rps, rpe, max_age = ctx.rps, ctx.rpe, rule.params["max_age"]
-    if rps is None or rpe is None:
-        # SDCS's comparison passes when a header date is missing; an unparsable birth date still fails
-        return _fails(i for i, v in enumerate(_col(table, rule)) if type(v) is Invalid)
-    out = []
-    for i, v in enumerate(_col(table, rule)):
-        if v is None:
-            continue
+
+    def fails(v) -> bool:
         if type(v) is Invalid:
-            out.append((i, None, None))
-            continue
+            return True
+        if rps is None or rpe is None:
+            return False  # SDCS's comparison passes when a header date is missing
         b = V.as_date(v)
-        if b > rpe or math.floor(V.months_between(rps, b) / 12) > max_age:
-            out.append((i, f"{rps.isoformat()} to {rpe.isoformat()}", None))
-    return out
+        return b > rpe or math.floor(V.months_between(rps, b) / 12) > max_age
+    other = f"{rps.isoformat()} to {rpe.isoformat()}" if rps and rpe else None
+    return [(i, other, None) for i, _, _ in _failing_values(_col(table, rule), fails)]
 
 
 _ONSET = re.compile(r"^[0-9]{4}-([0][1-9]|[1][0,1,2])$", re.ASCII)
+
+
+def _onset_before_birth(v: Any, b: Any) -> bool:
+    if type(v) is not str or not _is_date(b) or not _ONSET.search(V.java_body(v)):
+        return False
+    year = int(v[:4])
+    try:
+        month: int | None = int(v[5:7])
+    except ValueError:
+        month = None  # SDCS's pattern lets '1,' through; its cast then gives NULL
+    if year > b.year:
+        return False
+    return not (year == b.year and month is not None and month >= b.month)
 
 
 @register("onset_not_before_birth")
 def onset_not_before_birth(rule, table, ctx):
     """A ``YYYY-MM`` onset is not before the birth month (other forms are not checked here)."""
     births = ctx.related_values(table.id, rule.params["birth_date"])
-    out = []
-    for i, v in enumerate(_col(table, rule)):
-        b = births[i]
-        if type(v) is not str or not isinstance(b, _dt.date) or not _ONSET.search(V.java_body(v)):
-            continue
-        year = int(v[:4])
-        try:
-            month: int | None = int(v[5:7])
-        except ValueError:
-            month = None  # SDCS's pattern lets '1,' through; its cast then gives NULL
-        if year > b.year:
-            continue
-        if year == b.year and month is not None and month >= b.month:
-            continue
-        out.append((i, render(b), None))
-    return out
+    return [(i, render(b), None) for i, b in _failing_pairs(_col(table, rule), births, _onset_before_birth)]
 
 
 @register("finding_code")
 def finding_code(rule, table, ctx):
     """A coded finding suits its FindSchemeInUse (NULL code or scheme passes)."""
     schemes = table.values[rule.params["scheme"]]
-    return _fails(i for i, v in enumerate(_col(table, rule))
-                  if type(v) is str and type(schemes[i]) is str and not V.finding_code_suits_scheme(v, schemes[i]))
+    return [(i, None, None) for i, _ in _failing_pairs(
+        _col(table, rule), schemes,
+        lambda v, sc: type(v) is str and type(sc) is str and not V.finding_code_suits_scheme(v, sc))]
 
 
 @register("assessment_tool")
 def assessment_tool(rule, table, ctx):
     """CodedAssToolType is one of the accepted tools (NULL passes)."""
     tools = ctx.spec.assessment_tools
-    return _fails(i for i, v in enumerate(_col(table, rule)) if v is not None and v not in tools)
+    return _failing_values(_col(table, rule), lambda v: v not in tools)
 
 
-def _score_rule(rule, table, ctx, test) -> list[Fail]:
+def _score_rule(table, ctx, test) -> list[Fail]:
     tools = ctx.spec.assessment_tools
-    scores, codes = table.values["PersScore"], table.values["CodedAssToolType"]
-    out = []
-    for i in range(table.nrows):
-        s, c = scores[i], codes[i]
-        if type(s) is not str or c is None:
-            continue
-        tool = tools.get(c)
-        if tool is not None and not test(tool, s):
-            out.append((i, None, None))
-    return out
+
+    def fails(code, score) -> bool:
+        if type(score) is not str or code is None:
+            return False
+        tool = tools.get(code)
+        return tool is not None and not test(tool, score)
+    return [(i, None, None) for i, _ in _failing_pairs(table.values["CodedAssToolType"], table.values["PersScore"], fails)]
 
 
 _FORMATS: dict[str, re.Pattern] = {}
@@ -329,7 +337,7 @@ def score_format(rule, table, ctx):
         if rx is None:
             rx = _FORMATS[tool.format] = re.compile(tool.format)
         return rx.match(s) is not None
-    return _score_rule(rule, table, ctx, test)
+    return _score_rule(table, ctx, test)
 
 
 @register("score_range")
@@ -343,7 +351,7 @@ def score_range(rule, table, ctx):
         except (TypeError, ValueError):
             return False
         return tool.range[0] <= x <= tool.range[1]
-    return _score_rule(rule, table, ctx, test)
+    return _score_rule(table, ctx, test)
 
 
 _GP_DEFAULTS = frozenset({"V81997", "V81998", "V81999", "S30063", "S30152", "S99942", "S99957", "S99961",
@@ -354,7 +362,7 @@ _SITE_DEFAULTS = frozenset({"89999", "89997", "R9998"})
 @register("reference_data")
 def reference_data(rule, table, ctx):
     """The code is current in national reference data at the period start (supplied by the
-    caller; without it the rule is reported as not checked)."""
+    caller; without it the rule is reported as not checked). Each distinct code is asked once."""
     ref = ctx.reference
     lookup = rule.params["lookup"]
     if ref is None:
@@ -362,100 +370,97 @@ def reference_data(rule, table, ctx):
         return []
     ask = {"organisation": ref.organisation_exists, "gp_practice": ref.gp_practice_exists,
            "site": ref.site_exists, "postcode": ref.postcode_exists}[lookup]
-    out, unknown = [], 0
-    for i, v in enumerate(_col(table, rule)):
+    unknown = set()
+
+    def fails(v) -> bool:
         if type(v) is not str:
-            continue
+            return False
         code = v
         if lookup == "gp_practice":
             code = v.strip().upper()
             if code in _GP_DEFAULTS:
-                continue
+                return False
         elif lookup == "site" and v in _SITE_DEFAULTS:
-            continue
+            return False
         try:
             ok = ask(code, ctx.rps)
         except Exception:  # the caller's lookup failed: say so, never crash on it
             ok = None
         if ok is None:
-            unknown += 1
-        elif not ok:
-            out.append((i, None, None))
+            unknown.add(v)
+            return False
+        return not ok
+    out = _failing_values(_col(table, rule), fails)
     if unknown:
-        ctx.not_checked[rule.code] = f"the reference data could not answer for {unknown} value(s)"
+        ctx.not_checked[rule.code] = f"the reference data could not answer for {len(unknown)} distinct value(s)"
     return out
 
 
 # ------------------------------------------------------------------------- rows of one table
 
-def _key(values: list[list], i: int) -> tuple:
-    return tuple(_plain(col[i]) for col in values)
+def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
+    """One hashable key per row (a value for one field, a tuple for several); Invalid counts as
+    NULL; None marks a row whose key holds a NULL when NULLs make a row unique."""
+    cols = [table.values[f] for f in fields]
+    for n, col in enumerate(cols):
+        if any(type(v) is Invalid for v in set(col)):
+            cols[n] = [_plain(v) for v in col]
+    if len(cols) == 1:
+        return cols[0]
+    keys = list(zip(*cols))
+    if not nulls_equal:
+        keys = [None if None in k else k for k in keys]
+    return keys
+
+
+def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], str]) -> list[Fail]:
+    counts = Counter(keys)
+    if skip_none:
+        counts.pop(None, None)
+    dup = {k for k, n in counts.items() if n > 1}
+    if not dup:
+        return []
+    groups: dict[Any, list[int]] = defaultdict(list)
+    for i, k in enumerate(keys):
+        if k in dup:
+            groups[k].append(i)
+    out = [(r, None, detail(k, rows)) for k, rows in groups.items() for r in rows]
+    out.sort()
+    return out
+
+
+def _rows_text(rows: list[int]) -> str:
+    return ", ".join(str(r + 1) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
 
 
 @register("unique")
 def unique(rule, table, ctx):
     """No two rows share the key. A NULL in the key makes a row unique unless ``nulls_equal``.
     Every row of a duplicate set fails, not just the extra ones."""
-    fields = rule.params["fields"]
     nulls_equal = rule.params.get("nulls_equal", False)
-    cols = [table.values[f] for f in fields]
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    if len(cols) == 1:
-        col = cols[0]
-        for i, v in enumerate(col):
-            v = _plain(v)
-            if v is None and not nulls_equal:
-                continue
-            groups[v].append(i)
-    else:
-        for i in range(table.nrows):
-            k = _key(cols, i)
-            if not nulls_equal and None in k:
-                continue
-            groups[k].append(i)
-    out = []
-    for rows in groups.values():
-        if len(rows) > 1:
-            detail = f"{len(rows)} rows share it: rows " + ", ".join(str(r + 1) for r in rows[:10]) + (
-                " …" if len(rows) > 10 else "")
-            out.extend((r, None, detail) for r in rows)
-    out.sort()
-    return out
+    keys = _keys(table, rule.params["fields"], nulls_equal)
+    return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
 
 
 @register("one_open_per")
 def one_open_per(rule, table, ctx):
     """At most one row per ``per`` value has the field blank (NULLs grouped together)."""
     per, field = table.values[rule.params["per"]], table.values[rule.params["field"]]
-    groups: dict[Any, list[int]] = defaultdict(list)
-    for i in range(table.nrows):
-        if _plain(field[i]) is None:
-            groups[_plain(per[i])].append(i)
-    out = []
-    for k, rows in groups.items():
-        if len(rows) > 1:
-            out.extend((r, None, f"{len(rows)} open rows for {render(k)}") for r in rows)
-    out.sort()
-    return out
+    open_rows = [i for i, f in enumerate(field) if f is None or type(f) is Invalid]
+    counts = Counter(_plain(per[i]) for i in open_rows)
+    crowded = {k for k, n in counts.items() if n > 1}
+    return [(i, None, f"{counts[_plain(per[i])]} open rows for {render(_plain(per[i]))}")
+            for i in open_rows if _plain(per[i]) in crowded]
 
 
 @register("one_attended_per_slot")
 def one_attended_per_slot(rule, table, ctx):
     """Within one (referral, date, time) at most one row is attended; when two or more are, every
     row of that slot gets the warning (NULLs in the key grouped together)."""
-    cols = [table.values[f] for f in rule.params["fields"]]
+    keys = _keys(table, rule.params["fields"], True)
     attended = frozenset(rule.params["attended"])
-    codes = table.values["AttendOrDNACode"]
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    counts: dict[tuple, int] = defaultdict(int)
-    for i in range(table.nrows):
-        k = _key(cols, i)
-        groups[k].append(i)
-        if codes[i] in attended:
-            counts[k] += 1
-    out = []
-    for k, n in counts.items():
-        if n > 1:
-            out.extend((r, None, f"{n} attended contacts in the same slot") for r in groups[k])
-    out.sort()
-    return out
+    counts = Counter(k for k, code in zip(keys, table.values["AttendOrDNACode"]) if code in attended)
+    crowded = {k for k, n in counts.items() if n > 1}
+    if not crowded:
+        return []
+    return [(i, None, f"{counts[k]} attended contacts in the same slot") for i, k in enumerate(keys) if k in crowded]
