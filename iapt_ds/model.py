@@ -1,9 +1,11 @@
 """The submission as iapt-ds holds it: the header plus every table's rows, column by column.
 
-Each :class:`Table` keeps, for every field, the *original text* of each cell (what a finding
-quotes) and its *typed value* (what rules compare), plus each row's source position: its 1-based
-data-row number and, for CSV input, the line it starts on. Rows are stored column-wise so a
-million-row file stays compact; :meth:`Table.record` builds a typed attrs record on demand.
+Each :class:`Table` keeps, for every field, the *typed value* of each cell (what rules compare)
+and its *original text* (what a finding quotes), plus each row's source position: its 1-based
+data-row number and, for CSV input, the line it starts on. Rows are stored column-wise, one list
+per field, and the original text is kept only where it differs from the value's own rendering
+(a trimmed space, ``060`` for 60, a quoted empty text): a million-row file stays compact.
+:meth:`Table.record` builds a typed attrs record on demand.
 """
 
 from __future__ import annotations
@@ -44,12 +46,15 @@ class Table:
     nrows: int = 0
     #: the name the table had in the input (None when it was missing)
     source_name: str | None = None
-    #: field name -> original text of each cell (None = NULL; '' = zero-length text)
-    raw: dict[str, list] = attrs.Factory(dict)
     #: field name -> typed value of each cell (None, a typed value, or Invalid); text is cleansed
     values: dict[str, list] = attrs.Factory(dict)
-    #: first source line of each row (CSV input), else None
+    #: field name -> {row index: original text} where the text differs from the value's rendering
+    #: ('' for a zero-length text, which cleansing made NULL)
+    originals: dict[str, dict[int, str]] = attrs.Factory(dict)
+    #: first source line of each row (CSV input with multi-line records), else None
     lines: array | None = None
+    #: when ``lines`` is None: the source line of row 0 (rows then follow line by line), or None
+    first_line: int | None = None
     #: columns in the input that the spec does not know: name -> original text per row
     extra: dict[str, list] = attrs.Factory(dict)
     #: the columns the input had, in its order (empty when the table was missing)
@@ -77,14 +82,27 @@ class Table:
         return index + 1
 
     def line(self, index: int) -> int | None:
-        return self.lines[index] if self.lines is not None else None
+        """The source line row *index* starts on (CSV input), else None."""
+        if self.lines is not None:
+            return self.lines[index]
+        return None if self.first_line is None else self.first_line + index
 
     def value(self, index: int, field: str) -> Any:
         return self.values[field][index]
 
     def text(self, index: int, field: str) -> str | None:
-        """The original text of a cell, as the input had it."""
-        return render(self.raw[field][index])
+        """The original text of a cell, as the input had it (None for NULL)."""
+        original = self.originals.get(field)
+        if original:
+            t = original.get(index)
+            if t is not None:
+                return t
+        return render(self.values[field][index])
+
+    @property
+    def raw(self) -> dict[str, list]:
+        """Every cell's original text, field by field (built on each call: costly for big tables)."""
+        return {f: [self.text(i, f) for i in range(self.nrows)] for f in self.values}
 
     def row(self, index: int) -> dict[str, Any]:
         """The typed values of one row (Invalid cells included)."""
@@ -103,7 +121,7 @@ class Table:
 
     def key(self, index: int) -> tuple[str | None, ...]:
         """The values of the table's identifying key columns for one row, as text."""
-        return tuple(render(self.raw[f][index]) for f in self.spec.key)
+        return tuple(self.text(index, f) for f in self.spec.key)
 
 
 @attrs.define(eq=False, slots=True)

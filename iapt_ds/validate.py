@@ -21,7 +21,6 @@ from .errors import UsageError
 from .findings import Finding
 from .model import Submission, Table
 from .outcome import final_file_findings, mandatory_table_findings, structure_findings
-from .parse import render
 from .read import read
 from .result import Result, TableResult
 from .rules import PIPELINE_KINDS
@@ -45,9 +44,8 @@ class _State:
 
     def add(self, rule: RuleSpec, table: Table, i: int, *, other: str | None = None,
             detail: str | None = None, cause: Finding | None = None, expected: str | None = None) -> Finding:
-        raw = table.raw
         f = Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
-                    values=tuple(render(raw[x][i]) for x in rule.fields), other=other, detail=detail,
+                    values=tuple(table.text(i, x) for x in rule.fields), other=other, detail=detail,
                     line=table.line(i), cause=cause, expected=expected)
         self.findings.append(f)
         if rule.severity != "warning":

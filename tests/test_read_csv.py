@@ -54,7 +54,7 @@ def test_null_and_zero_length_text_are_distinct_when_read_and_both_blank_after_c
     _mpi(folder, header + "\n" + 'P1,R1Z,,9434765870,01,1980-01-01,LS1 4AP,1,"",03,en,1\n'
              + "P2,R1Z,,,,,,,,,,\n")
     t = read(folder).table("IDS001")
-    assert t.raw["EthnicCategory"][0] == "" and t.raw["EthnicCategory"][1] is None
+    assert t.text(0, "EthnicCategory") == "" and t.text(1, "EthnicCategory") is None
     assert t.value(0, "EthnicCategory") is None and t.value(1, "EthnicCategory") is None
 
 

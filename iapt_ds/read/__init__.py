@@ -23,7 +23,7 @@ from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
 from ..spec import Spec, load_spec
 from ._build import TableBuilder
-from .csv_folder import csv_tables, iter_csv_records
+from .csv_folder import csv_tables, read_csv_table
 
 __all__ = ["read", "read_csv_folder", "read_rows"]
 
@@ -79,27 +79,12 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Subm
         files = list(csv_tables(folder, spec, problems, unknown))
     except OSError as exc:
         raise InputError(f"{folder}: cannot be listed ({exc.strerror or exc})") from None
+    shared: dict = {}
     for tid, path in files:
-        tspec = spec.tables[tid]
         try:
-            records = iter_csv_records(path, problems, tid)
-            first = next(records, None)
-            if first is None:
-                problems.append(InputProblem(tid, f"{path.name} is empty: it has no header row"))
-                builder = TableBuilder(tspec, path.stem, [], [], track_lines=True)
-                # no header: every column is missing
-                for f in tspec.fields:
-                    problems.append(InputProblem(tid, f"{tspec.name} has no column {f.name!r}", column=f.name))
-            else:
-                header = [(c or "").strip() for c in first[1]]
-                builder = TableBuilder(tspec, path.stem, header, problems, track_lines=True)
-                add = builder.add
-                for line, cells in records:
-                    add(cells, line)
+            tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared)
         except OSError as exc:
             problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
-            continue
-        tables[tid] = builder.build()
     return _finish(spec, tables, problems, str(folder), unknown)
 
 
@@ -117,6 +102,7 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
     problems: list[InputProblem] = []
     unknown: list[str] = []
     tables: dict[str, Table] = {}
+    shared: dict = {}
     for name, table_rows in rows.items():
         if not isinstance(name, str):
             raise UsageError(f"table names must be text, got {name!r}")
@@ -142,7 +128,7 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
                     raise UsageError(f"column names in {name} must be text, got {k!r}")
                 if k.lower() not in known and k not in extra:
                     extra.append(k)
-        builder = TableBuilder(tspec, name, columns + extra, problems)
+        builder = TableBuilder(tspec, name, columns + extra, problems, shared=shared)
         for r in materialised:
             lowered = {k.lower(): v for k, v in r.items()}
             builder.add([lowered.get(c.lower()) for c in columns] + [r.get(k) for k in extra])

@@ -1,5 +1,10 @@
 """Turn a reader's raw rows into a column-wise :class:`~iapt_ds.model.Table`: map columns to the
-spec, cleanse text, type every cell once, and note structural problems."""
+spec, cleanse text, type every cell once, and note structural problems.
+
+Memory is what matters here: a cell costs one list slot plus, shared through an intern table
+for the whole submission, its value object (a patient's LocalPatientId is one string in every
+table). The original text is kept only where it differs from the value's rendering.
+"""
 
 from __future__ import annotations
 
@@ -15,26 +20,29 @@ from ..spec import TableSpec
 __all__ = ["TableBuilder"]
 
 _CHUNK = 16384
-# text columns this short hold codes: share one string object per distinct value
-_SHARE_TEXT_UP_TO = 4
 
 
 class TableBuilder:
-    """Collects one table's rows, then converts them column by column."""
+    """Collects one table's rows, then converts them column by column.
 
-    def __init__(self, spec: TableSpec, source_name: str, columns: Sequence[str],
+    *shared* is an intern table (dict) used across the tables of one submission; cells that are
+    text are replaced by the one shared string with the same content.
+    """
+
+    def __init__(self, spec: TableSpec, source_name: str | None, columns: Sequence[str],
                  problems: list[InputProblem], *, source_types: dict[str, str] | None = None,
-                 track_lines: bool = False) -> None:
+                 track_lines: bool = False, shared: dict | None = None) -> None:
         self.spec = spec
         self.source_name = source_name
         self.problems = problems
         self.columns = [c if isinstance(c, str) else str(c) for c in columns]
         self.ncols = len(self.columns)
         self.source_types = source_types or {}
+        self.shared = shared if shared is not None else {}
         self._chunk: list[Sequence[Any]] = []
         self._cols: list[list] = [[] for _ in range(self.ncols)]
         self.nrows = 0
-        self.lines = array("l") if track_lines else None
+        self.lines = array("L") if track_lines else None
         self._map_columns()
 
     # -- columns ------------------------------------------------------------------------------
@@ -63,21 +71,10 @@ class TableBuilder:
 
     # -- rows ---------------------------------------------------------------------------------
     def add(self, cells: Sequence[Any], line: int | None = None) -> None:
+        """One row: None = NULL, '' = zero-length text, or any Python value."""
         n = len(cells)
         if n != self.ncols:
-            row = self.nrows + 1
-            where = f"line {line}" if line is not None else f"row {row}"
-            if n > self.ncols:
-                extra = [render(c) for c in cells[self.ncols:]]
-                self.problems.append(InputProblem(
-                    self.spec.id, f"{self.spec.name} {where} has {n} cells but the header has {self.ncols};"
-                    f" the extra cells are {extra!r}", row=row, line=line, value=repr(extra)))
-                cells = cells[: self.ncols]
-            else:
-                self.problems.append(InputProblem(
-                    self.spec.id, f"{self.spec.name} {where} has {n} cells but the header has {self.ncols};"
-                    " the missing cells are read as blank", row=row, line=line))
-                cells = list(cells) + [None] * (self.ncols - n)
+            cells = self._fit(cells, line)
         self._chunk.append(cells)
         self.nrows += 1
         if self.lines is not None:
@@ -85,86 +82,130 @@ class TableBuilder:
         if len(self._chunk) >= _CHUNK:
             self._flush()
 
-    def add_many(self, rows: Iterable[Sequence[Any]]) -> None:
-        for r in rows:
-            self.add(r)
+    def add_block(self, rows: list[list[str]], first_line: int) -> None:
+        """Rows of text from consecutive source lines, where an empty cell is NULL (the CSV fast
+        path: no quotes anywhere in the file)."""
+        if any(len(r) != self.ncols for r in rows):
+            for k, r in enumerate(rows):
+                self.add([c if c else None for c in r], first_line + k)
+            return
+        self._flush()
+        sd = self.shared.setdefault
+        if self.ncols:
+            for col, values in zip(self._cols, zip(*rows)):
+                col.extend([sd(v, v) if v else None for v in values])
+        self.nrows += len(rows)
+        if self.lines is not None:
+            self.lines.extend(range(first_line, first_line + len(rows)))
+
+    def _fit(self, cells: Sequence[Any], line: int | None) -> list:
+        n = len(cells)
+        row = self.nrows + 1
+        where = f"line {line}" if line is not None else f"row {row}"
+        if n > self.ncols:
+            extra = [render(c) for c in cells[self.ncols:]]
+            self.problems.append(InputProblem(
+                self.spec.id, f"{self.spec.name} {where} has {n} cells but the header has {self.ncols};"
+                f" the extra cells are {extra!r}", row=row, line=line, value=repr(extra)))
+            return list(cells[: self.ncols])
+        self.problems.append(InputProblem(
+            self.spec.id, f"{self.spec.name} {where} has {n} cells but the header has {self.ncols};"
+            " the missing cells are read as blank", row=row, line=line))
+        return list(cells) + [None] * (self.ncols - n)
 
     def _flush(self) -> None:
         if not self._chunk:
             return
         if self.ncols:
+            sd = self.shared.setdefault
             for col, values in zip(self._cols, zip(*self._chunk)):
-                col.extend(values)
+                col.extend([sd(v, v) if type(v) is str else v for v in values])
         self._chunk = []
 
     # -- result -------------------------------------------------------------------------------
     def build(self) -> Table:
         self._flush()
         n = self.nrows
-        table = Table(spec=self.spec, nrows=n, source_name=self.source_name, lines=self.lines,
+        lines, first_line = self.lines, None
+        if lines is not None and (n == 0 or lines[-1] - lines[0] == n - 1):
+            # consecutive lines (no multi-line record, no blank line): keep only the first
+            first_line, lines = (lines[0] if n else None), None
+        table = Table(spec=self.spec, nrows=n, source_name=self.source_name, lines=lines, first_line=first_line,
                       source_columns=tuple(self.columns), source_types=dict(self.source_types))
         for f in self.spec.fields:
             pos = self.field_pos.get(f.name)
             if pos is None:
-                column: list = [None] * n
-                table.raw[f.name] = column
-                table.values[f.name] = column
+                table.values[f.name] = [None] * n
                 continue
             raw = self._cols[pos]
             self._cols[pos] = []
-            table.raw[f.name], table.values[f.name] = _convert(raw, f.type, f.max_length)
+            table.values[f.name], originals = _convert(raw, f.type)
+            if originals:
+                table.originals[f.name] = originals
         for name, pos in self.extra_pos.items():
-            table.extra[name] = [render(c) if not isinstance(c, str) else c for c in self._cols[pos]]
+            table.extra[name] = [c if c is None or isinstance(c, str) else render(c) for c in self._cols[pos]]
         self._cols = []
         return table
 
 
-def _convert(raw: list, ftype: str, max_length: int | None) -> tuple[list, list]:
-    """(original text column, typed value column) for one field."""
-    if all(v is None or isinstance(v, str) for v in raw):
+def _convert(raw: list, ftype: str) -> tuple[list, dict[int, str]]:
+    """(typed values, {row: original text where it differs from the value's rendering})."""
+    if all(v is None or type(v) is str for v in raw):
         if ftype == "text":
-            if max_length is not None and max_length <= _SHARE_TEXT_UP_TO:
-                shared: dict[str, str] = {}
-                raw = [shared.setdefault(v, v) if v is not None else None for v in raw]
-            return raw, cleanse_column(raw)
+            values = cleanse_column(raw)
+            if values is raw:
+                return raw, {}
+            return values, {i: r for i, (r, v) in enumerate(zip(raw, values)) if r is not v and r is not None}
         return _convert_typed_text(raw, PARSERS[ftype])
     # in-memory rows may hold Python values of any type
-    texts = []
     values = []
-    for v in raw:
-        texts.append(v if v is None or isinstance(v, str) else render(v))
+    originals: dict[int, str] = {}
+    for i, v in enumerate(raw):
+        if v is None:
+            values.append(None)
+            continue
         if ftype == "text":
             tv = parse_value("text", v)
-            values.append(tv.strip(" ") or None if isinstance(tv, str) else tv)
+            value = (tv.strip(" ") or None) if type(tv) is str else tv
         else:
-            values.append(parse_value(ftype, v))
-    return texts, values
+            value = parse_value(ftype, v)
+        values.append(value)
+        if type(v) is str and render(value) != v:
+            originals[i] = v
+    return values, originals
 
 
 class _TypedCache(dict):
-    """text -> (canonical text, typed value); parses each distinct text once."""
+    """text -> (typed value, whether the text is the value's own rendering); each distinct text
+    is parsed once."""
 
-    __slots__ = ("parser",)
+    __slots__ = ("parser", "odd")
 
     def __init__(self, parser) -> None:
         super().__init__()
         self.parser = parser
+        self.odd = False
 
-    def __missing__(self, text: str | None) -> tuple[str | None, Any]:
-        if text is None or not text.strip():
-            entry = (text, None)
+    def __missing__(self, text: str | None) -> tuple[Any, bool]:
+        if text is None:
+            entry = (None, True)
+        elif not text.strip():
+            entry = (None, False)
         else:
-            entry = (text, self.parser(text))
+            value = self.parser(text)
+            entry = (value, render(value) == text)
+        if not entry[1]:
+            self.odd = True
         self[text] = entry
         return entry
 
 
-def _convert_typed_text(raw: list, parser) -> tuple[list, list]:
+def _convert_typed_text(raw: list, parser) -> tuple[list, dict[int, str]]:
     cache = _TypedCache(parser)
-    entries = list(map(cache.__getitem__, raw))
-    texts = [e[0] for e in entries]
-    values = [e[1] for e in entries]
-    return texts, values
+    values = [e[0] for e in map(cache.__getitem__, raw)]
+    if not cache.odd:
+        return values, {}
+    return values, {i: t for i, t in enumerate(raw) if not cache[t][1]}
 
 
 def invalid_cells(table: Table) -> Iterable[tuple[str, int, Invalid]]:
