@@ -215,9 +215,9 @@ class Window:
     periods: tuple[str, ...]
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Spec:
-    """The whole dataset definition."""
+    """The whole dataset definition (compared and hashed by identity: one object per folder)."""
 
     name: str
     version: str

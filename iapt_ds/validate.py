@@ -11,6 +11,7 @@ Every rule runs, even after the file is known to be rejected: users want every e
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from typing import Any
 
@@ -67,10 +68,15 @@ class _State:
         return [not r for r in self.rejected[tid]]
 
 
+@functools.lru_cache(maxsize=None)
+def _codes_text(spec: Spec, codelist: str) -> str:
+    codes = spec.codelists[codelist].codes
+    return ", ".join(codes) if len(codes) <= 60 else f"{len(codes)} codes (see the code list {codelist})"
+
+
 def _expected(rule: RuleSpec, spec: Spec, table: Table, i: int) -> str | None:
     if rule.kind == "in_codelist":
-        codes = spec.codelists[rule.params["codelist"]].codes
-        return ", ".join(codes) if len(codes) <= 60 else f"{len(codes)} codes (see the code list {rule.params['codelist']})"
+        return _codes_text(spec, rule.params["codelist"])
     if rule.kind in ("score_format", "score_range"):
         tool = spec.assessment_tools.get(table.values["CodedAssToolType"][i])
         if tool is not None:
