@@ -126,8 +126,8 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
              spec: Spec | None = None) -> Result:
     """Validate a submission as SDCS would.
 
-    *submission* is a :class:`~iapt_ds.model.Submission`, a path (CSV folder) or in-memory rows
-    (mapping of table name to row dicts). *period*, *provider*, *sender* and *submitted_at* stand
+    *submission* is a :class:`~iapt_ds.model.Submission`, a path (a CSV folder or an Access IDB
+    ``.accdb``/``.mdb``) or in-memory rows (mapping of table name to row dicts). *period*, *provider*, *sender* and *submitted_at* stand
     for what SDCS takes from the upload; rules comparing with them are reported as not checked
     when they are not given, except *submitted_at*, which defaults to now. *reference_data*
     answers the ODS/GP/postcode look-ups (see :class:`~iapt_ds.checks.ReferenceData`).

@@ -5,8 +5,8 @@
 * a folder → CSV folder (one ``<TableName>.csv`` per table);
 * a mapping of table name → iterable of row dicts → in-memory rows (strings or typed values);
 * a :class:`Submission` → itself;
-* an Access IDB (``.accdb``/``.mdb``) → the IDB reader (a separate capability; until it exists a
-  clear :class:`InputError` says so).
+* an Access IDB (``.accdb``/``.mdb``, Access 2000 to 2019) → the pure-Python IDB reader
+  (:mod:`iapt_ds.read.idb`), one table at a time.
 
 Every reader then goes through the same builder: columns matched to the spec, text cleansed,
 each cell typed once. Nothing about the *content* raises; see :class:`~iapt_ds.model.InputProblem`.
@@ -14,7 +14,7 @@ each cell typed once. Nothing about the *content* raises; see :class:`~iapt_ds.m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,11 @@ __all__ = ["read", "read_csv_folder", "read_rows"]
 ACCESS_SUFFIXES = (".accdb", ".mdb")
 
 
-def read(source: Any, *, spec: Spec | None = None) -> Submission:
-    """Read *source* into a :class:`Submission` (see the module docstring for what it accepts)."""
+def read(source: Any, *, spec: Spec | None = None,
+         progress: Callable[[str, int, int], None] | None = None) -> Submission:
+    """Read *source* into a :class:`Submission` (see the module docstring for what it accepts).
+
+    *progress*, for an Access IDB, is called now and then with (table, rows read, rows in it)."""
     spec = spec or load_spec()
     if isinstance(source, Submission):
         return source
@@ -42,8 +45,9 @@ def read(source: Any, *, spec: Spec | None = None) -> Submission:
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.suffix.lower() in ACCESS_SUFFIXES:
-            raise InputError(f"{path}: reading Access IDB files is not available in this version; "
-                             "export the tables as a CSV folder (one <TableName>.csv per table)")
+            from .idb import read_idb  # idb builds on this module's helpers
+
+            return read_idb(path, spec=spec, progress=progress)
         raise InputError(f"{path}: not a submission; give a folder of <TableName>.csv files or an Access IDB")
     if isinstance(source, Mapping):
         return read_rows(source, spec=spec)
