@@ -57,7 +57,14 @@ def _md_escape(s: str) -> str:
     return s.replace("|", "\\|").replace("\n", " ")
 
 
+def _anchor(name: str) -> str:
+    """An explicit anchor, so links such as ``rules.md#IDS00211`` or ``data-model.md#ids002`` are stable."""
+    return f'<a id="{name}"></a>'
+
+
 def rules_markdown(spec: Spec) -> str:
+    from .report.explain import checks  # the rule in words, as `iapt-ds explain` tells it
+
     lines = [
         f"# IAPT v{spec.version} rule catalogue",
         "",
@@ -69,24 +76,31 @@ def rules_markdown(spec: Spec) -> str:
         "through the referential-integrity rules, the rows that depend on it); **warning** keeps the row.",
         "Status: *confirmed* from NHS Digital's published rule code; *inferred* where SDCS's",
         "implementation is not public and the behaviour is reconstructed (see each rule's note).",
+        "Every code has an anchor (`rules.md#IDS00211`); `iapt-ds explain CODE` tells one rule in full,",
+        "with an example that fails and one that passes.",
         "",
     ]
     groups: dict[str, list] = {}
     for r in spec.rules.values():
         groups.setdefault("file" if r.severity == "file" else r.table, []).append(r)
     order = ["file"] + [t for t in spec.tables if t in groups]
+    titles = {g: "File-level rules (IDSREJ)" if g == "file" else f"{g} — {spec.tables[g].name}" for g in order}
+    lines += [f"- [{titles[g]}](#{g.lower()}): {len(groups[g])} rules" for g in order] + [""]
     for g in order:
-        title = "File-level rules (IDSREJ)" if g == "file" else f"{g} — {spec.tables[g].name}"
-        lines += [f"## {title}", "", "| Code | Severity | Table | Field(s) | Kind | What fails | Status |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [_anchor(g.lower()), f"## {titles[g]}", ""]
+        if g != "file":
+            lines += [f"Columns and keys: [data model, {g}](data-model.md#{g.lower()}).", ""]
+        lines += ["| Code | Severity | Table | Field(s) | What it checks | Message | Kind | Status |",
+                  "|---|---|---|---|---|---|---|---|"]
         for r in groups[g]:
             what = r.message
             if r.placeholder:
                 what += " *(placeholder: never fires)*"
             if r.note:
                 what += f" — {r.note}"
-            lines.append(f"| {r.code} | {r.severity} | {r.table or '—'} | {', '.join(r.fields) or '—'} | "
-                         f"`{r.kind}` | {_md_escape(what)} | {r.status} |")
+            table = f"[{r.table}](data-model.md#{r.table.lower()})" if r.table else "—"
+            lines.append(f"| {_anchor(r.code)}{r.code} | {r.severity} | {table} | {', '.join(r.fields) or '—'} | "
+                         f"{_md_escape(checks(r, spec))} | {_md_escape(what)} | `{r.kind}` | {r.status} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -111,8 +125,8 @@ def data_model_markdown(spec: Spec) -> str:
     for i, code in enumerate(spec.cascade, 1):
         r = spec.rules[code]
         rel = r.params["related"]
-        lines.append(f"{i}. **{code}** — each {r.table} row needs an accepted {rel} row with the same "
-                     f"`{r.params['key']}`.")
+        lines.append(f"{i}. **[{code}](rules.md#{code})** — each [{r.table}](#{r.table.lower()}) row needs an "
+                     f"accepted [{rel}](#{rel.lower()}) row with the same `{r.params['key']}`.")
     lines += ["", "Which tables hang from which:", "", "```"]
     children: dict[str | None, list[str]] = {}
     for t in spec.tables.values():
@@ -128,8 +142,11 @@ def data_model_markdown(spec: Spec) -> str:
     for root in children.get(None, []):
         tree(root, 0)
     lines += ["```", ""]
+    lines += ["Tables: " + ", ".join(f"[{t.id}](#{t.id.lower()})" for t in spec.tables.values()) + ".", ""]
     for t in spec.tables.values():
-        lines += [f"## {t.id} — {t.name}", "", f"{t.title}. One row per {t.row_is}. "
+        lines += [_anchor(t.id.lower()), f"## {t.id} — {t.name}", "",
+                  f"Rules: [{sum(r.severity != 'file' for r in spec.rules_for(t.id))} codes]"
+                  f"(rules.md#{t.id.lower()}). {t.title}. One row per {t.row_is}. "
                   f"Key shown in reports: {', '.join(t.key)}." + (
                       f" Belongs to {t.parent[0]} through `{t.parent[1]}`." if t.parent else ""), "",
                   "| # | Column | Data item | Type | Format | Status |", "|---|---|---|---|---|---|"]

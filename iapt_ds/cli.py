@@ -1,0 +1,372 @@
+"""The ``iapt-ds`` command (also ``python -m iapt_ds``).
+
+::
+
+    iapt-ds validate PATH [--period YYYY-MM] [--provider ODS] [--sender ODS] [--submitted-at WHEN]
+                          [--format text|json|csv|html] [--output FILE] [--redact] [--fail-on SEVERITY]
+    iapt-ds validate --example ...       the bundled example instead of PATH
+    iapt-ds rules [--table T] [--severity S]
+    iapt-ds explain CODE
+    iapt-ds calendar [YYYY-MM]
+
+Exit status: 0 when the file is accepted (and nothing reaches ``--fail-on``), 1 when it is
+rejected (or something reaches ``--fail-on``), 2 for a usage or input error, which is told in one
+line on standard error, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import difflib
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from . import __version__, example_path
+from .calendar import PeriodInfo, dataset_periods, parse_period, period_info
+from .errors import IaptDsError
+from .report import FORMATS, write_report
+from .report._view import ordinal_rank
+from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, dependents, example_words,
+                             failing_message)
+from .result import Result
+from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec
+from .validate import validate
+
+__all__ = ["main", "build_parser"]
+
+_SUFFIX_FORMATS = {".txt": "text", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html"}
+_IDB_SUFFIXES = (".accdb", ".mdb")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on standard error, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+class _Fail(Exception):
+    """A user error found by the CLI itself: its message is the one line shown."""
+
+
+# ------------------------------------------------------------------------------------ arguments
+
+def _period(text: str) -> str:
+    try:
+        y, m = parse_period(text)
+    except IaptDsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return f"{y:04d}-{m:02d}"
+
+
+def _when(text: str) -> _dt.datetime:
+    try:
+        return _dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give an ISO date-time like 2021-04-05T12:00:00, not {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``iapt-ds`` argument parser."""
+    p = _Parser(prog="iapt-ds", description="Validate NHS IAPT v2.0 submissions as SDCS Cloud does, "
+                "before you submit, and explain what it finds.")
+    p.add_argument("--version", action="version", version=f"iapt-ds {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    v = sub.add_parser("validate", help="validate a submission and report what SDCS would do with it",
+                       description="Validate a submission (a folder of <TableName>.csv files, or an Access "
+                       "IDB) and report what SDCS would do with it. Exit status: "
+                       "0 accepted, 1 rejected (or a finding at or above --fail-on), 2 usage or input error.")
+    v.add_argument("path", nargs="?", metavar="PATH", help="the submission: a CSV folder or an .accdb/.mdb file")
+    v.add_argument("--example", action="store_true", help="validate the bundled example submission instead of PATH")
+    v.add_argument("--period", type=_period, metavar="YYYY-MM",
+                   help="the reporting period chosen for the upload (checks IDS00016/IDS00019)")
+    v.add_argument("--provider", metavar="ODS", help="the provider organisation chosen for the upload (IDS00030)")
+    v.add_argument("--sender", metavar="ODS", help="the organisation sending the upload (IDS00033)")
+    v.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME",
+                   help="when the file is submitted (default: now)")
+    v.add_argument("--format", choices=list(FORMATS),
+                   help="report format (default: from the --output suffix, else text)")
+    v.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    v.add_argument("--redact", action="store_true",
+                   help="mask NHS numbers, local patient identifiers, postcodes and birth dates")
+    v.add_argument("--fail-on", choices=SEVERITIES, default="file",
+                   help="exit 1 when a finding of this severity or a more serious one exists (default: file, "
+                   "i.e. only when the whole file is rejected)")
+    v.set_defaults(run=_run_validate)
+
+    r = sub.add_parser("rules", help="list the rules", description="List the IAPT v2.0 rules, with what each checks.")
+    r.add_argument("--table", metavar="T", help="only the rules of this table (IDS002 or IDS002GP)")
+    r.add_argument("--severity", choices=SEVERITIES, help="only the rules of this severity")
+    r.set_defaults(run=_run_rules)
+
+    e = sub.add_parser("explain", help="explain one rule code",
+                       description="Explain one rule: what it checks, what its severity does, an example that "
+                       "fails and one that passes, and what to do.")
+    e.add_argument("code", metavar="CODE", help="a rule code, e.g. IDS00211 or IDSREJ006")
+    e.set_defaults(run=_run_explain)
+
+    c = sub.add_parser("calendar", help="the dates, Unique_MonthID and submission windows of a period",
+                       description="Show a reporting period's dates, its Unique_MonthID and the SDCS windows for "
+                       "its primary and refresh submissions; with no period, the whole v2.0 calendar.")
+    c.add_argument("period", nargs="?", type=_period, metavar="YYYY-MM", help="a reporting period")
+    c.set_defaults(run=_run_calendar)
+    return p
+
+
+# ------------------------------------------------------------------------------------ output
+
+def _stdout(utf8: bool) -> TextIO:
+    """Standard output: UTF-8 for a report format (JSON, CSV, HTML); for text, in the terminal's
+    encoding with any character it cannot show replaced."""
+    out = sys.stdout
+    reconfigure = getattr(out, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(**({"encoding": "utf-8"} if utf8 else {"errors": "replace"}))
+    return out
+
+
+def _to_stdout(write: Callable[[TextIO], None], *, utf8: bool = False) -> None:
+    """Run *write* on standard output; a reader that stops early (``| head``) is not an error."""
+    out = _stdout(utf8)
+    try:
+        write(out)
+        out.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+
+
+def _to_file(path: Path, write: Callable[[TextIO], None], fmt: str) -> None:
+    """Run *write* on a new file at *path*, replacing it only once the report is complete."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                      newline="" if fmt == "csv" else None) as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _Fail(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+class _Progress:
+    """Reading progress on standard error: one updating line on a terminal, one line per table
+    otherwise."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.tty = err.isatty()
+        self.last = 0.0
+        self.finished: set[str] = set()
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        if done >= total:
+            if table in self.finished:
+                return
+            self.finished.add(table)
+        if self.tty:
+            now = time.monotonic()
+            if done < total and now - self.last < 0.1:
+                return
+            self.last = now
+            self.err.write(f"\rreading {table}: {done}/{total} rows\x1b[K" if done < total else "\r\x1b[K")
+        elif done >= total:
+            self.err.write(f"read {table}: {total} row{'' if total == 1 else 's'}\n")
+        self.err.flush()
+
+
+def _source(path: Path) -> Any:
+    """What to validate: an Access IDB is read here, with progress, when its reader is installed;
+    anything else goes to :func:`iapt_ds.validate` as it is."""
+    if path.suffix.lower() in _IDB_SUFFIXES and path.is_file():
+        try:
+            from .read.idb import read_idb
+        except ImportError:
+            return path  # validate() says that this version cannot read Access files
+        return read_idb(path, progress=_Progress(sys.stderr))
+    return path
+
+
+# ------------------------------------------------------------------------------------ validate
+
+def _exit_status(result: Result, fail_on: str) -> int:
+    """1 when the file is rejected or a finding reaches *fail_on*, else 0."""
+    if not result.accepted:
+        return 1
+    limit = ordinal_rank(fail_on)
+    return int(any(n and ordinal_rank(sev) <= limit for sev, n in result.counts_by_severity().items()))
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    if args.example and args.path:
+        raise _Fail("give either PATH or --example, not both")
+    if not args.example and not args.path:
+        raise _Fail("give the submission to validate (a CSV folder or an IDB file), or --example")
+    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
+    path = example_path() if args.example else Path(args.path)
+    result = validate(_source(path), period=args.period, provider=args.provider, sender=args.sender,
+                      submitted_at=args.submitted_at)
+
+    def write(out: TextIO) -> None:
+        write_report(result, out, fmt, redact=args.redact)
+
+    if args.output and args.output != "-":
+        _to_file(Path(args.output), write, fmt)
+        sev = result.counts_by_severity()
+        sys.stderr.write(f"{result.outcome}: {', '.join(f'{n} {s}' for s, n in sev.items())} findings; "
+                         f"{fmt} report written to {args.output}\n")
+    else:
+        _to_stdout(write, utf8=fmt != "text")
+    return _exit_status(result, args.fail_on)
+
+
+# ------------------------------------------------------------------------------------ rules, explain
+
+def _table_id(spec: Spec, ref: str) -> str:
+    try:
+        return spec.table(ref.strip()).id
+    except KeyError:
+        raise _Fail(f"no table {ref!r}; the tables are {', '.join(spec.tables)}") from None
+
+
+def _wrapped(text: str, first: str, indent: str) -> str:
+    return "\n".join(textwrap.wrap(text, 100, initial_indent=first, subsequent_indent=indent,
+                                   break_long_words=False, break_on_hyphens=False))
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    spec = load_spec()
+    table = _table_id(spec, args.table) if args.table else None
+    chosen = [r for r in spec.rules.values()
+              if (table is None or r.table == table) and (args.severity is None or r.severity == args.severity)]
+
+    def write(out: TextIO) -> None:
+        for r in chosen:
+            first = f"{r.code:<10} {r.severity:<8} {r.table or 'file':<7} "
+            tag = " [inferred]" if r.status == "inferred" else ""
+            out.write(_wrapped(checks(r, spec) + tag, first, " " * len(first)) + "\n")
+        out.write(f"\n{len(chosen)} rules. 'iapt-ds explain CODE' tells one in full.\n")
+
+    _to_stdout(write)
+    return 0
+
+
+def _rule(spec: Spec, code: str) -> RuleSpec:
+    wanted = code.strip().upper()
+    if wanted in spec.rules:
+        return spec.rules[wanted]
+    close = difflib.get_close_matches(wanted, list(spec.rules), n=3)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; 'iapt-ds rules' lists them"
+    raise _Fail(f"no rule {code!r} in IAPT v{spec.version}{hint}")
+
+
+def _pick_pass(rule: RuleSpec) -> dict | None:
+    """The most telling passing example: the first that changes something."""
+    passes = rule.examples.get("pass") or ()
+    return next((p for p in passes if p), passes[0] if passes else None)
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    spec = load_spec()
+    rule = _rule(spec, args.code)
+    params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
+    status = ("confirmed: taken from NHS Digital's published v2.0 rule code" if rule.status == "confirmed" else
+              "inferred: SDCS's implementation is not public; the behaviour is reconstructed")
+    lines = [f"{rule.code}: {SEVERITY_WORDS[rule.severity]}"]
+    if rule.table:
+        lines.append(f"  table:  {rule.table} ({spec.tables[rule.table].name})")
+    if rule.fields:
+        lines.append(f"  field:  {', '.join(rule.fields)}")
+    lines.append(f"  kind:   {rule.kind}" + (f" ({params})" if params else ""))
+    lines.append(f"  status: {status}")
+    if rule.note:
+        lines.append(_wrapped(f"note: {rule.note}", "  ", "          "))
+    lines += ["", "What it checks", _wrapped(checks(rule, spec), "  ", "  "),
+              "", "When it fails", _wrapped(consequence(rule), "  ", "  ")]
+    deps = dependents(rule, spec)
+    if deps:
+        lines.append(_wrapped("Rows that fall with a rejected " + rule.table + " row: " + "; ".join(
+            f"{d.table} rows with the same {d.params['key']} ({d.code})" for d in deps) + ".", "  ", "  "))
+    lines += ["", "The report says", _wrapped(rule.message, "  ", "  ")]
+    fails = rule.examples.get("fail") or ()
+    if fails:
+        lines += ["", "Fails, for example", _wrapped(example_words(rule, fails[0], spec), "  ", "  ")]
+        said = failing_message(rule, spec)
+        if said:
+            lines.append(_wrapped(f"→ {said}", "    ", "      "))
+    passing = _pick_pass(rule)
+    if passing is not None:
+        lines += ["", "Passes, for example", _wrapped(example_words(rule, passing, spec), "  ", "  ")]
+    lines += ["", "What to do", _wrapped(advice(rule, spec), "  ", "  ")]
+    _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
+    return 0
+
+
+# ------------------------------------------------------------------------------------ calendar
+
+def _window(w: Window) -> str:
+    text = f"opens {w.opens:%a %d %b %Y}, closes {w.closes:%a %d %b %Y}"
+    if len(w.periods) > 2:
+        text += f" (a window for {len(w.periods)} periods, {min(w.periods)} to {max(w.periods)})"
+    return text
+
+
+def _period_lines(info: PeriodInfo, spec: Spec) -> list[str]:
+    lines = [f"Reporting period {info.period} ({info.label}): {info.start} to {info.end}",
+             f"Unique_MonthID:   {info.month_id}"]
+    if not info.in_dataset:
+        lines.append(_wrapped(f"IAPT v{spec.version} covered the reporting periods {spec.periods[0]} to "
+                              f"{spec.periods[1]}; {info.period} is outside them, so v{spec.version}'s rules "
+                              "and calendar do not apply to it.", "Note:             ", " " * 18))
+    lines.append("Primary window:   " + (_window(info.primary) if info.primary else "none in the v2.0 calendar"))
+    for i, w in enumerate(info.refresh):
+        lines.append(("Refresh window:   " if i == 0 else " " * 18) + _window(w))
+    if not info.refresh:
+        lines.append("Refresh window:   none in the v2.0 calendar")
+    return lines
+
+
+def _calendar_lines(spec: Spec) -> list[str]:
+    lines = [f"IAPT v{spec.version} submission calendar: reporting periods {spec.periods[0]} to {spec.periods[1]}.",
+             "A refresh replaces the primary submission. 'iapt-ds calendar YYYY-MM' shows one period.", "",
+             f"{'Period':<8} {'MonthID':>7}  {'Primary window':<24}  Refresh windows"]
+    for period in dataset_periods(spec):
+        info = period_info(period, spec)
+        primary = f"{info.primary.opens} to {info.primary.closes}" if info.primary else "none"
+        refresh = "; ".join(f"{w.opens} to {w.closes}" for w in info.refresh) or "none"
+        lines.append(f"{period:<8} {info.month_id:>7}  {primary:<24}  {refresh}")
+    return lines
+
+
+def _run_calendar(args: argparse.Namespace) -> int:
+    spec = load_spec()
+    lines = _period_lines(period_info(args.period, spec), spec) if args.period else _calendar_lines(spec)
+    _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
+    return 0
+
+
+# ------------------------------------------------------------------------------------ main
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (_Fail, IaptDsError) as exc:
+        reason = " ".join(str(exc).split())
+        sys.stderr.write(f"iapt-ds {args.command}: error: {reason}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("iapt-ds: interrupted\n")
+        return 130

@@ -1,0 +1,143 @@
+"""What every report writer shows of a :class:`~iapt_ds.result.Result`, in one place: each finding
+as a flat record (redacted when asked), references to causes and root causes by position, the
+ranked root causes. Writers only lay these out.
+
+Findings are visited one at a time, so a writer streams millions of them without building one big
+structure; only the findings that other findings point at (causes, root causes) are indexed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from ..findings import Finding
+from ..result import Result
+from ..spec import Spec, load_spec
+from .redact import Redactor
+
+__all__ = ["ReportView", "ordinal_rank"]
+
+_RANK = {"file": 0, "group": 1, "record": 2, "warning": 3}
+
+
+def ordinal_rank(severity: str) -> int:
+    """0 for the most serious severity (file) to 3 for a warning."""
+    return _RANK[severity]
+
+
+class ReportView:
+    """A result as the writers show it. *redact* masks personal identifiers (see
+    :mod:`iapt_ds.report.redact`)."""
+
+    def __init__(self, result: Result, *, redact: bool = False, spec: Spec | None = None) -> None:
+        self.result = result
+        self.spec = spec or load_spec()
+        self.redacted = redact
+        self._redactor = Redactor(self.spec) if redact else None
+        self._roots = result.root_causes()
+        wanted = {id(f) for f, _ in self._roots}
+        wanted.update(id(f) for f in result.file_findings)
+        for f in result.findings:
+            if f.cause is not None:
+                wanted.add(id(f.cause))
+                wanted.add(id(f.root))
+        self._index = {id(f): i for i, f in enumerate(result.findings) if id(f) in wanted}
+
+    # ------------------------------------------------------------------ one finding
+
+    def index(self, f: Finding) -> int | None:
+        """The position of *f* in ``result.findings`` (known for causes, root causes and
+        file-level findings)."""
+        return self._index.get(id(f))
+
+    def ref(self, f: Finding) -> dict[str, Any]:
+        """A short reference to a finding: its position, code, table and row."""
+        return {"id": self.index(f), "code": f.code, "table": f.table, "row": f.row}
+
+    def caused_by(self, f: Finding) -> dict[str, Any] | None:
+        """The cause of a cascade finding, with the root cause at the end of its chain; None
+        when *f* is not a cascade."""
+        if f.cause is None:
+            return None
+        return {**self.ref(f.cause), "root": self.ref(f.root)}
+
+    def _shown(self, f: Finding) -> Finding:
+        return self._redactor.finding(f) if self._redactor is not None else f
+
+    def _key(self, f: Finding, shown: Finding) -> dict[str, str | None]:
+        if f.table is None or not shown.key:
+            return {}
+        return dict(zip(self.spec.tables[f.table].key, shown.key))
+
+    def key(self, f: Finding) -> dict[str, str | None]:
+        """The row's identifying values, by column name (masked when redacting)."""
+        return self._key(f, self._shown(f))
+
+    def record(self, f: Finding, index: int) -> dict[str, Any]:
+        """The finding as a flat record, in the report's field order."""
+        shown = self._shown(f)
+        return {
+            "id": index,
+            "code": f.code,
+            "severity": f.rule.severity,
+            "table": f.table,
+            "row": f.row,
+            "line": f.line,
+            "key": self._key(f, shown),
+            "field": f.field,
+            "value": shown.value,
+            "other": shown.other,
+            "message": self._redactor.message(f, shown) if self._redactor is not None else f.message,
+            "caused_by": self.caused_by(f),
+        }
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every finding as a record, in the result's order."""
+        for i, f in enumerate(self.result.findings):
+            yield self.record(f, i)
+
+    def where(self, f: Finding) -> str:
+        """``IDS002 row 1 (LocalPatientId R1Z0000101, …)``, masked when redacting."""
+        if f.table is None:
+            return "the file"
+        if f.row is None:
+            return f.table
+        key = ", ".join(v for v in self.key(f).values() if v)
+        return f"{f.table} row {f.row}" + (f" ({key})" if key else "")
+
+    def message(self, f: Finding, *, root: bool = True) -> str:
+        """The finding's message, masked when redacting; without the closing "Root cause: …"
+        sentence of a cascade finding when *root* is false (where the root is shown anyway)."""
+        shown = self._shown(f)
+        if not root:
+            shown = attrs.evolve(shown, cause=None)
+        return self._redactor.message(f, shown) if self._redactor is not None else shown.message
+
+    # ------------------------------------------------------------------ the whole result
+
+    def root_causes(self) -> list[tuple[Finding, int]]:
+        """Root-cause findings with the number of rows each takes down, most first."""
+        return self._roots
+
+    def rules_present(self) -> list[str]:
+        """The codes found, most serious first, then by code."""
+        return sorted(self.result.counts_by_code(), key=lambda c: (ordinal_rank(self.spec.rules[c].severity), c))
+
+    def header(self) -> dict[str, Any]:
+        """Everything about the result except the findings themselves."""
+        r = self.result
+        return {
+            "outcome": r.outcome,
+            "period": r.period,
+            "source": r.source,
+            "redacted": self.redacted,
+            "counts": {"findings": len(r.findings), "by_severity": r.counts_by_severity(),
+                       "by_code": r.counts_by_code()},
+            "tables": {tid: {"name": t.name, "read": t.read, "accepted": t.accepted, "rejected": t.rejected,
+                             "with_warnings": t.with_warnings} for tid, t in r.tables.items()},
+            "not_checked": dict(r.not_checked),
+            "root_causes": [{**self.ref(f), "rows_rejected": n} for f, n in self._roots],
+        }

@@ -1,0 +1,59 @@
+"""The CSV report: one row per finding, for a spreadsheet.
+
+Any cell that a spreadsheet would take for a formula (one starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return) gets a leading apostrophe, so a hostile value in a submission
+cannot run anything when the report is opened.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any, TextIO
+
+from ..result import Result
+from ..spec import Spec
+from ._view import ReportView
+
+__all__ = ["COLUMNS", "neutralise", "write_csv"]
+
+COLUMNS = ("id", "code", "severity", "table", "row", "line", "key", "field", "value", "message",
+           "caused_by", "root_cause")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: Any) -> Any:
+    """*cell* made safe for a spreadsheet: text a spreadsheet would evaluate gets a leading
+    apostrophe; anything else is returned as it is.
+
+    >>> neutralise('=HYPERLINK("http://x")'), neutralise("-1"), neutralise("LS1 4AP"), neutralise(3)
+    ('\\'=HYPERLINK("http://x")', "'-1", 'LS1 4AP', 3)
+    """
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _ref(ref: dict[str, Any] | None) -> str:
+    if ref is None:
+        return ""
+    where = ref["table"] or "file"
+    if ref["row"] is not None:
+        where += f" row {ref['row']}"
+    return f"{ref['code']} at {where}"
+
+
+def write_csv(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None) -> None:
+    """Write one CSV row per finding of *result* to the text stream *out* (open it with
+    ``newline=""``; ``encoding="utf-8-sig"`` lets spreadsheets see the UTF-8). *redact* masks
+    personal identifiers."""
+    view = ReportView(result, redact=redact, spec=spec)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for rec in view.records():
+        cause = rec["caused_by"]
+        key = "; ".join(f"{k}={'' if v is None else v}" for k, v in rec["key"].items())
+        row = (rec["id"], rec["code"], rec["severity"], rec["table"] or "", rec["row"] or "", rec["line"] or "",
+               key, rec["field"] or "", "" if rec["value"] is None else rec["value"], rec["message"],
+               _ref(cause), _ref(cause["root"]) if cause else "")
+        writer.writerow([neutralise(c) for c in row])

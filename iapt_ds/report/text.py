@@ -1,0 +1,89 @@
+"""The text summary for a terminal: the file's outcome first, then the counts per severity, per
+table and per code, then "fix these first" (the root causes ranked by how many rows each takes
+down with it), then the rules that could not be checked.
+
+It summarises: the individual findings are in the CSV, JSON and HTML reports.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TextIO
+
+from ..result import Result
+from ..spec import Spec
+from ._view import ReportView
+from .explain import checks
+
+__all__ = ["write_text"]
+
+_WIDTH = 100
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> str:
+    """*text* wrapped to the terminal width; *first* starts the first line (default: *indent*)."""
+    return "\n".join(textwrap.wrap(text, _WIDTH, initial_indent=indent if first is None else first,
+                                   subsequent_indent=indent, break_long_words=True, break_on_hyphens=False))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None,
+               top: int = 10) -> None:
+    """Write the summary of *result* to the text stream *out*; *top* is how many root causes
+    "fix these first" lists. *redact* masks personal identifiers."""
+    view = ReportView(result, redact=redact, spec=spec)
+    spec = view.spec
+    w = out.write
+    rejected_rows = sum(t.rejected for t in result.tables.values())
+    if result.accepted:
+        tail = f", but {_plural(rejected_rows, 'row')} would be rejected" if rejected_rows else ""
+        w(f"ACCEPTED: SDCS would accept this file{tail}.\n")
+    else:
+        w("REJECTED: SDCS would reject the whole file; nothing in it would be loaded.\n")
+    w(f"  source: {result.source}\n")
+    if result.period:
+        w(f"  period: {result.period}\n")
+    if view.redacted:
+        w("  NHS numbers, local patient identifiers, postcodes and birth dates are masked.\n")
+
+    file_findings = result.file_findings
+    if file_findings:
+        w(f"\nWhy the file is rejected ({_plural(len(file_findings), 'file-level finding')}):\n")
+        for f in file_findings[:20]:
+            w(_wrap(f"{f.code} {view.where(f)}: {view.message(f)}", "  ") + "\n")
+        if len(file_findings) > 20:
+            w(f"  … and {len(file_findings) - 20} more.\n")
+
+    sev = result.counts_by_severity()
+    w(f"\nFindings: {len(result.findings)} ({', '.join(f'{n} {s}' for s, n in sev.items())})\n")
+    touched = [t for t in result.tables.values() if t.rejected or t.with_warnings]
+    if touched:
+        w(f"\n  {'Rows by table':<40} {'read':>8} {'accepted':>9} {'rejected':>9} {'warned':>7}\n")
+        for t in touched:
+            w(f"  {t.table + ' ' + t.name:<40} {t.read:>8} {t.accepted:>9} {t.rejected:>9} {t.with_warnings:>7}\n")
+
+    codes = view.rules_present()
+    if codes:
+        counts = result.counts_by_code()
+        w("\nBy code:\n")
+        for code in codes:
+            rule = spec.rules[code]
+            first = f"  {code:<10} {rule.severity:<8} {counts[code]:>7}  "
+            w(_wrap(checks(rule, spec), " " * len(first), first) + "\n")
+
+    roots = view.root_causes()
+    if roots:
+        w("\nFix these first (root causes, by the rows each takes down):\n")
+        for i, (f, n) in enumerate(roots[:top], 1):
+            w(f"  {i:>2}. {f.code} at {view.where(f)}: {_plural(n, 'row')}\n")
+            w(_wrap(view.message(f), "      ") + "\n")
+        if len(roots) > top:
+            w(f"  … and {len(roots) - top} more root causes (all are in the HTML, CSV and JSON reports).\n")
+
+    if result.not_checked:
+        w(f"\nNot checked ({_plural(len(result.not_checked), 'rule')}):\n")
+        for code, why in result.not_checked.items():
+            w(f"  {code:<10} {why}\n")

@@ -1,0 +1,80 @@
+"""Redaction: no NHS number, local patient identifier, postcode or birth date survives in any
+report made with ``redact=True``, and the reports stay readable."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from iapt_ds.report import FORMATS, mask
+from iapt_ds.report.redact import Redactor
+from iapt_ds.spec import load_spec
+from test_report_data import LONG_LPI, messy_fixture, sensitive_values  # noqa: F401  (a fixture)
+
+
+@pytest.mark.parametrize("value, masked", [
+    ("9994021834", "********34"), ("R1Z0000101", "********01"), ("LS1 4AP", "*** *AP"),
+    ("1985-06-14", "****-**-14"), ("AB12", "****"), ("", ""), (None, None), ("Zoë—ü😀", "***—*😀"),
+    ("Zoë Ünal", "*** **al"),
+])
+def test_mask(value, masked):
+    assert mask(value) == masked
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_nothing_sensitive_survives(messy, fmt):
+    result, folder = messy
+    out = io.StringIO()
+    FORMATS[fmt](result, out, redact=True)
+    text = out.getvalue()
+    # the rules' own words may quote an example (IDSREJ007: "for example 'LS1 4AP'")
+    words = " ".join(r.message for r in load_spec().rules.values())
+    secrets = {s for s in sensitive_values(folder) if s not in words}
+    assert len(secrets) > 20
+    leaked = sorted(s for s in secrets if s in text)
+    assert not leaked, f"{fmt} report leaks {leaked[:5]}"
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_without_redaction_the_values_are_there(messy, fmt):
+    result, _ = messy
+    out = io.StringIO()
+    FORMATS[fmt](result, out)
+    assert LONG_LPI in out.getvalue()
+
+
+def test_messages_stay_right(messy):
+    result, _ = messy
+    out = io.StringIO()
+    FORMATS["json"](result, out, redact=True)
+    findings = json.loads(out.getvalue())["findings"]
+    lpi = next(f for f in findings if f["code"] == "IDS00102")
+    assert lpi["value"] == "*" * 19 + "0X"
+    assert "has 21 characters; it must be at most 20" in lpi["message"]
+    assert lpi["key"] == {"LocalPatientId": "*" * 19 + "0X"}
+    gp = next(f for f in findings if f["code"] == "IDS00211")
+    assert gp["value"] == "2021-05-01"  # not a sensitive column: kept
+    assert gp["key"]["GMPCodeReg"] == "A81001" and gp["key"]["LocalPatientId"] == "********01"
+
+
+def test_csv_keys_are_masked(messy):
+    result, _ = messy
+    out = io.StringIO(newline="")
+    FORMATS["csv"](result, out, redact=True)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert all("R1Z00001" not in r["key"] for r in rows)
+
+
+def test_free_text_loses_nhs_numbers_and_postcodes():
+    text = "called 943 476 5870 from LS1 4AP and 9434765870"
+    assert Redactor.text(text) == "called *** *** **70 from *** *AP and ********70"
+    assert Redactor.text("2021-03-31 and 747901000000107") == "2021-03-31 and 747901000000107"
+
+
+def test_detail_naming_a_sensitive_column_is_masked():
+    detail = "IDS001MPI.PersonBirthDate row 3: '1985-13-01' is not a date"
+    assert Redactor.text(detail, quoted=True) == "IDS001MPI.PersonBirthDate row 3: '****-**-01' is not a date"
+    assert Redactor(load_spec()).text(None) is None
