@@ -96,6 +96,7 @@ class Finding:
         v = self.value
         data: dict[str, Any] = _Blank(
             value="" if v is None else v,
+            values=", ".join("" if x is None else x for x in self.values),
             other="" if self.other is None else self.other,
             expected=self.expected or "",
             length=len(v) if v is not None else 0,

@@ -82,8 +82,8 @@ def test_every_rule_has_examples_and_messages_in_our_words():
     for r in SPEC.rules.values():
         assert r.examples["pass"], r.code
         assert r.examples["fail"] or r.placeholder, r.code
-        assert r.message and "{" not in r.message.replace("{value}", "").replace("{other}", "").replace(
-            "{expected}", "").replace("{length}", "").replace("{detail}", ""), r.code
+        assert r.message and "{" not in r.message.replace("{values}", "").replace("{value}", "").replace(
+            "{other}", "").replace("{expected}", "").replace("{length}", "").replace("{detail}", ""), r.code
 
 
 def test_inferred_rules_are_marked_and_explained():
