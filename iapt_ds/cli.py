@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from . import __version__, example_path
+from . import ReferenceSets, __version__, example_path
 from .calendar import PeriodInfo, dataset_periods, parse_period, period_info
 from .errors import IaptDsError
 from .report import FORMATS, write_report
@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     v.add_argument("--redact", action="store_true",
                    help="mask NHS numbers, local patient identifiers, postcodes and birth dates")
+    v.add_argument("--reference-data", metavar="FILE.json",
+                   help='national reference data to check codes against: a JSON object with any of '
+                        '"organisations", "gp_practices", "sites", "postcodes" (lists of codes); '
+                        'without it those warnings are reported as not checked')
     v.add_argument("--fail-on", choices=SEVERITIES, default="file",
                    help="exit 1 when a finding of this severity or a more serious one exists (default: file, "
                    "i.e. only when the whole file is rejected)")
@@ -214,8 +218,9 @@ def _run_validate(args: argparse.Namespace) -> int:
         raise _Fail("give the submission to validate (a CSV folder or an IDB file), or --example")
     fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
     path = example_path() if args.example else Path(args.path)
+    reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
     result = validate(_source(path), period=args.period, provider=args.provider, sender=args.sender,
-                      submitted_at=args.submitted_at)
+                      submitted_at=args.submitted_at, reference_data=reference)
 
     def write(out: TextIO) -> None:
         write_report(result, out, fmt, redact=args.redact)

@@ -198,3 +198,23 @@ def test_an_access_idb_shows_progress(tmp_path):
     assert p.returncode in (0, 1), p.stderr
     assert "read IDS001MPI: 20 rows" in p.stderr and "read IDS000Header: 1 row\n" in p.stderr
     assert p.stdout.startswith(("ACCEPTED", "REJECTED"))
+
+
+def test_reference_data_from_a_json_file(tmp_path):
+    ref = tmp_path / "ref.json"
+    ref.write_text(json.dumps({"organisations": ["R1Z", "15F"], "postcodes": []}))
+    p = run("validate", "--example", "--period", "2021-03", "--provider", "R1Z", "--sender", "R1Z",
+            "--reference-data", str(ref), "--format", "json")
+    assert p.returncode == 0
+    report = json.loads(p.stdout)
+    codes = {f["code"] for f in report["findings"]}
+    assert "IDS00125" in codes and "IDS00034" not in codes   # no postcode known; R1Z known
+    assert "IDS00206" in report["not_checked"]                # GP practices not given
+
+
+@pytest.mark.parametrize("content, words", [("[1]", "expected an object"), ("{", "not valid JSON"),
+                                            ('{"postcodes": "LS1 4AP"}', "must be a list of codes")])
+def test_bad_reference_data_is_a_usage_error(tmp_path, content, words):
+    ref = tmp_path / "ref.json"
+    ref.write_text(content)
+    assert_usage_error(run("validate", "--example", "--reference-data", str(ref)), words)

@@ -51,6 +51,29 @@ class ReferenceSets:
     postcodes: frozenset[str] | None = attrs.field(
         default=None, converter=lambda v: None if v is None else frozenset(p.replace(" ", "").upper() for p in v))
 
+    @classmethod
+    def from_json(cls, path) -> "ReferenceSets":
+        """Load ``{"organisations": [...], "gp_practices": [...], "sites": [...], "postcodes": [...]}``
+        (any subset) from a JSON file; raises InputError or UsageError with the reason."""
+        import json
+        from pathlib import Path
+
+        from ..errors import InputError, UsageError
+
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        except ValueError as exc:
+            raise UsageError(f"{path}: not valid JSON ({exc})") from None
+        kinds = ("organisations", "gp_practices", "sites", "postcodes")
+        if not isinstance(data, dict) or set(data) - set(kinds):
+            raise UsageError(f"{path}: expected an object with any of {', '.join(kinds)}")
+        for k, v in data.items():
+            if not isinstance(v, list) or not all(isinstance(c, str) for c in v):
+                raise UsageError(f"{path}: {k} must be a list of codes (text)")
+        return cls(**data)
+
     def organisation_exists(self, code, on):
         return None if self.organisations is None else code in self.organisations
 
