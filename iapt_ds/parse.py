@@ -127,13 +127,15 @@ def parse_value(ftype: str, value: Any) -> Any:
         if not value.strip():
             return None
         return PARSERS[ftype](value)
-    # already-typed Python values (in-memory rows)
+    # already-typed Python values (in-memory rows); a time zone is dropped, as for submitted_at
     if ftype == "date":
+        if isinstance(value, _dt.datetime):
+            return value.replace(tzinfo=None)
         if isinstance(value, _dt.date):
             return value
     elif ftype == "datetime":
         if isinstance(value, _dt.datetime):
-            return value
+            return value.replace(tzinfo=None)
         if isinstance(value, _dt.date):
             return _dt.datetime(value.year, value.month, value.day)
     elif ftype == "time":
@@ -144,10 +146,11 @@ def parse_value(ftype: str, value: Any) -> Any:
     elif ftype == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        if isinstance(value, Decimal) and value == value.to_integral_value():
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
             return int(value)
     elif ftype == "decimal":
-        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        finite = value.is_finite() if isinstance(value, Decimal) else isinstance(value, int)
+        if finite and not isinstance(value, bool):
             return Decimal(value)
     elif ftype == "text":
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):

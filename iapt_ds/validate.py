@@ -10,6 +10,7 @@ Every rule runs, even after the file is known to be rejected: users want every e
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import functools
 import re
@@ -104,12 +105,12 @@ def period_bounds(period: Any) -> tuple[_dt.date, _dt.date]:
         return period[0], period[1]
     if isinstance(period, _dt.date):
         y, m = period.year, period.month
-    elif isinstance(period, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period.strip()):
-        y, m = int(period[:4]), int(period.strip()[5:7])
+    elif isinstance(period, str) and re.fullmatch(r"(?!0000)\d{4}-(0[1-9]|1[0-2])", period.strip()):
+        y, m = int(period.strip()[:4]), int(period.strip()[5:7])
     else:
         raise UsageError(f"period must be 'YYYY-MM', a date or a (start, end) pair of dates, not {period!r}")
     start = _dt.date(y, m, 1)
-    end = _dt.date(y + (m == 12), m % 12 + 1, 1) - _dt.timedelta(days=1)
+    end = _dt.date(y, m, calendar.monthrange(y, m)[1])
     return start, end
 
 

@@ -98,7 +98,23 @@ def length(rule, table, ctx):
         if type(v) is Invalid:
             return True
         return not check(render(v), lo, hi)
-    return _failing_values(_col(table, rule), fails)
+
+    col = _col(table, rule)
+    if table.spec.field_map[rule.fields[0]].type == "text":
+        # a text column is all str: settle the common case with C-level passes over its values
+        distinct = set(col)
+        distinct.discard(None)
+        if not distinct:
+            return []
+        try:
+            lengths = set(map(len, distinct))
+            if lo <= min(lengths) and max(lengths) <= hi and (
+                    all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
+                    else all(map(str.isprintable, distinct))):
+                return []
+        except TypeError:
+            pass  # a value that is not text (an Access column of another type): test one by one
+    return _failing_values(col, fails)
 
 
 @register("in_codelist")
@@ -165,11 +181,16 @@ def snomed_ct(rule, table, ctx):
 
 # ---------------------------------------------------------------------- comparisons with context
 
-def _shift(d: _dt.date, p) -> _dt.date:
-    if p.get("offset_days"):
-        d = d + _dt.timedelta(days=p["offset_days"])
-    if p.get("offset_years"):
-        d = V.add_months(d, 12 * p["offset_years"])
+def _shift(d: _dt.date, p) -> _dt.date | None:
+    """*d* moved by the rule's offset; None when that is past the last date Python has (Spark
+    counts on: every date is before it)."""
+    try:
+        if p.get("offset_days"):
+            d = d + _dt.timedelta(days=p["offset_days"])
+        if p.get("offset_years"):
+            d = V.add_months(d, 12 * p["offset_years"])
+    except (OverflowError, ValueError):
+        return None
     return d
 
 
@@ -188,6 +209,8 @@ def date_compare(rule, table, ctx):
         if not _is_date(v) or not _is_date(o):
             return False
         d, bound = V.as_date(v), _shift(V.as_date(o), p)
+        if bound is None:
+            return not before
         return d > bound if before else d < bound
 
     col = _col(table, rule)

@@ -14,6 +14,7 @@ here reproduce that, so a length rule counts exactly what SDCS counts.
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import re
 import unicodedata
@@ -157,8 +158,7 @@ def as_date(v: _dt.date) -> _dt.date:
 
 
 def _last_day(y: int, m: int) -> int:
-    nxt = _dt.date(y + (m == 12), m % 12 + 1, 1)
-    return (nxt - _dt.timedelta(days=1)).day
+    return calendar.monthrange(y, m)[1]
 
 
 def months_between(later: _dt.date, earlier: _dt.date) -> float:

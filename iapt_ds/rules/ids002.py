@@ -34,6 +34,9 @@ def registration_is_followed_by_another_practice(rule, table, ctx, accepted):
         e = _date(end[i])
         if e is None:
             continue
+        if e == _dt.date.max:  # no registration can start the day after
+            out.append((i, None, None))
+            continue
         following = starts.get((lpi[i], e + _dt.timedelta(days=1)))
         if not following or gp[i] in following:
             out.append((i, render(e + _dt.timedelta(days=1)), None))
