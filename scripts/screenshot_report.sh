@@ -11,7 +11,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"
 report="${1:-}"
-out="${2:-/tmp/iapt-ds-report.png}"
+out="${2:-iapt-ds-report.png}"
 size="${3:-1400x1000}"
 browser="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
 if [[ -z "$browser" ]]; then
