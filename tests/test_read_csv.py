@@ -186,3 +186,21 @@ def test_bad_paths_and_types_are_clear_errors(tmp_path):
         read_csv_folder(f)
     with pytest.raises(UsageError, match="cannot read a submission from int"):
         read(42)
+
+
+@pytest.mark.parametrize("slice_size", [16, 64, 1 << 22])
+def test_fast_path_in_slices_reads_the_same_as_the_general_path(tmp_path, monkeypatch, slice_size):
+    import iapt_ds.read.csv_folder as cf
+
+    rows = [{"LocalPatientId": f"P{i}", "OrgIDLocalPatientId": "R1Z", "Gender": str(i % 3)} for i in range(200)]
+    folder = write_folder(tmp_path / "s", {"IDS001": rows})
+    monkeypatch.setattr(cf, "_SLICE", slice_size)
+    t = read(folder).table("IDS001")
+    assert t.nrows == 200
+    assert [t.value(i, "LocalPatientId") for i in range(200)] == [f"P{i}" for i in range(200)]
+    assert t.line(199) == 201
+    # a quote after the first slice sends the whole file down the general path, with the same result
+    text = (folder / "IDS001MPI.csv").read_text()
+    (folder / "IDS001MPI.csv").write_text(text + '"P,200",R1Z,,,,,,,,,,\n')
+    t = read(folder).table("IDS001")
+    assert t.nrows == 201 and t.value(200, "LocalPatientId") == "P,200" and t.line(200) == 202
