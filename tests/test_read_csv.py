@@ -190,8 +190,9 @@ def test_bad_paths_and_types_are_clear_errors(tmp_path):
 
 @pytest.mark.parametrize("slice_size", [16, 64, 1 << 22])
 def test_fast_path_in_slices_reads_the_same_as_the_general_path(tmp_path, monkeypatch, slice_size):
-    import iapt_ds.read.csv_folder as cf
+    import importlib
 
+    cf = importlib.import_module("iapt_ds.read.csv_folder")  # iapt_ds.read is also the function
     rows = [{"LocalPatientId": f"P{i}", "OrgIDLocalPatientId": "R1Z", "Gender": str(i % 3)} for i in range(200)]
     folder = write_folder(tmp_path / "s", {"IDS001": rows})
     monkeypatch.setattr(cf, "_SLICE", slice_size)
