@@ -3,7 +3,7 @@ that each names its root cause."""
 
 from __future__ import annotations
 
-from iapt_ds import read, validate
+from iapt_ds import example_path, read, validate
 from iapt_ds.read import read_rows
 from iapt_ds.spec_examples import base_rows
 from conftest import SPEC
@@ -111,7 +111,7 @@ def test_blank_nhs_number_only_warns():
 
 
 def test_the_bundled_example_validates_with_no_finding():
-    result = validate(read(SPEC and __import__("iapt_ds").example_path()), **UPLOAD)
+    result = validate(read(example_path()), **UPLOAD)
     assert result.outcome == "accepted"
     assert result.findings == ()
     assert sum(t.read for t in result.tables.values()) == 133
