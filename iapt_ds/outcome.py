@@ -12,10 +12,9 @@ The row-level file rules (IDSREJ006-010) are ordinary kinds run with the row rul
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import TYPE_CHECKING
 
-from .checks.values import as_date
+from .checks.values import date_of
 from .parse import Invalid
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,10 +69,6 @@ def final_file_findings(ctx: Context, state: _State) -> None:
         state.add_file(spec.rules["IDSREJ101"], table="IDS101")
 
 
-def _d(v):
-    return as_date(v) if isinstance(v, _dt.date) and type(v) is not Invalid else None
-
-
 def _records_in_period(ctx: Context, state: _State) -> None:
     """IDSREJ012 (inferred): no referral open during the period and no contact dated in it."""
     rps, rpe = ctx.rps, ctx.rpe
@@ -81,11 +76,11 @@ def _records_in_period(ctx: Context, state: _State) -> None:
         return  # no usable period: the header rules and IDSREJ015 say so
     ref = ctx.table("IDS101")
     for rec, disch in zip(ref.values["ReferralRequestReceivedDate"], ref.values["ServDischDate"]):
-        r, d = _d(rec), _d(disch)
+        r, d = date_of(rec), date_of(disch)
         if (r is None or r <= rpe) and (d is None or d >= rps):
             return
     for c in ctx.table("IDS201").values["CareContDate"]:
-        c = _d(c)
+        c = date_of(c)
         if c is not None and rps <= c <= rpe:
             return
     state.add_file(ctx.spec.rules["IDSREJ012"], table=None,

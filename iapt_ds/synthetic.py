@@ -11,7 +11,7 @@ rules on that table (a plain field overlay from the spec), sometimes by writing 
 (which breaks the table's keys), chosen at random with the seed, so a faulty file has realistic
 variety and every run with the same seed is identical.
 
->>> counts = write_csv_folder(tmp_folder(), rows=2_000, seed=1)  # doctest: +SKIP
+For example ``write_csv_folder("bench/100k", rows=100_000, seed=1, fault_rate=0.03)``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import random
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,22 +47,19 @@ def nhs_numbers(start: int = 0) -> Iterator[str]:
             yield number
 
 
-def _templates(spec: Spec) -> tuple[dict, list[dict]]:
-    """The header/IDS902 rows, and per template patient its rows by table."""
+def _templates(spec: Spec) -> tuple[dict[str, list[dict]], list[dict[str, list[dict]]]]:
+    """The rows copied as they are (the header and IDS902, by table id), and for each template
+    patient its rows by table."""
     rows = base_rows(spec)
     patients = [r["LocalPatientId"] for r in rows["IDS001"]]
     by_patient: list[dict[str, list[dict]]] = [{} for _ in patients]
-    # LPI of every row, following parents
-    owner: dict[str, dict] = {}
-    for tid, t in spec.tables.items():
+    for tid in spec.tables:
         if tid in (spec.header, "IDS902"):
             continue
         for r in rows[tid]:
             lpi = _lpi_of(spec, rows, tid, r)
             by_patient[patients.index(lpi)].setdefault(tid, []).append(r)
-    owner["header"] = rows[spec.header]
-    owner["IDS902"] = rows["IDS902"]
-    return owner, by_patient
+    return {spec.header: rows[spec.header], "IDS902": rows["IDS902"]}, by_patient
 
 
 def _lpi_of(spec: Spec, rows, tid: str, r: dict) -> str:
@@ -74,11 +70,15 @@ def _lpi_of(spec: Spec, rows, tid: str, r: dict) -> str:
     return r["LocalPatientId"]
 
 
-def patients_for_rows(total_rows: int, spec: Spec | None = None) -> int:
-    spec = spec or load_spec()
-    _, by_patient = _templates(spec)
+def _patients(total_rows: int, by_patient: list[dict[str, list[dict]]]) -> int:
     per = sum(len(v) for p in by_patient for v in p.values()) / len(by_patient)
     return max(1, round((total_rows - 6) / per))
+
+
+def patients_for_rows(total_rows: int, spec: Spec | None = None) -> int:
+    """How many patients make a submission of about *total_rows* rows."""
+    spec = spec or load_spec()
+    return _patients(total_rows, _templates(spec)[1])
 
 
 def _storable(spec: Spec, tid: str, overlay: dict) -> bool:
@@ -115,7 +115,7 @@ def iter_tables(total_rows: int, *, seed: int = 0, fault_rate: float = 0.0, stor
     for comparisons with tools that read such cells as NULL."""
     spec = spec or load_spec()
     fixed, by_patient = _templates(spec)
-    n_patients = patients_for_rows(total_rows, spec)
+    n_patients = _patients(total_rows, by_patient)
     faults = _fault_overlays(spec, storable_only)
 
     for tid, t in spec.tables.items():
@@ -124,10 +124,10 @@ def iter_tables(total_rows: int, *, seed: int = 0, fault_rate: float = 0.0, stor
         def rows(tid=tid, columns=columns) -> Iterator[list[str | None]]:
             rnd = random.Random(f"{seed}:{tid}")
             if tid == spec.header:
-                yield [fixed["header"][0][c] for c in columns]
+                yield [fixed[tid][0][c] for c in columns]
                 return
             if tid == "IDS902":
-                for r in fixed["IDS902"]:
+                for r in fixed[tid]:
                     yield [r[c] for c in columns]
                 return
             numbers = nhs_numbers(seed * 1_000_003 % 900_000)
@@ -172,7 +172,3 @@ def write_csv_folder(folder: Path | str, *, rows: int, seed: int = 0, fault_rate
                 n += 1
         counts[tid] = n
     return counts
-
-
-def tmp_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="iapt-ds-synthetic-"))

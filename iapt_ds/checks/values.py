@@ -35,6 +35,7 @@ __all__ = [
     "months_between",
     "add_months",
     "as_date",
+    "date_of",
 ]
 
 _LINE_TERMINATORS = "\n\r\u0085\u2028\u2029"
@@ -155,6 +156,11 @@ def is_valid_datetime(v: _dt.datetime) -> bool:
 def as_date(v: _dt.date) -> _dt.date:
     """Date granularity, as Spark's to_date: a datetime loses its time of day."""
     return v.date() if isinstance(v, _dt.datetime) else v
+
+
+def date_of(v: object) -> _dt.date | None:
+    """The date a typed cell holds at date granularity; None for NULL, unparsable or non-dates."""
+    return as_date(v) if isinstance(v, _dt.date) else None
 
 
 def _last_day(y: int, m: int) -> int:

@@ -9,12 +9,12 @@ table). The original text is kept only where it differs from the value's renderi
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ..cleanse import cleanse_column
 from ..model import InputProblem, Table
-from ..parse import PARSERS, Invalid, parse_value, render
+from ..parse import PARSERS, parse_value, render
 from ..spec import TableSpec
 
 __all__ = ["TableBuilder"]
@@ -207,12 +207,3 @@ def _convert_typed_text(raw: list, parser) -> tuple[list, dict[int, str]]:
         return values, {}
     return values, {i: t for i, t in enumerate(raw) if not cache[t][1]}
 
-
-def invalid_cells(table: Table) -> Iterable[tuple[str, int, Invalid]]:
-    """Every cell of *table* whose text did not parse into its field's type."""
-    for f in table.spec.fields:
-        if f.type == "text":
-            continue
-        for i, v in enumerate(table.values[f.name]):
-            if type(v) is Invalid:
-                yield f.name, i, v

@@ -5,13 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 from collections import defaultdict
 
-from ..checks.values import as_date
-from ..parse import Invalid, render
+from ..checks.values import date_of
+from ..parse import render
 from ._registry import pipeline_kind
-
-
-def _date(v):
-    return as_date(v) if isinstance(v, _dt.date) and type(v) is not Invalid else None
 
 
 @pipeline_kind("consecutive_gp_registration")
@@ -26,12 +22,12 @@ def registration_is_followed_by_another_practice(rule, table, ctx, accepted):
     ok = accepted(table.id)
     starts: dict = defaultdict(list)  # (patient, start date) -> practices of accepted rows
     for i in range(table.nrows):
-        s = _date(start[i])
+        s = date_of(start[i])
         if ok[i] and s is not None:
             starts[(lpi[i], s)].append(gp[i])
     out = []
     for i in range(table.nrows):
-        e = _date(end[i])
+        e = date_of(end[i])
         if e is None:
             continue
         if e == _dt.date.max:  # no registration can start the day after

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-
-from ..checks.values import as_date
-from ..parse import Invalid
+from ..checks.values import date_of
 from ._registry import pipeline_kind
 
 
@@ -28,6 +25,7 @@ def discharge_before_period_has_follow_up(rule, table, ctx, accepted):
                 if s is not None and c in peq)
     out = []
     for i, (sri, d) in enumerate(zip(table.values["ServiceRequestId"], table.values["ServDischDate"])):
-        if isinstance(d, _dt.date) and type(d) is not Invalid and as_date(d) < rps and sri not in have:
+        d = date_of(d)
+        if d is not None and d < rps and sri not in have:
             out.append((i, rps.isoformat(), None))
     return out

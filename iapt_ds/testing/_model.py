@@ -28,8 +28,9 @@ MODELLED_FILE_CODES = ("IDSREJ002", "IDSREJ003", "IDSREJ004", "IDSREJ005", "IDSR
 Hit = tuple[str, "str | None", "int | None"]  # (code, table id, 1-based row or None)
 
 
-def _clean(v: Any) -> str | None:
-    """A key as the cascade compares it: text trimmed of ASCII spaces; blank is NULL."""
+def clean(v: Any) -> str | None:
+    """A value as the rules compare text (and the cascade its keys): trimmed of ASCII spaces;
+    blank is NULL."""
     if v is None:
         return None
     text = v if isinstance(v, str) else str(v)
@@ -68,9 +69,9 @@ def cascade_findings(rows: Mapping[str, Iterable[Mapping]], rejected: Mapping[st
     for code in spec.cascade:                 # in SDCS's order; each sees the rejections before it
         rule = spec.rules[code]
         child, related, key = rule.table, rule.params["related"], rule.params["key"]
-        accepted = {_clean(r.get(key)) for j, r in enumerate(tables[related]) if j not in rejected[related]}
+        accepted = {clean(r.get(key)) for j, r in enumerate(tables[related]) if j not in rejected[related]}
         for i, r in enumerate(tables[child]):
-            k = _clean(r.get(key))
+            k = clean(r.get(key))
             if k is not None and k not in accepted:
                 out.add((code, child, i + 1))
                 rejected[child].add(i)

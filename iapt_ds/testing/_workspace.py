@@ -14,20 +14,12 @@ from hypothesis import strategies as st
 from ..checks.context import ReferenceSets
 from ..spec import RuleSpec, Spec
 from . import _values as V
-from ._model import by_id
+from ._model import by_id, clean
 from .strategies import upload_of
 
 __all__ = ["Workspace", "clean", "day"]
 
 Row = dict
-
-
-def clean(v: Any) -> str | None:
-    """A value as the rules compare text: trimmed of ASCII spaces, blank is NULL."""
-    if v is None:
-        return None
-    text = v if isinstance(v, str) else str(v)
-    return text.strip(" ") or None
 
 
 def day(v: Any) -> _dt.date | None:
