@@ -32,7 +32,7 @@ _CHILD = r"""
 import csv, io, json, os, resource, sys, time
 sys.path.insert(0, {root!r})
 import iapt_ds
-from iapt_ds.read import read_csv_folder, read_rows
+from iapt_ds.readers import read_csv_folder, read_rows
 folder, kind = {folder!r}, {kind!r}
 spec = iapt_ds.load_spec()
 def peak():

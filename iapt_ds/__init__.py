@@ -12,10 +12,10 @@ from .checks.context import ReferenceData, ReferenceSets
 from .errors import IaptDsError, InputError, SpecError, UsageError
 from .findings import Finding, Severity
 from .model import InputProblem, Submission, Table
-from .read import read
+from .readers import read
 from .result import Result, TableResult
 from .spec import Spec, load_spec
-from .validate import validate
+from .pipeline import validate
 
 __version__ = "0.1.0.dev0"
 

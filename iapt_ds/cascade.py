@@ -19,12 +19,12 @@ from .parse import Invalid
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.context import Context
-    from .validate import _State
+    from .ledger import Ledger
 
 __all__ = ["run_cascade"]
 
 
-def run_cascade(ctx: Context, state: _State) -> None:
+def run_cascade(ctx: Context, state: Ledger) -> None:
     spec = ctx.spec
     for code in spec.cascade:
         rule = spec.rules[code]

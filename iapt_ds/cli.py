@@ -36,7 +36,7 @@ from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, depend
                              failing_message)
 from .result import Result
 from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec
-from .validate import validate
+from .pipeline import validate
 
 __all__ = ["main", "build_parser"]
 
@@ -194,7 +194,7 @@ def _source(path: Path) -> Any:
     anything else goes to :func:`iapt_ds.validate` as it is."""
     if path.suffix.lower() in _IDB_SUFFIXES and path.is_file():
         try:
-            from .read.idb import read_idb
+            from .readers.idb import read_idb
         except ImportError:
             return path  # validate() says that this version cannot read Access files
         return read_idb(path, progress=_Progress(sys.stderr))

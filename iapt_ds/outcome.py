@@ -1,13 +1,11 @@
-"""Stages 1b and 7: the file-level checks that are not row rules.
+"""Stage 7 of the pipeline: the file outcome, decided once every row rule and the cascade have run.
 
-* IDSREJ001 structure: every table and column present as in the v2.0 IDB, the bytes readable
-  (each problem found while reading becomes one finding naming the table and column);
-* IDSREJ002-005: mandatory tables with no rows;
 * IDSREJ015: the header is not exactly one accepted row (inferred trigger);
 * IDSREJ012: nothing in the file belongs to the reporting period (inferred trigger);
 * IDSREJ101: every referral was rejected (inferred trigger).
 
-The row-level file rules (IDSREJ006-010) are ordinary kinds run with the row rules.
+The structure checks (IDSREJ001-005) are :mod:`iapt_ds.structure`; the row-level file rules
+(IDSREJ006-010) are ordinary kinds run with the row rules.
 """
 
 from __future__ import annotations
@@ -15,43 +13,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .checks.values import date_of
-from .parse import Invalid
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.context import Context
-    from .validate import _State
+    from .ledger import Ledger
 
-__all__ = ["structure_findings", "mandatory_table_findings", "final_file_findings"]
-
-
-def structure_findings(ctx: Context, state: _State) -> None:
-    rule = ctx.spec.rules["IDSREJ001"]
-    for p in ctx.submission.problems:
-        if p.row is not None and p.table is not None:
-            state.add(rule, ctx.table(p.table), p.row - 1, other=None, detail=p.detail)
-        else:
-            state.add_file(rule, table=p.table, detail=p.detail, line=p.line)
-    # a cell whose text is no value of its field's type, where the field has no format rule of
-    # its own (time-of-day columns: SDCS's time rules never fire, and an Access Date/Time column
-    # could not hold such text)
-    for tid, table in ctx.tables.items():
-        for f in table.spec.fields:
-            if f.format_rule != "IDSREJ001":
-                continue
-            col = table.values[f.name]
-            for i, v in enumerate(col):
-                if type(v) is Invalid:
-                    state.add(rule, table, i, other=None,
-                              detail=f"{table.name}.{f.name} row {i + 1}: {v.text!r} is not a {f.type}")
+__all__ = ["final_file_findings"]
 
 
-def mandatory_table_findings(ctx: Context, state: _State) -> None:
-    for tid, code in ctx.spec.mandatory_tables.items():
-        if ctx.table(tid).nrows == 0:
-            state.add_file(ctx.spec.rules[code], table=tid)
-
-
-def final_file_findings(ctx: Context, state: _State) -> None:
+def final_file_findings(ctx: Context, state: Ledger) -> None:
     spec = ctx.spec
     header = ctx.submission.header
     if header.nrows != 1 or state.rejected[header.id][0]:
@@ -69,7 +39,7 @@ def final_file_findings(ctx: Context, state: _State) -> None:
         state.add_file(spec.rules["IDSREJ101"], table="IDS101")
 
 
-def _records_in_period(ctx: Context, state: _State) -> None:
+def _records_in_period(ctx: Context, state: Ledger) -> None:
     """IDSREJ012 (inferred): no referral open during the period and no contact dated in it."""
     rps, rpe = ctx.rps, ctx.rpe
     if rps is None or rpe is None:

@@ -154,8 +154,8 @@ def _write_folder(spec: Spec, rows, structure: dict, folder: Path) -> None:
 
 def run_example(rule: RuleSpec, example: dict, spec: Spec | None = None) -> tuple[Result, list[int]]:
     """Validate the submission an example describes; returns the result and the changed rows."""
-    from .read import read_rows
-    from .validate import validate
+    from .readers import read_rows
+    from .pipeline import validate
 
     spec = spec or load_spec()
     rows, changed, kwargs, structure = build_example(rule, example, spec)

@@ -8,7 +8,7 @@ import pytest
 
 import iapt_ds
 from iapt_ds import ReferenceSets, UsageError, validate
-from iapt_ds.read import read_rows
+from iapt_ds.readers import read_rows
 from iapt_ds.spec_examples import base_rows
 from conftest import SPEC
 

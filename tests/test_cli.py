@@ -189,7 +189,7 @@ def test_an_access_idb_shows_progress(tmp_path):
     if not fixture.exists():
         pytest.skip(f"no Access fixture at {fixture}")
     try:
-        import iapt_ds.read.idb  # noqa: F401
+        import iapt_ds.readers.idb  # noqa: F401
     except ImportError:
         pytest.skip("the Access IDB reader is not installed")
     idb = tmp_path / "small.accdb"

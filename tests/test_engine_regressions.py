@@ -86,14 +86,14 @@ def test_months_between_works_in_the_last_possible_month():
     (" 2021-03", (_dt.date(2021, 3, 1), _dt.date(2021, 3, 31))),    # the year was read from ' 202'
 ])
 def test_period_bounds(period, bounds):
-    from iapt_ds.validate import period_bounds
+    from iapt_ds.pipeline import period_bounds
 
     assert period_bounds(period) == bounds
 
 
 def test_a_period_in_year_zero_is_a_usage_error():
     from iapt_ds.errors import UsageError
-    from iapt_ds.validate import period_bounds
+    from iapt_ds.pipeline import period_bounds
 
     with pytest.raises(UsageError):
         period_bounds("0000-01")

@@ -9,7 +9,7 @@ import pytest
 
 from iapt_ds.errors import InputError, UsageError
 from iapt_ds.parse import Invalid
-from iapt_ds.read import read, read_csv_folder
+from iapt_ds.readers import read, read_csv_folder
 from conftest import SPEC, write_folder
 
 MPI = [f.name for f in SPEC.tables["IDS001"].fields]
@@ -192,7 +192,7 @@ def test_bad_paths_and_types_are_clear_errors(tmp_path):
 def test_fast_path_in_slices_reads_the_same_as_the_general_path(tmp_path, monkeypatch, slice_size):
     import importlib
 
-    cf = importlib.import_module("iapt_ds.read.csv_folder")  # iapt_ds.read is also the function
+    cf = importlib.import_module("iapt_ds.readers.csv_folder")
     rows = [{"LocalPatientId": f"P{i}", "OrgIDLocalPatientId": "R1Z", "Gender": str(i % 3)} for i in range(200)]
     folder = write_folder(tmp_path / "s", {"IDS001": rows})
     monkeypatch.setattr(cf, "_SLICE", slice_size)

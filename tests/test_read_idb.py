@@ -22,13 +22,13 @@ import pytest
 
 import iapt_ds
 from iapt_ds.errors import InputError
-from iapt_ds.read import read
-from iapt_ds.read._jet import values
-from iapt_ds.read._jet.errors import Damaged
-from iapt_ds.read._jet.pages import PageFile
-from iapt_ds.read._jet.rows import RowReader
-from iapt_ds.read._jet.tdef import read_tdef
-from iapt_ds.read.idb import AccessTableError, Column, open_idb, read_idb, type_problems
+from iapt_ds.readers import read
+from iapt_ds.readers._jet import values
+from iapt_ds.readers._jet.errors import Damaged
+from iapt_ds.readers._jet.pages import PageFile
+from iapt_ds.readers._jet.rows import RowReader
+from iapt_ds.readers._jet.tdef import read_tdef
+from iapt_ds.readers.idb import AccessTableError, Column, open_idb, read_idb, type_problems
 from conftest import SPEC, shared_dir
 
 FIXTURES = shared_dir() / "access-fixtures"

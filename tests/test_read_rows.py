@@ -9,7 +9,7 @@ import pytest
 
 from iapt_ds.errors import UsageError
 from iapt_ds.parse import Invalid
-from iapt_ds.read import read
+from iapt_ds.readers import read
 from conftest import SPEC
 
 

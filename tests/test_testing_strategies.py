@@ -202,7 +202,7 @@ def test_the_checker_notices_a_finding_on_the_wrong_row(broken):
 @given(breaking("IDSREJ003"))
 def test_the_checker_notices_an_engine_that_skips_the_cascade(broken):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sys.modules["iapt_ds.validate"], "run_cascade", lambda ctx, state: None)
+        mp.setattr(sys.modules["iapt_ds.pipeline"], "run_cascade", lambda ctx, state: None)
         assert any(d.startswith("cascade") for d in broken.discrepancies())
 
 

@@ -4,7 +4,7 @@ that each names its root cause."""
 from __future__ import annotations
 
 from iapt_ds import example_path, read, validate
-from iapt_ds.read import read_rows
+from iapt_ds.readers import read_rows
 from iapt_ds.spec_examples import base_rows
 from conftest import SPEC
 

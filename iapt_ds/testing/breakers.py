@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from ..result import Result
 from ..spec import RuleSpec, Spec, load_spec
-from ..validate import validate
+from ..pipeline import validate
 from ._kinds import KIND_BREAKERS
 from ._model import discrepancies
 from ._rows import ROW_BREAKERS

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from ..checks.context import ReferenceSets
 from ..checks.values import add_months
 from ..spec import Spec, load_spec
-from ..validate import period_bounds
+from ..pipeline import period_bounds
 from . import _values as V
 
 __all__ = ["DEFAULT_SIZES", "known_reference_data", "submissions", "table_rows", "upload_of"]

@@ -6,7 +6,7 @@
 * a mapping of table name → iterable of row dicts → in-memory rows (strings or typed values);
 * a :class:`Submission` → itself;
 * an Access IDB (``.accdb``/``.mdb``, Access 2000 to 2019) → the pure-Python IDB reader
-  (:mod:`iapt_ds.read.idb`), one table at a time.
+  (:mod:`iapt_ds.readers.idb`), one table at a time.
 
 Every reader then goes through the same builder: columns matched to the spec, text cleansed,
 each cell typed once. Nothing about the *content* raises; see :class:`~iapt_ds.model.InputProblem`.

@@ -1,7 +1,7 @@
 """Read an Access IDB (``.accdb``/``.mdb``, Access 2000 to 2019) into a :class:`Submission`.
 
 :func:`read_idb` reads the file SDCS receives, one table at a time, through the project's own
-read-only Jet4/ACE reader (:mod:`iapt_ds.read._jet`; pure Python, standard library only). Every
+read-only Jet4/ACE reader (:mod:`iapt_ds.readers._jet`; pure Python, standard library only). Every
 value comes back exact: dates before 1899-12-30 and before 1890, midnight as 00:00:00, times of
 day, ``''`` apart from NULL, compressed and non-BMP text, Currency and Decimal as ``Decimal``.
 :func:`open_idb` is the lower level: the user tables, their columns (name, type, length) and rows.

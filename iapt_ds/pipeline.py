@@ -1,7 +1,7 @@
 """``validate()``: the whole pipeline, in SDCS's order.
 
-read → cleanse → type (:mod:`iapt_ds.read`) → structure and mandatory tables
-(:mod:`iapt_ds.outcome`) → row rules and uniqueness (:mod:`iapt_ds.checks`) → rules that depend
+read → cleanse → type (:mod:`iapt_ds.readers`) → structure and mandatory tables
+(:mod:`iapt_ds.structure`) → row rules and uniqueness (:mod:`iapt_ds.checks`) → rules that depend
 on other rows (:mod:`iapt_ds.rules`) → the cascade (:mod:`iapt_ds.cascade`) → the file outcome
 (:mod:`iapt_ds.outcome`) → :class:`~iapt_ds.result.Result`.
 
@@ -20,10 +20,11 @@ from .cascade import run_cascade
 from .checks.context import Context, ReferenceData, Upload
 from .checks.kinds import ROW_KINDS
 from .errors import UsageError
-from .findings import Finding
-from .model import Submission, Table
-from .outcome import final_file_findings, mandatory_table_findings, structure_findings
-from .read import read
+from .ledger import Ledger
+from .model import Table
+from .outcome import final_file_findings
+from .structure import mandatory_table_findings, structure_findings
+from .readers import read
 from .result import Result, TableResult
 from .rules import PIPELINE_KINDS
 from .spec import RuleSpec, Spec, load_spec
@@ -33,40 +34,6 @@ __all__ = ["validate", "period_bounds"]
 # kinds handled by a stage of their own rather than as row rules
 _STAGE_KINDS = frozenset({"has_related", "structure", "table_not_empty", "single_valid_header",
                           "records_in_period", "not_all_rejected"})
-
-
-class _State:
-    """Findings so far and which rows they rejected."""
-
-    def __init__(self, submission: Submission) -> None:
-        self.findings: list[Finding] = []
-        self.rejected: dict[str, bytearray] = {tid: bytearray(t.nrows) for tid, t in submission.tables.items()}
-        self.reason: dict[str, dict[int, Finding]] = {tid: {} for tid in submission.tables}
-        self.warned: dict[str, set[int]] = {tid: set() for tid in submission.tables}
-
-    def add(self, rule: RuleSpec, table: Table, i: int, *, other: str | None = None,
-            detail: str | None = None, cause: Finding | None = None, expected: str | None = None) -> Finding:
-        f = Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
-                    values=tuple(table.text(i, x) for x in rule.fields), other=other, detail=detail,
-                    line=table.line(i), cause=cause, expected=expected)
-        self.findings.append(f)
-        if rule.severity != "warning":
-            if not self.rejected[table.id][i]:
-                self.rejected[table.id][i] = 1
-                self.reason[table.id][i] = f
-        else:
-            self.warned[table.id].add(i)
-        return f
-
-    def add_file(self, rule: RuleSpec, *, table: str | None, detail: str | None = None,
-                 line: int | None = None, value: str | None = None) -> Finding:
-        f = Finding(rule=rule, table=table, row=None, values=(value,) if value is not None else (),
-                    detail=detail, line=line)
-        self.findings.append(f)
-        return f
-
-    def accepted(self, tid: str) -> list[bool]:
-        return [not r for r in self.rejected[tid]]
 
 
 @functools.lru_cache(maxsize=None)
@@ -85,7 +52,7 @@ def _expected(rule: RuleSpec, spec: Spec, table: Table, i: int) -> str | None:
     return None
 
 
-def _run_kinds(ctx: Context, state: _State, kinds: dict, extra: tuple = ()) -> None:
+def _run_kinds(ctx: Context, state: Ledger, kinds: dict, extra: tuple = ()) -> None:
     spec = ctx.spec
     for tid in spec.tables:
         table = ctx.table(tid)
@@ -160,7 +127,7 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
 
     sub = read(submission, spec=spec)
     ctx = Context(spec, sub, upload, reference_data)
-    state = _State(sub)
+    state = Ledger(sub)
 
     structure_findings(ctx, state)                       # IDSREJ001
     mandatory_table_findings(ctx, state)                 # IDSREJ002-005
