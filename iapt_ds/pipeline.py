@@ -12,57 +12,37 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import functools
 import re
 from typing import Any
 
 from .cascade import run_cascade
+from .checks.base import Stage
 from .checks.context import Context, ReferenceData, Upload
-from .checks.kinds import ROW_KINDS
 from .errors import UsageError
 from .ledger import Ledger
-from .model import Table
 from .outcome import final_file_findings
 from .structure import mandatory_table_findings, structure_findings
 from .readers import read
 from .result import Result, TableResult
-from .rules import PIPELINE_KINDS
-from .spec import RuleSpec, Spec, load_spec
+from .spec import Spec, load_spec
 
 __all__ = ["validate", "period_bounds"]
 
-# kinds handled by a stage of their own rather than as row rules
-_STAGE_KINDS = frozenset({"has_related", "structure", "table_not_empty", "single_valid_header",
-                          "records_in_period", "not_all_rejected"})
-
-
-@functools.lru_cache(maxsize=None)
-def _codes_text(spec: Spec, codelist: str) -> str:
-    codes = spec.codelists[codelist].codes
-    return ", ".join(codes) if len(codes) <= 60 else f"{len(codes)} codes (see the code list {codelist})"
-
-
-def _expected(rule: RuleSpec, spec: Spec, table: Table, i: int) -> str | None:
-    if rule.kind == "in_codelist":
-        return _codes_text(spec, rule.params["codelist"])
-    if rule.kind in ("score_format", "score_range"):
-        tool = spec.assessment_tools.get(table.values["CodedAssToolType"][i])
-        if tool is not None:
-            return tool.format_text if rule.kind == "score_format" else tool.expected
-    return None
-
-
-def _run_kinds(ctx: Context, state: Ledger, kinds: dict, extra: tuple = ()) -> None:
+def _run_kinds(ctx: Context, state: Ledger, stage: Stage, extra: tuple = ()) -> None:
+    """Every rule whose kind runs in *stage*, table by table, in the spec's order."""
     spec = ctx.spec
     for tid in spec.tables:
         table = ctx.table(tid)
         if table.nrows == 0:
             continue
         for rule in spec.rules.values():
-            if rule.table != tid or rule.kind not in kinds:
+            if rule.table != tid:
                 continue
-            for i, other, detail in kinds[rule.kind](rule, table, ctx, *extra):
-                state.add(rule, table, i, other=other, detail=detail, expected=_expected(rule, spec, table, i))
+            kind = spec.kinds[rule.kind]
+            if kind.stage is not stage:
+                continue
+            for i, other, detail in kind.evaluate(rule, table, ctx, *extra):
+                state.add(rule, table, i, other=other, detail=detail, expected=kind.expected(rule, spec, table, i))
 
 
 def period_bounds(period: Any) -> tuple[_dt.date, _dt.date]:
@@ -131,9 +111,8 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
 
     structure_findings(ctx, state)                       # IDSREJ001
     mandatory_table_findings(ctx, state)                 # IDSREJ002-005
-    row_kinds = {k: v for k, v in ROW_KINDS.items() if k not in _STAGE_KINDS}
-    _run_kinds(ctx, state, row_kinds)                    # row rules and uniqueness
-    _run_kinds(ctx, state, PIPELINE_KINDS, (state.accepted,))  # IDS00223, IDS10129, IDS20169
+    _run_kinds(ctx, state, Stage.ROW)                    # row rules and uniqueness
+    _run_kinds(ctx, state, Stage.PIPELINE, (state.accepted,))  # IDS00223, IDS10129, IDS20169
     run_cascade(ctx, state)                              # the 18 referential-integrity rules
     final_file_findings(ctx, state)                      # IDSREJ015, 012, 101
 

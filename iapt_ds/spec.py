@@ -24,6 +24,8 @@ from typing import Any
 import attrs
 import yaml
 
+from .checks.base import Kind, ParamCheck
+from .checks.catalogue import kinds_for
 from .errors import SpecError
 
 __all__ = [
@@ -34,7 +36,6 @@ __all__ = [
     "Spec",
     "TableSpec",
     "Window",
-    "KIND_PARAMS",
     "SEVERITIES",
     "FIELD_TYPES",
     "load_spec",
@@ -45,56 +46,8 @@ SEVERITIES = ("file", "group", "record", "warning")
 FIELD_TYPES = ("text", "integer", "decimal", "date", "time", "datetime")
 STATUSES = ("M", "R", "O")
 
-# kind -> {parameter: (accepted python types, required)}. The engine implements each kind once;
-# a test checks that every kind named here has an implementation.
-_S, _I, _B, _L, _M = (str,), (int,), (bool,), (list,), (dict,)
-KIND_PARAMS: Mapping[str, Mapping[str, tuple[tuple[type, ...], bool]]] = MappingProxyType({
-    # row rules on one value
-    "not_blank": {},
-    "length": {"min": (_I, True), "max": (_I, True), "digits": (_B, False)},
-    "in_codelist": {"codelist": (_S, True)},
-    "pattern": {"regex": (_S, True)},
-    "not_pattern": {"regex": (_S, True)},
-    "valid_date": {},
-    "valid_datetime": {},
-    "date_min": {"min": (_S, True)},
-    "placeholder": {},
-    "nhs_number": {},
-    "snomed_ct": {"min": (_I, True), "max": (_I, True)},
-    # row rules comparing values (same row, the header, a related row, the upload)
-    "date_compare": {"op": (_S, True), "other": (_S, True), "offset_days": (_I, False),
-                     "offset_years": (_I, False)},
-    "equals_field": {"other": (_S, True)},
-    "conditional": {"if": (_M, True), "then": (_M, True)},
-    "matches_upload": {"upload": (_S, True)},
-    "not_after_submission": {},
-    "plausible_birth_date": {"max_age": (_I, True)},
-    "onset_not_before_birth": {"birth_date": (_S, True)},
-    "finding_code": {"scheme": (_S, True)},
-    "assessment_tool": {},
-    "score_format": {},
-    "score_range": {},
-    "reference_data": {"lookup": (_S, True)},
-    # rules over groups of rows
-    "unique": {"fields": (_L, True), "nulls_equal": (_B, False)},
-    "one_open_per": {"per": (_S, True), "field": (_S, True)},
-    "one_attended_per_slot": {"fields": (_L, True), "attended": (_L, True)},
-    "has_related": {"related": (_S, True), "key": (_S, True)},
-    "consecutive_gp_registration": {},
-    "discharged_before_period": {"follow_up_app_type": (_S, True)},
-    "attended_has_activity": {"attended": (_L, True)},
-    # file-level stages
-    "structure": {},
-    "table_not_empty": {},
-    "single_valid_header": {},
-    "records_in_period": {},
-    "not_all_rejected": {},
-})
-
 _UPLOAD_ITEMS = ("period_start", "period_end", "provider", "sender", "submitted_at")
-_REFERENCE_LOOKUPS = ("organisation", "gp_practice", "site", "postcode")
 _REFERENCE_KEYS = ("organisations", "gp_practices", "sites", "postcodes")
-_COND_KEYS = ("field", "present", "in", "not_in")
 _RULE_KEYS = ("code", "severity", "table", "fields", "kind", "params", "status", "placeholder",
               "message", "note", "examples")
 _EXAMPLE_SPECIAL = ("_rows", "_all", "_context", "_drop_column", "_drop_table", "_add_column")
@@ -233,6 +186,8 @@ class Spec:
     codelists: Mapping[str, CodeList] = attrs.field(repr=False)
     assessment_tools: Mapping[str, AssessmentTool] = attrs.field(repr=False)
     rules: Mapping[str, RuleSpec] = attrs.field(repr=False)
+    #: the kinds of this spec's version, by name (:mod:`iapt_ds.checks.catalogue`)
+    kinds: Mapping[str, Kind] = attrs.field(repr=False)
     severity_counts: Mapping[str, int] = attrs.field(repr=False)
     windows: tuple[Window, ...] = attrs.field(repr=False)
     path: str = attrs.field(repr=False, eq=False)
@@ -315,6 +270,7 @@ class _Loader:
                         "mandatory_tables", "cascade", "pipeline_rules", "severity_counts"),
                        ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "tables",
                         "mandatory_tables", "cascade", "pipeline_rules", "severity_counts"))
+        self.kinds = kinds_for(str(ds["version"]))
         tables = self.load_tables(ds["tables"])
         codelists = self.load_codelists()
         tools = self.load_tools()
@@ -353,7 +309,7 @@ class _Loader:
             table_names=_frozen_map({t.name.lower(): t.id for t in tables.values()} | {t.id.lower(): t.id for t in tables.values()}),
             mandatory_tables=_frozen_map(ds["mandatory_tables"]), cascade=cascade,
             pipeline_rules=tuple(ds["pipeline_rules"]), codelists=_frozen_map(codelists),
-            assessment_tools=_frozen_map(tools), rules=_frozen_map(rules),
+            assessment_tools=_frozen_map(tools), rules=_frozen_map(rules), kinds=self.kinds,
             severity_counts=_frozen_map(counts), windows=self.load_windows(), path=str(self.folder),
         )
 
@@ -506,16 +462,16 @@ class _Loader:
             if table is None or f not in tables[table].field_map:
                 raise self.fail(file, code, f"unknown field {f!r} of table {table}")
         kind = r["kind"]
-        if kind not in KIND_PARAMS:
-            raise self.fail(file, code, f"unknown kind {kind!r}; known kinds: {sorted(KIND_PARAMS)}")
+        if kind not in self.kinds:
+            raise self.fail(file, code, f"unknown kind {kind!r}; known kinds: {sorted(self.kinds)}")
         params = r.get("params") or {}
-        schema = KIND_PARAMS[kind]
-        self.keys(file, f"{code}.params", params, tuple(schema), tuple(k for k, (_, req) in schema.items() if req))
+        schema = self.kinds[kind].params
+        self.keys(file, f"{code}.params", params, tuple(schema), tuple(k for k, p in schema.items() if p.required))
         for k, v in params.items():
-            types, _ = schema[k]
-            if not isinstance(v, types) or (types == _I and isinstance(v, bool)):
+            types = schema[k].types
+            if not isinstance(v, types) or (types == (int,) and isinstance(v, bool)):
                 raise self.fail(file, f"{code}.params.{k}", f"expected {types[0].__name__}, got {v!r}")
-        self.check_params(file, code, kind, table, params, tables, codelists)
+        self.kinds[kind].check_params(params, _ParamCheck(self, file, code, table, tables, codelists))
         status = r.get("status", "confirmed")
         if status not in ("confirmed", "inferred"):
             raise self.fail(file, code, f"status must be confirmed or inferred, got {status!r}")
@@ -536,49 +492,6 @@ class _Loader:
         t = t or table
         if t not in tables or f not in tables[t].field_map:
             raise self.fail(file, code, f"unknown field reference {ref!r}")
-
-    def check_params(self, file, code, kind, table, p, tables, codelists) -> None:
-        if kind == "length" and not 0 <= p["min"] <= p["max"]:
-            raise self.fail(file, code, "length needs 0 <= min <= max")
-        if kind == "in_codelist" and p["codelist"] not in codelists:
-            raise self.fail(file, code, f"unknown codelist {p['codelist']!r}")
-        if kind in ("pattern", "not_pattern"):
-            try:
-                re.compile(p["regex"])
-            except re.error as exc:
-                raise self.fail(file, code, f"regex does not compile: {exc}") from None
-        if kind == "date_compare":
-            if p["op"] not in ("on_or_before", "on_or_after"):
-                raise self.fail(file, code, "op must be on_or_before or on_or_after")
-            self.ref(file, code, p["other"], table, tables)
-        if kind in ("equals_field", "onset_not_before_birth"):
-            self.ref(file, code, p.get("other") or p.get("birth_date"), table, tables)
-        if kind == "date_min":
-            try:
-                _dt.date.fromisoformat(p["min"])
-            except ValueError:
-                raise self.fail(file, code, f"min must be a date YYYY-MM-DD, got {p['min']!r}") from None
-        if kind == "matches_upload" and p["upload"] not in _UPLOAD_ITEMS:
-            raise self.fail(file, code, f"upload must be one of {_UPLOAD_ITEMS}")
-        if kind == "reference_data" and p["lookup"] not in _REFERENCE_LOOKUPS:
-            raise self.fail(file, code, f"lookup must be one of {_REFERENCE_LOOKUPS}")
-        if kind in ("unique", "one_attended_per_slot"):
-            for f in p["fields"]:
-                self.ref(file, code, f, table, tables)
-        if kind == "one_open_per":
-            self.ref(file, code, p["per"], table, tables)
-            self.ref(file, code, p["field"], table, tables)
-        if kind == "has_related":
-            if p["related"] not in tables:
-                raise self.fail(file, code, f"unknown related table {p['related']!r}")
-            self.ref(file, code, p["key"], table, tables)
-            self.ref(file, code, f"{p['related']}.{p['key']}", table, tables)
-        if kind == "finding_code":
-            self.ref(file, code, p["scheme"], table, tables)
-        if kind == "conditional":
-            for part in ("if", "then"):
-                c = self.keys(file, f"{code}.params.{part}", p[part], _COND_KEYS, ("field",))
-                self.ref(file, code, c["field"], table, tables)
 
     def check_examples(self, file, code, table, ex, tables, kind, placeholder) -> dict:
         self.keys(file, f"{code}.examples", ex, ("pass", "fail"), ("pass", "fail"))
@@ -641,6 +554,24 @@ class _Loader:
                     raise self.fail(file, entry, f"_context.{k} must be quoted text or null")
             else:
                 raise self.fail(file, entry, f"unknown context key {k!r}")
+
+
+class _ParamCheck(ParamCheck):
+    """What a kind's ``check_params`` may ask while one rule loads."""
+
+    def __init__(self, loader: _Loader, file: str, code: str, table: str | None,
+                 tables: Mapping[str, TableSpec], codelists: Mapping[str, CodeList]) -> None:
+        self.loader, self.file, self.code = loader, file, code
+        self.table, self.tables, self.codelists = table, tables, codelists
+
+    def fail(self, what: str) -> SpecError:
+        return self.loader.fail(self.file, self.code, what)
+
+    def ref(self, ref: str) -> None:
+        self.loader.ref(self.file, self.code, ref, self.table, self.tables)
+
+    def keys(self, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+        return self.loader.keys(self.file, f"{self.code}.{entry}", d, allowed, required)
 
 
 class _AnyKeys(dict):

@@ -1,4 +1,5 @@
-"""Generic breakers, one per rule kind, parameterised by the rule's fields and params.
+"""Generic breakers, one per rule kind, parameterised by the rule's fields and params (each kind
+names its breaker: ``Testing(breaker=...)`` in :mod:`iapt_ds.checks.kinds`).
 
 Each takes a :class:`~iapt_ds.testing._workspace.Workspace` holding a valid submission, makes the
 smallest change that fails its rule, and marks the rows that must now carry the code. A change
@@ -26,7 +27,7 @@ from . import _values as V
 from ._bounds import date_bounds, other_value, shifted
 from ._workspace import Row, Workspace, clean, day
 
-__all__ = ["KIND_BREAKERS", "collides", "holds", "put", "quiet", "settle", "wrong_code"]
+__all__ = ["collides", "holds", "put", "quiet", "settle", "wrong_code"]
 
 _ONE = _dt.timedelta(days=1)
 # the national default codes the reference-data rules accept without asking (the engine's lists)
@@ -518,29 +519,3 @@ def unknown_to_reference_data(ws: Workspace) -> None:
             ws.upload["sender"] = value
         ws.mark(r.table, row)
     ws.refuse(lookup, value)
-
-
-KIND_BREAKERS: dict[str, Callable[[Workspace], None]] = {
-    "not_blank": blank,
-    "length": wrong_length,
-    "in_codelist": not_a_code,
-    "pattern": not_matching,
-    "not_pattern": matching,
-    "valid_date": time_of_day,
-    "valid_datetime": bad_datetime,
-    "date_min": too_early,
-    "date_compare": out_of_order,
-    "nhs_number": invalid_nhs_number,
-    "snomed_ct": invalid_snomed,
-    "equals_field": different,
-    "conditional": condition_unmet,
-    "matches_upload": upload_differs,
-    "not_after_submission": submitted_before,
-    "plausible_birth_date": too_old,
-    "onset_not_before_birth": onset_too_early,
-    "finding_code": unsuited_finding,
-    "assessment_tool": unknown_tool,
-    "score_format": badly_written_score,
-    "score_range": out_of_range,
-    "reference_data": unknown_to_reference_data,
-}

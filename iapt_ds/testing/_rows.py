@@ -1,11 +1,11 @@
 """Breakers for the rules about several rows: uniqueness, open records, referential integrity,
-the pipeline rules (IDS00223, IDS10129, IDS20168, IDS20169) and the file-level rules."""
+the pipeline rules (IDS00223, IDS10129, IDS20168, IDS20169) and the file-level rules (each kind
+names its breaker: ``Testing(breaker=...)``)."""
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Callable
 
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ from ._bounds import date_bounds
 from ._kinds import collides, good_value, pick, settle
 from ._workspace import Row, Workspace, clean, day
 
-__all__ = ["ROW_BREAKERS", "droppable_tables"]
+__all__ = ["droppable_tables"]
 
 _ONE = _dt.timedelta(days=1)
 # IDS00223 compares a registration's end with the start of the patient's next one
@@ -268,19 +268,3 @@ def every_referral_orphaned(ws: Workspace) -> None:
     for row in ws.rows["IDS101"]:
         row["LocalPatientId"] = ws.fresh("IDS101", "LocalPatientId")
     ws.mark_file("IDS101")
-
-
-ROW_BREAKERS: dict[str, Callable[[Workspace], None]] = {
-    "unique": duplicate,
-    "one_open_per": two_open,
-    "has_related": orphan,
-    "one_attended_per_slot": double_booked,
-    "consecutive_gp_registration": unfollowed,
-    "discharged_before_period": discharged_early,
-    "attended_has_activity": no_activity,
-    "structure": bad_structure,
-    "table_not_empty": empty_table,
-    "single_valid_header": two_headers,
-    "records_in_period": nothing_in_period,
-    "not_all_rejected": every_referral_orphaned,
-}
