@@ -5,13 +5,15 @@ faulty synthetic submission (100k rows, seed 1, 3% faults), made with the code o
 
     python3 scripts/same_reports.py [REF] [--rows N]
 
-Exit 0 when every pair is identical, 1 otherwise (naming the first differing line).
+Exit 0 when every pair is identical, 1 otherwise (naming the first differing line). The one
+thing that differs between any two runs, the time of the run (``"run_at"``), is left out.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -45,6 +47,10 @@ def _reports(code: Path, out: Path, rows: int, synth: Path) -> None:
     subprocess.run([sys.executable, "-c", _MAKE, str(rows), str(out), str(synth)], check=True, env=env, cwd=code)
 
 
+def _steady(report: bytes) -> bytes:
+    return re.sub(rb'"run_at": "[^"]*"', b'"run_at": "-"', report)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ref", nargs="?", default="main")
@@ -72,8 +78,7 @@ def main() -> int:
             print("synthetic submission: written identically by both")
         pairs = [("example", t / "before", t / "after"), ("synthetic", t / "before", t / "after")]
         for label, a_dir, b_dir in pairs:
-            a = (a_dir / f"{label}.json").read_bytes()
-            b = (b_dir / f"{label}.json").read_bytes()
+            a, b = (_steady((d / f"{label}.json").read_bytes()) for d in (a_dir, b_dir))
             if a == b:
                 print(f"{label}: identical ({len(a):,} bytes)")
             else:
