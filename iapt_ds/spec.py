@@ -123,6 +123,8 @@ class AssessmentTool:
     format_text: str
     range: tuple[float, float] | None = None
     values: tuple[str, ...] | None = None
+    #: a name rules use for a set of tools (``PEQ``), or None
+    group: str | None = None
 
     @property
     def expected(self) -> str:
@@ -407,7 +409,10 @@ class _Loader:
         for code, t in (raw or {}).items():
             if not isinstance(code, str) or not code.isdigit():
                 raise self.fail(file, str(code), "tool codes are quoted SNOMED CT ids")
-            self.keys(file, code, t, ("tool", "range", "values", "format", "format_text"), ("tool", "format", "format_text"))
+            self.keys(file, code, t, ("tool", "range", "values", "format", "format_text", "group"),
+                      ("tool", "format", "format_text"))
+            if "group" in t:
+                self.text(file, code, t["group"], "group")
             if ("range" in t) == ("values" in t):
                 raise self.fail(file, code, "give exactly one of range or values")
             try:
@@ -417,7 +422,7 @@ class _Loader:
             rng = tuple(float(x) for x in t["range"]) if "range" in t else None
             vals = tuple(str(x) for x in t["values"]) if "values" in t else None
             out[code] = AssessmentTool(code=code, tool=t["tool"], format=t["format"], format_text=t["format_text"],
-                                       range=rng, values=vals)
+                                       range=rng, values=vals, group=t.get("group"))
         return out
 
     def load_rules(self, tables: dict[str, TableSpec], codelists: dict[str, CodeList]) -> dict[str, RuleSpec]:
@@ -569,6 +574,12 @@ class _ParamCheck(ParamCheck):
 
     def ref(self, ref: str) -> None:
         self.loader.ref(self.file, self.code, ref, self.table, self.tables)
+
+    def field(self, table: str, name: str) -> None:
+        if table not in self.tables:
+            raise self.fail(f"unknown table {table!r}")
+        if name not in self.tables[table].field_map:
+            raise self.fail(f"unknown field {name!r} of table {table}")
 
     def keys(self, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
         return self.loader.keys(self.file, f"{self.code}.{entry}", d, allowed, required)

@@ -116,6 +116,10 @@ class ParamCheck:
         """Fail unless ``Field`` (of the rule's table) or ``IDSnnn.Field`` exists."""
         raise NotImplementedError
 
+    def field(self, table: str, name: str) -> None:  # pragma: no cover - the loader implements it
+        """Fail unless *table* exists and has the field *name* (any table, related or not)."""
+        raise NotImplementedError
+
     def keys(self, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
         """*d* as a mapping with only *allowed* keys and every *required* one."""  # pragma: no cover
         raise NotImplementedError

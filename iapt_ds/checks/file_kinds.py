@@ -102,10 +102,20 @@ class SingleValidHeader(Kind):
 class RecordsInPeriod(Kind):
     name = "records_in_period"
     stage = Stage.OUTCOME
+    params = {"referrals": Param((str,), doc="the referrals' table"),
+              "received": Param((str,), doc="the date a referral opens"),
+              "discharged": Param((str,), doc="the date it closes (NULL: still open)"),
+              "contacts": Param((str,), doc="the contacts' table"),
+              "contact_date": Param((str,), doc="a contact's date")}
     nulls, unparsable = _NA
     summary = ("At least one referral is open during the reporting period or one contact is dated in it "
                "(not checked without a usable period).")
     testing = Testing(breaker="nothing_in_period")
+
+    def check_params(self, p, chk):
+        chk.field(p["referrals"], p["received"])
+        chk.field(p["referrals"], p["discharged"])
+        chk.field(p["contacts"], p["contact_date"])
 
     def describe(self, rule, spec, field):
         return "At least one submitted record must fall in the reporting period."
@@ -114,12 +124,13 @@ class RecordsInPeriod(Kind):
         rps, rpe = ctx.rps, ctx.rpe
         if rps is None or rpe is None:
             return  # no usable period: the header rules and IDSREJ015 say so
-        ref = ctx.table("IDS101")
-        for rec, disch in zip(ref.values["ReferralRequestReceivedDate"], ref.values["ServDischDate"]):
+        p = rule.params
+        ref = ctx.table(p["referrals"])
+        for rec, disch in zip(ref.values[p["received"]], ref.values[p["discharged"]]):
             r, d = date_of(rec), date_of(disch)
             if (r is None or r <= rpe) and (d is None or d >= rps):
                 return
-        for c in ctx.table("IDS201").values["CareContDate"]:
+        for c in ctx.table(p["contacts"]).values[p["contact_date"]]:
             c = date_of(c)
             if c is not None and rps <= c <= rpe:
                 return

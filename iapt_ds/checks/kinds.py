@@ -617,26 +617,36 @@ class OnsetNotBeforeBirth(Kind):
         return [(i, render(b), None) for i, b in _failing_pairs(_col(table, rule), births, _onset_before_birth)]
 
 
+_SHAPE_KEYS = ("min", "max", "lengths", "numeric")
+
+
 @kind
 class FindingCode(Kind):
     name = "finding_code"
     stage = Stage.ROW
-    params = {"scheme": Param(_S, doc="the field holding FindSchemeInUse")}
+    params = {"scheme": Param(_S, doc="the field holding FindSchemeInUse"),
+              "schemes": Param(_M, doc="scheme code -> the codes' shape: `min`/`max` length or `lengths`, "
+                                       "and `numeric: true`; a scheme not listed is not checked")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
-    summary = "A coded finding suits its scheme (NULL code or scheme passes)."
+    summary = "A coded finding has the shape its scheme's codes have (NULL code or scheme passes)."
     testing = Testing(breaker="unsuited_finding", wrong_length="a code of the wrong length suits no finding scheme")
 
     def check_params(self, p, chk):
         chk.ref(p["scheme"])
+        for scheme, shape in p["schemes"].items():
+            chk.keys(f"params.schemes.{scheme}", shape, _SHAPE_KEYS)
+            if not isinstance(scheme, str) or not shape:
+                raise chk.fail(f"schemes maps a quoted scheme code to its codes' shape, got {scheme!r}: {shape!r}")
 
     def describe(self, rule, spec, field):
         return f"{field} must be a code of the scheme given in {rule.params['scheme']}."
 
     def evaluate(self, rule, table, ctx, *extra):
         schemes = table.values[rule.params["scheme"]]
+        shapes = rule.params["schemes"]
         return [(i, None, None) for i, _ in _failing_pairs(
             _col(table, rule), schemes,
-            lambda v, sc: type(v) is str and type(sc) is str and not V.finding_code_suits_scheme(v, sc))]
+            lambda v, sc: type(v) is str and type(sc) is str and not V.code_has_shape(v, shapes.get(sc)))]
 
 
 @kind
@@ -656,7 +666,16 @@ class AssessmentTool(Kind):
         return _failing_values(_col(table, rule), lambda v: v not in tools)
 
 
-def _score_rule(table, ctx, test) -> list[Fail]:
+_SCORE_PARAMS = {"score": Param(_S, doc="the field holding the score"),
+                 "tool": Param(_S, doc="the field holding the assessment tool (CodedAssToolType)")}
+
+
+def _check_score_params(p, chk) -> None:
+    chk.ref(p["score"])
+    chk.ref(p["tool"])
+
+
+def _score_rule(rule, table, ctx, test) -> list[Fail]:
     tools = ctx.spec.assessment_tools
 
     def fails(code, score) -> bool:
@@ -664,7 +683,8 @@ def _score_rule(table, ctx, test) -> list[Fail]:
             return False
         tool = tools.get(code)
         return tool is not None and not test(tool, score)
-    return [(i, None, None) for i, _ in _failing_pairs(table.values["CodedAssToolType"], table.values["PersScore"], fails)]
+    return [(i, None, None) for i, _ in _failing_pairs(table.values[rule.params["tool"]],
+                                                       table.values[rule.params["score"]], fails)]
 
 
 _FORMATS: dict[str, re.Pattern] = {}
@@ -674,15 +694,19 @@ _FORMATS: dict[str, re.Pattern] = {}
 class ScoreFormat(Kind):
     name = "score_format"
     stage = Stage.ROW
+    params = _SCORE_PARAMS
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "The score is written the way its tool's scores are (SDCS uses Python ``re.match``)."
     testing = Testing(breaker="badly_written_score", wrong_length="no tool writes a score that long")
+
+    def check_params(self, p, chk):
+        _check_score_params(p, chk)
 
     def describe(self, rule, spec, field):
         return f"{field} must be written the way the assessment tool's scores are."
 
     def expected(self, rule, spec, table, i):
-        tool = spec.assessment_tools.get(table.values["CodedAssToolType"][i])
+        tool = spec.assessment_tools.get(table.values[rule.params["tool"]][i])
         return tool.format_text if tool is not None else None
 
     def evaluate(self, rule, table, ctx, *extra):
@@ -691,23 +715,27 @@ class ScoreFormat(Kind):
             if rx is None:
                 rx = _FORMATS[tool.format] = re.compile(tool.format)
             return rx.match(s) is not None
-        return _score_rule(table, ctx, test)
+        return _score_rule(rule, table, ctx, test)
 
 
 @kind
 class ScoreRange(Kind):
     name = "score_range"
     stage = Stage.ROW
+    params = _SCORE_PARAMS
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "The score is in its tool's range (as a number) or value set."
     testing = Testing(breaker="out_of_range",
                       wrong_length="a score that long is out of range (or not in the value set) for most tools")
 
+    def check_params(self, p, chk):
+        _check_score_params(p, chk)
+
     def describe(self, rule, spec, field):
         return f"{field} must be within the scores the assessment tool allows."
 
     def expected(self, rule, spec, table, i):
-        tool = spec.assessment_tools.get(table.values["CodedAssToolType"][i])
+        tool = spec.assessment_tools.get(table.values[rule.params["tool"]][i])
         return tool.expected if tool is not None else None
 
     def evaluate(self, rule, table, ctx, *extra):
@@ -719,19 +747,16 @@ class ScoreRange(Kind):
             except (TypeError, ValueError):
                 return False
             return tool.range[0] <= x <= tool.range[1]
-        return _score_rule(table, ctx, test)
-
-
-_GP_DEFAULTS = frozenset({"V81997", "V81998", "V81999", "S30063", "S30152", "S99942", "S99957", "S99961",
-                          "S99976", "S99995", "S99999"})
-_SITE_DEFAULTS = frozenset({"89999", "89997", "R9998"})
+        return _score_rule(rule, table, ctx, test)
 
 
 @kind
 class ReferenceData(Kind):
     name = "reference_data"
     stage = Stage.ROW
-    params = {"lookup": Param(_S, doc=" | ".join(_REFERENCE_LOOKUPS))}
+    params = {"lookup": Param(_S, doc=" | ".join(_REFERENCE_LOOKUPS)),
+              "defaults": Param(_L, False, "codes accepted without asking (the national default codes); "
+                                           "a GP practice code is compared trimmed and in capitals")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = ("The code is current in national reference data at the period start (supplied by the "
                "caller; without it the rule is reported as not checked). Each distinct code is asked once.")
@@ -740,6 +765,8 @@ class ReferenceData(Kind):
     def check_params(self, p, chk):
         if p["lookup"] not in _REFERENCE_LOOKUPS:
             raise chk.fail(f"lookup must be one of {_REFERENCE_LOOKUPS}")
+        if not all(isinstance(c, str) for c in p.get("defaults", ())):
+            raise chk.fail("defaults must be a list of quoted codes")
 
     def describe(self, rule, spec, field):
         return (f"{field} must be {_LOOKUP_WORDS[rule.params['lookup']]} code current at "
@@ -756,6 +783,7 @@ class ReferenceData(Kind):
         if ref is None:
             ctx.not_checked[rule.code] = "no reference data supplied"
             return []
+        defaults = frozenset(rule.params.get("defaults", ()))
         ask = {"organisation": ref.organisation_exists, "gp_practice": ref.gp_practice_exists,
                "site": ref.site_exists, "postcode": ref.postcode_exists}[lookup]
         unknown = set()
@@ -766,9 +794,9 @@ class ReferenceData(Kind):
             code = v
             if lookup == "gp_practice":
                 code = v.strip().upper()
-                if code in _GP_DEFAULTS:
+                if code in defaults:
                     return False
-            elif lookup == "site" and v in _SITE_DEFAULTS:
+            elif v in defaults:
                 return False
             try:
                 ok = ask(code, ctx.rps)
@@ -887,7 +915,9 @@ class OneOpenPer(Kind):
 class OneAttendedPerSlot(Kind):
     name = "one_attended_per_slot"
     stage = Stage.ROW
-    params = {"fields": Param(_L, doc="the slot's fields"), "attended": Param(_L, doc="the attended codes")}
+    params = {"fields": Param(_L, doc="the slot's fields"),
+              "attendance": Param(_S, doc="the field saying whether the person attended"),
+              "attended": Param(_L, doc="the codes of that field that mean attended")}
     nulls, unparsable = Nulls.GROUPED, Unparsable.AS_NULL
     summary = ("Within one slot (referral, date, time) at most one row is attended; when two or more are, "
                "every row of that slot fails (NULLs in the key grouped together).")
@@ -895,9 +925,10 @@ class OneAttendedPerSlot(Kind):
 
     def check_params(self, p, chk):
         _check_fields(p, chk)
+        chk.ref(p["attendance"])
 
     def describe(self, rule, spec, field):
-        return (f"At most one attended contact (AttendOrDNACode {' or '.join(rule.params['attended'])}) per "
+        return (f"At most one attended contact ({rule.params['attendance']} {' or '.join(rule.params['attended'])}) per "
                 f"{', '.join(rule.params['fields'])}.")
 
     def advice(self, rule, spec):
@@ -906,7 +937,7 @@ class OneAttendedPerSlot(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         keys = _keys(table, rule.params["fields"], True)
         attended = frozenset(rule.params["attended"])
-        counts = Counter(k for k, code in zip(keys, table.values["AttendOrDNACode"]) if code in attended)
+        counts = Counter(k for k, code in zip(keys, table.values[rule.params["attendance"]]) if code in attended)
         crowded = {k for k, n in counts.items() if n > 1}
         if not crowded:
             return []

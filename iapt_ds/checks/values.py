@@ -18,6 +18,8 @@ import calendar
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from stdnum import verhoeff
 from stdnum.gb import nhs as _nhs
@@ -29,7 +31,7 @@ __all__ = [
     "java_pattern",
     "nhs_number_is_valid",
     "snomed_ct_is_valid",
-    "finding_code_suits_scheme",
+    "code_has_shape",
     "is_valid_date",
     "is_valid_datetime",
     "months_between",
@@ -127,19 +129,23 @@ def snomed_ct_is_valid(s: str, lo: int = 6, hi: int = 56) -> bool:
     return _simple_snomed(s, lo, hi)
 
 
-def finding_code_suits_scheme(code: str, scheme: str) -> bool:
-    """SDCS's check of a coded finding against FindSchemeInUse.
+def code_has_shape(code: str, shape: Mapping[str, Any] | None) -> bool:
+    """Whether a code has the shape a finding scheme's codes have (SDCS's check of a coded finding
+    against FindSchemeInUse, the shapes given in the spec): ``numeric`` (``str.isnumeric``), and a
+    length in ``lengths`` or within ``min``..``max``. No shape (a scheme not listed): not checked.
 
-    ``01`` ICD-10: 4 to 6 characters; ``02``/``03`` Read: 5 or 7; ``04`` SNOMED CT: numeric
-    (``str.isnumeric``), 6 to 18 long. Any other scheme is not checked here.
+    >>> code_has_shape("F411", {"min": 4, "max": 6}), code_has_shape("X1234", {"lengths": [5, 7]})
+    (True, True)
+    >>> code_has_shape("12345X", {"min": 6, "max": 18, "numeric": True}), code_has_shape("anything", None)
+    (False, True)
     """
-    if scheme == "01":
-        return 4 <= len(code) <= 6
-    if scheme in ("02", "03"):
-        return len(code) in (5, 7)
-    if scheme == "04":
-        return code.isnumeric() and 6 <= len(code) <= 18
-    return True
+    if not shape:
+        return True
+    if shape.get("numeric") and not code.isnumeric():
+        return False
+    if "lengths" in shape:
+        return len(code) in shape["lengths"]
+    return shape.get("min", 0) <= len(code) <= shape.get("max", len(code))
 
 
 def is_valid_date(v: _dt.date) -> bool:

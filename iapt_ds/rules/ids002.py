@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections import defaultdict
 
-from ..checks.base import Kind, Nulls, Stage, Testing, Unparsable, kind
+from ..checks.base import Kind, Nulls, Param, Stage, Testing, Unparsable, kind
 from ..checks.values import date_of
 from ..parse import render
 
@@ -16,10 +16,17 @@ __all__ = ["ConsecutiveGpRegistration"]
 class ConsecutiveGpRegistration(Kind):
     name = "consecutive_gp_registration"
     stage = Stage.PIPELINE
+    params = {"patient": Param((str,), doc="the field naming the patient"),
+              "start": Param((str,), doc="the registration's start date (the rule's field is its end date)"),
+              "practice": Param((str,), doc="the field naming the practice")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = ("A registration that ends is followed by an accepted registration of the same patient that "
                "starts the next day at a different practice.")
     testing = Testing(breaker="unfollowed")
+
+    def check_params(self, p, chk):
+        for role in ("patient", "start", "practice"):
+            chk.ref(p[role])
 
     def describe(self, rule, spec, field):
         return ("A GP registration that ends needs an accepted follow-on registration for the same patient at "
@@ -31,10 +38,9 @@ class ConsecutiveGpRegistration(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         """No such row, or any such row at the same practice, gives the warning."""
         (accepted,) = extra
-        lpi = table.values["LocalPatientId"]
-        start = table.values["StartDateGMPRegistration"]
-        end = table.values["EndDateGMPRegistration"]
-        gp = table.values["GMPCodeReg"]
+        p = rule.params
+        lpi, start, gp = table.values[p["patient"]], table.values[p["start"]], table.values[p["practice"]]
+        end = table.values[rule.fields[0]]
         ok = accepted(table.id)
         starts: dict = defaultdict(list)  # (patient, start date) -> practices of accepted rows
         for i in range(table.nrows):

@@ -12,34 +12,47 @@ __all__ = ["DischargedBeforePeriod"]
 class DischargedBeforePeriod(Kind):
     name = "discharged_before_period"
     stage = Stage.PIPELINE
-    params = {"follow_up_app_type": Param((str,), doc="the AppType of a post-discharge follow-up contact")}
+    params = {"key": Param((str,), doc="the field naming the referral, in every table below"),
+              "follow_up_table": Param((str,), doc="the contacts' table"),
+              "follow_up_field": Param((str,), doc="the field giving a contact's type"),
+              "follow_up_app_type": Param((str,), doc="the type of a post-discharge follow-up contact"),
+              "scores_table": Param((str,), doc="the referral-level scores' table"),
+              "tool_field": Param((str,), doc="the field naming a score's assessment tool"),
+              "tool_group": Param((str,), doc="the group (assessment_tools.yaml) of the tools that count")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = ("A referral discharged before the reporting period starts may only be in the file with a "
                "post-discharge follow-up contact or a Patient Experience Questionnaire score for it "
                "(rows looked for whether or not they are rejected).")
     testing = Testing(breaker="discharged_early")
 
+    def check_params(self, p, chk):
+        chk.ref(p["key"])
+        chk.field(p["follow_up_table"], p["follow_up_field"])
+        chk.field(p["follow_up_table"], p["key"])
+        chk.field(p["scores_table"], p["tool_field"])
+        chk.field(p["scores_table"], p["key"])
+
     def describe(self, rule, spec, field):
         return (f"A referral discharged before the reporting period needs a post-discharge follow-up contact "
                 f"(AppType {rule.params['follow_up_app_type']}) or a PEQ score in the file.")
 
     def evaluate(self, rule, table, ctx, *extra):
-        """A follow-up is an IDS201 row with the AppType, a PEQ score an IDS606 row with a Patient
-        Experience Questionnaire tool, for the same ServiceRequestId. SDCS's implementation is not
-        public."""
+        """A follow-up is a contact (IDS201) of the follow-up type, a PEQ score a score (IDS606) with
+        a tool of the group, for the same referral. SDCS's implementation is not public."""
         rps = ctx.rps
         if rps is None:
             return []
-        follow_up = rule.params["follow_up_app_type"]
-        contacts = ctx.table("IDS201")
-        have = {s for s, a in zip(contacts.values["ServiceRequestId"], contacts.values["AppType"])
+        p = rule.params
+        key, follow_up = p["key"], p["follow_up_app_type"]
+        contacts = ctx.table(p["follow_up_table"])
+        have = {s for s, a in zip(contacts.values[key], contacts.values[p["follow_up_field"]])
                 if s is not None and a == follow_up}
-        peq = {c for c, t in ctx.spec.assessment_tools.items() if "Patient Experience" in t.tool}
-        scores = ctx.table("IDS606")
-        have.update(s for s, c in zip(scores.values["ServiceRequestId"], scores.values["CodedAssToolType"])
+        peq = {c for c, t in ctx.spec.assessment_tools.items() if t.group == p["tool_group"]}
+        scores = ctx.table(p["scores_table"])
+        have.update(s for s, c in zip(scores.values[key], scores.values[p["tool_field"]])
                     if s is not None and c in peq)
         out = []
-        for i, (sri, d) in enumerate(zip(table.values["ServiceRequestId"], table.values["ServDischDate"])):
+        for i, (sri, d) in enumerate(zip(table.values[key], table.values[rule.fields[0]])):
             d = date_of(d)
             if d is not None and d < rps and sri not in have:
                 out.append((i, rps.isoformat(), None))
