@@ -51,6 +51,8 @@ _REFERENCE_KEYS = ("organisations", "gp_practices", "sites", "postcodes")
 _RULE_KEYS = ("code", "severity", "table", "fields", "kind", "params", "status", "placeholder",
               "message", "note", "examples")
 _EXAMPLE_SPECIAL = ("_rows", "_all", "_context", "_drop_column", "_drop_table", "_add_column")
+#: a failing example's list of every code it fires (absent: the rule's own code alone)
+_FIRES = "_fires"
 
 
 def _frozen_map(d: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -150,6 +152,9 @@ class RuleSpec:
     note: str | None = attrs.field(default=None, eq=False, repr=False)
     examples: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     source: str = attrs.field(default="", eq=False, repr=False)
+    #: for each failing example (in order), every code validating it gives: its ``_fires`` list,
+    #: or the rule's own code alone
+    fires: tuple[frozenset[str], ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def field(self) -> str | None:
@@ -445,6 +450,14 @@ class _Loader:
                 if rule.code in rules:
                     raise self.fail(file, rule.code, f"code already declared in {rules[rule.code].source}")
                 rules[rule.code] = rule
+        for rule in rules.values():
+            for i, codes in enumerate(rule.fires):
+                entry = f"{rule.code}.examples.fail[{i}]"
+                unknown = sorted(codes - set(rules))
+                if unknown:
+                    raise self.fail(rule.source, entry, f"{_FIRES} names unknown codes {unknown}")
+                if rule.code not in codes:
+                    raise self.fail(rule.source, entry, f"{_FIRES} must list the rule's own code too")
         return dict(sorted(rules.items()))
 
     def check_rule(self, file, code, r, tables, codelists) -> RuleSpec:
@@ -485,11 +498,12 @@ class _Loader:
             message.format_map(_AnyKeys())
         except (ValueError, IndexError) as exc:
             raise self.fail(file, code, f"message is not a valid template: {exc}") from None
-        examples = self.check_examples(file, code, table, r["examples"], tables, kind, bool(r.get("placeholder")))
+        examples, fires = self.check_examples(file, code, table, r["examples"], tables, kind,
+                                              bool(r.get("placeholder")))
         return RuleSpec(code=code, severity=sev, table=table, fields=tuple(fields), kind=kind,
                         params=_frozen_map(params), message=message, status=status,
                         placeholder=bool(r.get("placeholder", False)), note=r.get("note"),
-                        examples=_frozen_map(examples), source=file)
+                        examples=_frozen_map(examples), source=file, fires=fires)
 
     def ref(self, file, code, ref, table, tables) -> None:
         """A field reference: ``Field`` (same table) or ``IDSnnn.Field``."""
@@ -498,7 +512,7 @@ class _Loader:
         if t not in tables or f not in tables[t].field_map:
             raise self.fail(file, code, f"unknown field reference {ref!r}")
 
-    def check_examples(self, file, code, table, ex, tables, kind, placeholder) -> dict:
+    def check_examples(self, file, code, table, ex, tables, kind, placeholder) -> tuple[dict, tuple[frozenset[str], ...]]:
         self.keys(file, f"{code}.examples", ex, ("pass", "fail"), ("pass", "fail"))
         if not ex["pass"]:
             raise self.fail(file, f"{code}.examples", "needs at least one passing example")
@@ -506,10 +520,23 @@ class _Loader:
             raise self.fail(file, f"{code}.examples", "needs at least one failing example (only placeholders may have none)")
         if ex["fail"] and placeholder:
             raise self.fail(file, f"{code}.examples", "a placeholder never fires, so it can have no failing example")
-        for outcome in ("pass", "fail"):
-            for i, e in enumerate(ex[outcome] or ()):
+        fails, fires = [], []
+        for i, e in enumerate(ex["fail"] or ()):
+            entry = f"{code}.examples.fail[{i}]"
+            if isinstance(e, dict) and _FIRES in e:
+                e = dict(e)
+                listed = e.pop(_FIRES)
+                if not isinstance(listed, list) or not all(isinstance(c, str) for c in listed) \
+                        or len(set(listed)) != len(listed):
+                    raise self.fail(file, entry, f"{_FIRES} is a list of codes, each once, got {listed!r}")
+                fires.append(frozenset(listed))
+            else:
+                fires.append(frozenset({code}))
+            fails.append(e)
+        for outcome, examples in (("pass", ex["pass"]), ("fail", fails)):
+            for i, e in enumerate(examples):
                 self.check_example(file, f"{code}.examples.{outcome}[{i}]", table, e, tables)
-        return {"pass": tuple(ex["pass"]), "fail": tuple(ex["fail"] or ())}
+        return {"pass": tuple(ex["pass"]), "fail": tuple(fails)}, tuple(fires)
 
     def check_example(self, file, entry, table, e, tables) -> None:
         if not isinstance(e, dict):

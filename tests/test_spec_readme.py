@@ -26,7 +26,7 @@ def test_every_rule_key_is_documented():
 
 
 def test_every_example_and_context_key_is_documented():
-    keys = list(spec_module._EXAMPLE_SPECIAL) + [f"upload.{u}" for u in spec_module._UPLOAD_ITEMS] \
+    keys = list(spec_module._EXAMPLE_SPECIAL) + [spec_module._FIRES] + [f"upload.{u}" for u in spec_module._UPLOAD_ITEMS] \
         + [f"reference_data.{r}" for r in spec_module._REFERENCE_KEYS]
     assert [k for k in keys if k not in WORDS] == []
 
