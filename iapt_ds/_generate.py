@@ -1,5 +1,5 @@
 """Write the files generated from the spec: ``iapt_ds/records.py``, ``docs/rules.md``,
-``docs/data-model.md`` and ``docs/kinds.md``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into
+``docs/data-model.md``, ``docs/kinds.md`` and the compiled spec ``iapt_ds/spec_compiled.json``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into
 memory and fails when a checked-in file is out of step."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .checks.base import Kind
 from .spec import Spec, load_spec
+from .spec_yaml import COMPILED, compiled_text
 
 __all__ = ["records_source", "rules_markdown", "data_model_markdown", "kinds_markdown", "generated_files",
            "write_all"]
@@ -194,18 +195,18 @@ def kinds_markdown(spec: Spec) -> str:
         "NULL or an unparsable value does under it, its words for `explain`, how `iapt_ds.testing` breaks",
         "it, and a slot for its SQL. The YAML format is described in `spec/README.md`.",
         "",
-        "| Kind | Stage | Rules | Parameters |",
+        "| Kind | Phase | Rules | Parameters |",
         "|---|---|---|---|",
     ]
     for name, k in spec.kinds.items():
         params = ", ".join(f"`{p}`" + ("" if d.required else "?") for p, d in k.params.items()) or "—"
-        lines.append(f"| [`{name}`](#{name}) | {k.stage.value} | {len(used.get(name, []))} | {params} |")
+        lines.append(f"| [`{name}`](#{name}) | {k.phase.value} | {len(used.get(name, []))} | {params} |")
     lines.append("")
     for name, k in spec.kinds.items():
         cls = type(k)
         lines += [_anchor(name), f"## `{name}`", "", _md_escape(k.summary), "",
                   f"- Defined in: `{cls.__module__}.{cls.__name__}`",
-                  f"- Runs in: {_STAGE_WORDS[k.stage.value]}",
+                  f"- Runs in: {_STAGE_WORDS[k.phase.value]}",
                   f"- NULL: {k.nulls.value}; unparsable value: {k.unparsable.value}"]
         if k.testing.breaker:
             lines.append(f"- Broken by `iapt_ds.testing` with `{k.testing.breaker}`")
@@ -230,6 +231,7 @@ def generated_files(root: Path, spec: Spec | None = None) -> dict[Path, str]:
         root / "docs" / "rules.md": rules_markdown(spec),
         root / "docs" / "data-model.md": data_model_markdown(spec),
         root / "docs" / "kinds.md": kinds_markdown(spec),
+        root / "iapt_ds" / COMPILED.name: compiled_text(root / "spec"),
     }
 
 

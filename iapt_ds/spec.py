@@ -14,6 +14,7 @@ The YAML is the single source of truth for tables, fields, keys, relationships, 
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import functools
 import re
 from collections.abc import Mapping
@@ -22,29 +23,61 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-import yaml
 
-from .checks.base import Kind, ParamCheck
-from .checks.catalogue import kinds_for
+from .checks.base import Kind, ParamCheck, Phase
+from .checks.catalogue import ALL_KINDS, kinds_for
 from .errors import SpecError
+from .spec_yaml import NotYaml
+from .spec_yaml import parse as _parse_yaml
 
 __all__ = [
     "AssessmentTool",
     "CodeList",
     "FieldSpec",
+    "FileRuleSpec",
     "RuleSpec",
+    "Severity",
     "Spec",
+    "TableRuleSpec",
     "TableSpec",
     "Window",
+    "FILE_KINDS",
     "SEVERITIES",
     "FIELD_TYPES",
     "load_spec",
     "spec_path",
 ]
 
-SEVERITIES = ("file", "group", "record", "warning")
+
+
+class Severity(str, enum.Enum):
+    """SDCS's four outcome levels, most serious first. A ``str``: ``Severity.FILE == "file"``, and
+    it is written as its value (``"file"``) in every report."""
+
+    FILE = "file"
+    GROUP = "group"
+    RECORD = "record"
+    WARNING = "warning"
+
+    @property
+    def rejects(self) -> bool:
+        return self is not Severity.WARNING
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 FIELD_TYPES = ("text", "integer", "decimal", "date", "time", "datetime")
 STATUSES = ("M", "R", "O")
+
+#: the kinds of the rules about the file as a whole (:class:`FileRuleSpec`): those the structure,
+#: mandatory-table and file-outcome phases run (read from the kind objects)
+FILE_KINDS = frozenset(name for name, k in ALL_KINDS.items()
+                       if k.phase in (Phase.STRUCTURE, Phase.MANDATORY, Phase.OUTCOME))
 
 _UPLOAD_ITEMS = ("period_start", "period_end", "provider", "sender", "submitted_at")
 _REFERENCE_KEYS = ("organisations", "gp_practices", "sites", "postcodes")
@@ -138,10 +171,11 @@ class AssessmentTool:
 
 @attrs.frozen
 class RuleSpec:
-    """One rule code as declared in ``spec/iapt-v2.0/rules/*.yaml``."""
+    """One rule code as declared in ``spec/iapt-v2.0/rules/*.yaml``: a :class:`TableRuleSpec`
+    (checked over a table's rows) or a :class:`FileRuleSpec` (about the file as a whole)."""
 
     code: str
-    severity: str
+    severity: Severity = attrs.field(converter=Severity)
     table: str | None
     fields: tuple[str, ...]
     kind: str
@@ -163,7 +197,31 @@ class RuleSpec:
     @property
     def rejects(self) -> bool:
         """True for the three error levels (a warning keeps the row)."""
-        return self.severity != "warning"
+        return self.severity is not Severity.WARNING
+
+
+@attrs.frozen
+class TableRuleSpec(RuleSpec):
+    """A rule checked over the rows of its table (a row rule, uniqueness, a rule on other rows
+    still accepted, or a cascade rule): it always has a table."""
+
+    table: str = attrs.field(kw_only=True)
+
+
+@attrs.frozen
+class FileRuleSpec(RuleSpec):
+    """A rule about the file as a whole (its kind is one of :data:`FILE_KINDS`): the structure,
+    the mandatory tables, the header, the period, every referral rejected."""
+
+
+def rule_spec(**fields: Any) -> RuleSpec:
+    """A :class:`FileRuleSpec` or a :class:`TableRuleSpec`, as the rule's kind says."""
+    if fields["kind"] in FILE_KINDS:
+        return FileRuleSpec(**fields)
+    if fields.get("table") is None:
+        raise SpecError.at(fields.get("source") or "rules/", f"{fields['code']}.table",
+                           f"a rule of kind {fields['kind']!r} checks a table's rows, so it needs a table")
+    return TableRuleSpec(**fields)
 
 
 @attrs.frozen
@@ -240,18 +298,18 @@ class _Loader:
 
     # -- helpers -----------------------------------------------------------------------------
     def fail(self, file: str, entry: str, what: str) -> SpecError:
-        return SpecError(f"{file}: {entry}: {what}")
+        return SpecError.at(file, entry, what)
 
     def read(self, rel: str) -> Any:
         p = self.folder / rel
         try:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
-            raise SpecError(f"{rel}: cannot be read ({exc.strerror or exc})") from None
+            raise SpecError(f"{rel}: cannot be read ({exc.strerror or exc})", file=rel) from None
         try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(f"{rel}: not valid YAML: {exc}") from None
+            return _parse_yaml(text)
+        except NotYaml as exc:
+            raise SpecError(f"{rel}: not valid YAML: {exc}", file=rel) from None
 
     def keys(self, file: str, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
         if not isinstance(d, dict):
@@ -435,7 +493,7 @@ class _Loader:
         folder = self.folder / "rules"
         files = sorted(folder.glob("*.yaml"))
         if not files:
-            raise SpecError(f"rules/: no rule files in {folder}")
+            raise SpecError(f"rules/: no rule files in {folder}", file="rules/")
         for path in files:
             file = f"rules/{path.name}"
             raw = self.read(file)
@@ -500,7 +558,7 @@ class _Loader:
             raise self.fail(file, code, f"message is not a valid template: {exc}") from None
         examples, fires = self.check_examples(file, code, table, r["examples"], tables, kind,
                                               bool(r.get("placeholder")))
-        return RuleSpec(code=code, severity=sev, table=table, fields=tuple(fields), kind=kind,
+        return rule_spec(code=code, severity=sev, table=table, fields=tuple(fields), kind=kind,
                         params=_frozen_map(params), message=message, status=status,
                         placeholder=bool(r.get("placeholder", False)), note=r.get("note"),
                         examples=_frozen_map(examples), source=file, fires=fires)

@@ -1,4 +1,4 @@
-"""Stage 1b of the pipeline: the file-level checks made before any row rule.
+"""Phase 1b of the pipeline: the file-level checks made before any row rule.
 
 * IDSREJ001 structure: every table and column present as in the IDB, the bytes readable
   (each problem found while reading becomes one finding naming the table and column);
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .checks.base import Stage
+from .checks.base import Phase
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.context import Context
@@ -22,16 +22,16 @@ __all__ = ["structure_findings", "mandatory_table_findings"]
 
 def structure_findings(ctx: Context, state: Ledger) -> None:
     """IDSREJ001: every rule of the structure kind (:mod:`iapt_ds.checks.file_kinds`)."""
-    _apply(ctx, state, Stage.STRUCTURE, ctx.spec.rules.values())
+    _apply(ctx, state, Phase.STRUCTURE, ctx.spec.rules.values())
 
 
 def mandatory_table_findings(ctx: Context, state: Ledger) -> None:
     """IDSREJ002-005, in the order of the spec's mandatory tables."""
-    _apply(ctx, state, Stage.MANDATORY, (ctx.spec.rules[code] for code in ctx.spec.mandatory_tables.values()))
+    _apply(ctx, state, Phase.MANDATORY, (ctx.spec.rules[code] for code in ctx.spec.mandatory_tables.values()))
 
 
-def _apply(ctx: Context, state: Ledger, stage: Stage, rules: Iterable[RuleSpec]) -> None:
+def _apply(ctx: Context, state: Ledger, phase: Phase, rules: Iterable[RuleSpec]) -> None:
     for rule in rules:
         kind = ctx.spec.kinds[rule.kind]
-        if kind.stage is stage:
+        if kind.phase is phase:
             kind.apply(rule, ctx, state)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from iapt_ds.checks import base
-from iapt_ds.checks.base import Kind, Nulls, Param, Stage, Testing, Unparsable, kind
+from iapt_ds.checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from iapt_ds.checks.catalogue import ALL_KINDS, kinds_for
 from iapt_ds.errors import SpecError
 from iapt_ds.spec import load_spec
@@ -22,7 +22,7 @@ def test_the_spec_carries_its_versions_kinds():
 def test_every_kind_declares_every_facet():
     for name, k in ALL_KINDS.items():
         assert k.name == name
-        assert isinstance(k.stage, Stage) and isinstance(k.nulls, Nulls) and isinstance(k.unparsable, Unparsable)
+        assert isinstance(k.phase, Phase) and isinstance(k.nulls, Nulls) and isinstance(k.unparsable, Unparsable)
         assert (k.testing.breaker is None) != (k.testing.unbreakable is None)
         assert k.sql(SPEC.rules[next(c for c, r in SPEC.rules.items() if r.kind == name)], "duckdb") is None
 
@@ -34,7 +34,7 @@ def test_every_rule_is_described_by_its_kind():
 
 
 def _complete(**overrides):
-    attrs = dict(name="made_up", stage=Stage.ROW, nulls=Nulls.PASS, unparsable=Unparsable.AS_NULL,
+    attrs = dict(name="made_up", phase=Phase.ROW, nulls=Nulls.PASS, unparsable=Unparsable.AS_NULL,
                  summary="A made-up kind.", testing=Testing(breaker="blank"),
                  describe=lambda self, rule, spec, field: "x.", evaluate=lambda self, *a: [])
     attrs.update(overrides)
@@ -51,7 +51,7 @@ def test_a_complete_kind_class_gives_its_instance():
     ({"testing": None}, r"does not declare \['testing'\]"),
     ({"describe": None}, "describe"),
     ({"evaluate": None}, r"evaluate\(\) is missing"),
-    ({"stage": Stage.OUTCOME}, r"apply\(\) is missing"),
+    ({"phase": Phase.OUTCOME}, r"apply\(\) is missing"),
     ({"nulls": "pass"}, "nulls must be a Nulls"),
     ({"testing": Testing()}, "exactly one of breaker and unbreakable"),
     ({"params": {"min": int}}, "params must map names to Param"),

@@ -4,7 +4,7 @@ A kind declares
 
 * its **parameters** (:attr:`Kind.params`: name -> :class:`Param`), checked when the spec loads,
   with :meth:`Kind.check_params` for what a type cannot say (a field reference, a code list);
-* the **stage** of the pipeline that runs it (:class:`Stage`) and its **evaluation**
+* the **phase** of the pipeline that runs it (:class:`Phase`) and its **evaluation**
   (:meth:`Kind.evaluate` for the row, uniqueness and pipeline stages, over whole columns;
   :meth:`Kind.apply` for the file-level stages, which add to the findings ledger themselves);
 * its **NULL and unparsable-value policy** as data (:class:`Nulls`, :class:`Unparsable`), so
@@ -37,14 +37,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..spec import RuleSpec, Spec
     from .context import Context
 
-__all__ = ["Fail", "Kind", "Nulls", "Param", "ParamCheck", "Stage", "Testing", "Unparsable", "kind"]
+__all__ = ["Fail", "Kind", "Nulls", "Param", "ParamCheck", "Phase", "Testing", "Unparsable", "kind"]
 
 #: (row index, the value compared with as text or None, extra detail or None)
 Fail = tuple[int, "str | None", "str | None"]
 
 
-class Stage(enum.Enum):
-    """The pipeline stage that runs a kind (in the pipeline's order)."""
+class Phase(enum.Enum):
+    """The part of the pipeline that runs a kind (in the pipeline's order; each is run by one of
+    the pipeline's stages, :data:`iapt_ds.pipeline.STAGES`)."""
 
     STRUCTURE = "structure"        # IDSREJ001, before any row rule
     MANDATORY = "mandatory"        # IDSREJ002-005: mandatory tables with no rows
@@ -130,7 +131,7 @@ class Kind:
     stage needs; :func:`kind` checks them."""
 
     name: ClassVar[str]
-    stage: ClassVar[Stage]
+    phase: ClassVar[Phase]
     params: ClassVar[Mapping[str, Param]] = {}
     nulls: ClassVar[Nulls]
     unparsable: ClassVar[Unparsable]
@@ -173,7 +174,7 @@ class Kind:
         return f"<kind {self.name}>"
 
 
-_ROW_STAGES = (Stage.ROW, Stage.PIPELINE)
+_ROW_STAGES = (Phase.ROW, Phase.PIPELINE)
 
 
 def _overrides(cls: type, method: str) -> bool:
@@ -184,12 +185,12 @@ def kind(cls: type[Kind]) -> Kind:
     """Check a kind class's facets and return its one instance (a :class:`TypeError` names what is
     missing, at import)."""
     where = f"kind class {cls.__qualname__}"
-    missing = [a for a in ("name", "stage", "nulls", "unparsable", "summary", "testing") if not hasattr(cls, a)]
+    missing = [a for a in ("name", "phase", "nulls", "unparsable", "summary", "testing") if not hasattr(cls, a)]
     if missing:
         raise TypeError(f"{where} does not declare {missing}")
     checks: list[tuple[bool, str]] = [
         (isinstance(cls.name, str) and cls.name.isidentifier(), "name must be an identifier"),
-        (isinstance(cls.stage, Stage), "stage must be a Stage"),
+        (isinstance(cls.phase, Phase), "phase must be a Phase"),
         (isinstance(cls.nulls, Nulls), "nulls must be a Nulls"),
         (isinstance(cls.unparsable, Unparsable), "unparsable must be an Unparsable"),
         (isinstance(cls.summary, str) and bool(cls.summary.strip()), "summary must be a sentence"),
@@ -198,9 +199,9 @@ def kind(cls: type[Kind]) -> Kind:
          "params must map names to Param"),
         (_overrides(cls, "describe"), "describe() is missing"),
     ]
-    if isinstance(cls.stage, Stage):
-        runs = "evaluate" if cls.stage in _ROW_STAGES else "apply"
-        checks.append((_overrides(cls, runs), f"{runs}() is missing (stage {cls.stage.value})"))
+    if isinstance(cls.phase, Phase):
+        runs = "evaluate" if cls.phase in _ROW_STAGES else "apply"
+        checks.append((_overrides(cls, runs), f"{runs}() is missing (phase {cls.phase.value})"))
     if isinstance(cls.testing, Testing):
         checks.append(((cls.testing.breaker is None) != (cls.testing.unbreakable is None),
                        "testing needs exactly one of breaker and unbreakable"))

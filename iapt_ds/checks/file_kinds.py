@@ -11,7 +11,7 @@ from itertools import compress
 from typing import TYPE_CHECKING
 
 from ..parse import Invalid
-from .base import Kind, Nulls, Param, Stage, Testing, Unparsable, kind
+from .base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from .values import date_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +27,7 @@ _NA = Nulls.NOT_APPLICABLE, Unparsable.NOT_APPLICABLE
 @kind
 class Structure(Kind):
     name = "structure"
-    stage = Stage.STRUCTURE
+    phase = Phase.STRUCTURE
     nulls, unparsable = Nulls.NOT_APPLICABLE, Unparsable.FAIL
     summary = ("Every table and column present as in the IDB and the bytes readable; a cell whose text is "
                "no value of its type, where this rule is the field's format rule (times of day), fails it.")
@@ -60,7 +60,7 @@ class Structure(Kind):
 @kind
 class TableNotEmpty(Kind):
     name = "table_not_empty"
-    stage = Stage.MANDATORY
+    phase = Phase.MANDATORY
     nulls, unparsable = _NA
     summary = "The rule's table holds at least one row."
     testing = Testing(breaker="empty_table")
@@ -76,7 +76,7 @@ class TableNotEmpty(Kind):
 @kind
 class SingleValidHeader(Kind):
     name = "single_valid_header"
-    stage = Stage.OUTCOME
+    phase = Phase.OUTCOME
     nulls, unparsable = _NA
     summary = "The header table holds exactly one row, and that row is accepted."
     testing = Testing(breaker="two_headers")
@@ -101,7 +101,7 @@ class SingleValidHeader(Kind):
 @kind
 class RecordsInPeriod(Kind):
     name = "records_in_period"
-    stage = Stage.OUTCOME
+    phase = Phase.OUTCOME
     params = {"referrals": Param((str,), doc="the referrals' table"),
               "received": Param((str,), doc="the date a referral opens"),
               "discharged": Param((str,), doc="the date it closes (NULL: still open)"),
@@ -140,7 +140,7 @@ class RecordsInPeriod(Kind):
 @kind
 class NotAllRejected(Kind):
     name = "not_all_rejected"
-    stage = Stage.OUTCOME
+    phase = Phase.OUTCOME
     nulls, unparsable = _NA
     summary = "At least one row of the rule's table is accepted (when it has rows)."
     testing = Testing(breaker="every_referral_orphaned")
@@ -157,7 +157,7 @@ class NotAllRejected(Kind):
 @kind
 class HasRelated(Kind):
     name = "has_related"
-    stage = Stage.CASCADE
+    phase = Phase.CASCADE
     params = {"related": Param((str,), doc="the related table"), "key": Param((str,), doc="the field both share")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = ("The related table still holds at least one *accepted* row with the same key; run in the "

@@ -1,4 +1,4 @@
-"""Stage 4 of the pipeline: the generic rule *kinds*, each one object (see :mod:`.base`) holding
+"""Phase 4 of the pipeline: the generic rule *kinds*, each one object (see :mod:`.base`) holding
 its parameters, its evaluation, its NULL policy, its words and its testing facets.
 
 A kind's :meth:`~.base.Kind.evaluate` looks at a whole column at a time and returns the rows that
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..parse import Invalid, render
 from . import values as V
-from .base import Fail, Kind, Nulls, Param, Stage, Testing, Unparsable, kind
+from .base import Fail, Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..model import Table
@@ -122,7 +122,7 @@ _CLASHING = "Look at the patient's or referral's rows together and correct the d
 @kind
 class NotBlank(Kind):
     name = "not_blank"
-    stage = Stage.ROW
+    phase = Phase.ROW
     nulls, unparsable = Nulls.FAIL, Unparsable.PASS
     summary = "The field has a value (cleansing already made blanks NULL)."
     testing = Testing(breaker="blank")
@@ -140,7 +140,7 @@ class NotBlank(Kind):
 @kind
 class Length(Kind):
     name = "length"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"min": Param(_I), "max": Param(_I), "digits": Param(_B, False, "ASCII digits only")}
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = ("Trimmed text is min..max characters (``digits``: ASCII digits only), as SDCS's pattern "
@@ -195,7 +195,7 @@ def _codes_text(spec: Spec, codelist: str) -> str:
 @kind
 class InCodelist(Kind):
     name = "in_codelist"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"codelist": Param(_S, doc="a code list of codelists.yaml")}
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = "The value is one of the code list's codes (exact, case-sensitive)."
@@ -232,7 +232,7 @@ def _check_regex(p, chk) -> None:
 @kind
 class Pattern(Kind):
     name = "pattern"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"regex": Param(_S, doc="SDCS's pattern (Java semantics)")}
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = "The value matches SDCS's pattern (Java semantics)."
@@ -252,7 +252,7 @@ class Pattern(Kind):
 @kind
 class NotPattern(Kind):
     name = "not_pattern"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"regex": Param(_S, doc="SDCS's pattern (Java semantics)")}
     nulls, unparsable = Nulls.PASS, Unparsable.PASS
     summary = "The value does not match the pattern."
@@ -272,7 +272,7 @@ class NotPattern(Kind):
 @kind
 class ValidDate(Kind):
     name = "valid_date"
-    stage = Stage.ROW
+    phase = Phase.ROW
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = "A real date on or after 1890-01-01 at midnight (the field's format rule)."
     testing = Testing(breaker="time_of_day")
@@ -287,7 +287,7 @@ class ValidDate(Kind):
 @kind
 class ValidDatetime(Kind):
     name = "valid_datetime"
-    stage = Stage.ROW
+    phase = Phase.ROW
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = "A real date and time on or after 1890-01-01T00:00:00 (the field's format rule)."
     testing = Testing(breaker="bad_datetime")
@@ -302,7 +302,7 @@ class ValidDatetime(Kind):
 @kind
 class DateMin(Kind):
     name = "date_min"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"min": Param(_S, doc="a date YYYY-MM-DD")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "On or after a fixed date."
@@ -325,7 +325,7 @@ class DateMin(Kind):
 @kind
 class Placeholder(Kind):
     name = "placeholder"
-    stage = Stage.ROW
+    phase = Phase.ROW
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "SDCS defines the code but never fires it."
     testing = Testing(unbreakable="a placeholder: SDCS defines the code but never applies it")
@@ -340,7 +340,7 @@ class Placeholder(Kind):
 @kind
 class NhsNumber(Kind):
     name = "nhs_number"
-    stage = Stage.ROW
+    phase = Phase.ROW
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = "10 digits, not a palindrome, valid Modulus 11."
     testing = Testing(breaker="invalid_nhs_number")
@@ -356,7 +356,7 @@ class NhsNumber(Kind):
 @kind
 class SnomedCt(Kind):
     name = "snomed_ct"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"min": Param(_I), "max": Param(_I)}
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = "A well-formed SNOMED CT concept id or post-coordinated expression, min..max long."
@@ -392,7 +392,7 @@ def _is_date(v: Any) -> bool:
 @kind
 class DateCompare(Kind):
     name = "date_compare"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"op": Param(_S, doc="on_or_before | on_or_after"),
               "other": Param(_S, doc="Field or IDSnnn.Field (same row, the header or a related row)"),
               "offset_days": Param(_I, False), "offset_years": Param(_I, False)}
@@ -434,7 +434,7 @@ class DateCompare(Kind):
 @kind
 class EqualsField(Kind):
     name = "equals_field"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"other": Param(_S, doc="Field or IDSnnn.Field")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "Equal to another field (NULL on either side passes)."
@@ -469,7 +469,7 @@ _COND_KEYS = ("field", "present", "in", "not_in")
 @kind
 class Conditional(Kind):
     name = "conditional"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"if": Param(_M, doc="a condition: {field, present | in | not_in}"),
               "then": Param(_M, doc="a condition: {field, present | in | not_in}")}
     nulls, unparsable = Nulls.PER_PARAMS, Unparsable.AS_NULL
@@ -495,7 +495,7 @@ class Conditional(Kind):
 @kind
 class MatchesUpload(Kind):
     name = "matches_upload"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"upload": Param(_S, doc=" | ".join(_UPLOAD_ITEMS))}
     nulls, unparsable = Nulls.FAIL, Unparsable.AS_NULL
     summary = ("Equal to what the upload says (both must be present, as SDCS's null-safe equality); "
@@ -535,7 +535,7 @@ class MatchesUpload(Kind):
 @kind
 class NotAfterSubmission(Kind):
     name = "not_after_submission"
-    stage = Stage.ROW
+    phase = Phase.ROW
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "Not after the upload time, compared at date granularity."
     testing = Testing(breaker="submitted_before")
@@ -556,7 +556,7 @@ class NotAfterSubmission(Kind):
 @kind
 class PlausibleBirthDate(Kind):
     name = "plausible_birth_date"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"max_age": Param(_I, doc="whole years at the period start")}
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = ("On or before the period end, and at most max_age whole years old at the period start "
@@ -600,7 +600,7 @@ def _onset_before_birth(v: Any, b: Any) -> bool:
 @kind
 class OnsetNotBeforeBirth(Kind):
     name = "onset_not_before_birth"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"birth_date": Param(_S, doc="IDSnnn.Field of the birth date")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "A ``YYYY-MM`` onset is not before the birth month (other forms are not checked here)."
@@ -623,7 +623,7 @@ _SHAPE_KEYS = ("min", "max", "lengths", "numeric")
 @kind
 class FindingCode(Kind):
     name = "finding_code"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"scheme": Param(_S, doc="the field holding FindSchemeInUse"),
               "schemes": Param(_M, doc="scheme code -> the codes' shape: `min`/`max` length or `lengths`, "
                                        "and `numeric: true`; a scheme not listed is not checked")}
@@ -652,7 +652,7 @@ class FindingCode(Kind):
 @kind
 class AssessmentTool(Kind):
     name = "assessment_tool"
-    stage = Stage.ROW
+    phase = Phase.ROW
     nulls, unparsable = Nulls.PASS, Unparsable.FAIL
     summary = "The code is one of the accepted assessment tools (assessment_tools.yaml)."
     testing = Testing(breaker="unknown_tool", wrong_length="a code of the wrong length is no assessment tool")
@@ -693,7 +693,7 @@ _FORMATS: dict[str, re.Pattern] = {}
 @kind
 class ScoreFormat(Kind):
     name = "score_format"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = _SCORE_PARAMS
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "The score is written the way its tool's scores are (SDCS uses Python ``re.match``)."
@@ -721,7 +721,7 @@ class ScoreFormat(Kind):
 @kind
 class ScoreRange(Kind):
     name = "score_range"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = _SCORE_PARAMS
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "The score is in its tool's range (as a number) or value set."
@@ -753,7 +753,7 @@ class ScoreRange(Kind):
 @kind
 class ReferenceData(Kind):
     name = "reference_data"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"lookup": Param(_S, doc=" | ".join(_REFERENCE_LOOKUPS)),
               "defaults": Param(_L, False, "codes accepted without asking (the national default codes); "
                                            "a GP practice code is compared trimmed and in capitals")}
@@ -857,7 +857,7 @@ def _check_fields(p, chk) -> None:
 @kind
 class Unique(Kind):
     name = "unique"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"fields": Param(_L, doc="the key's fields"), "nulls_equal": Param(_B, False)}
     nulls, unparsable = Nulls.PER_PARAMS, Unparsable.AS_NULL
     summary = ("No two rows share the key. A NULL in the key makes a row unique unless ``nulls_equal``. "
@@ -886,7 +886,7 @@ class Unique(Kind):
 @kind
 class OneOpenPer(Kind):
     name = "one_open_per"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"per": Param(_S, doc="the grouping field"), "field": Param(_S, doc="the field left blank when open")}
     nulls, unparsable = Nulls.GROUPED, Unparsable.AS_NULL
     summary = "At most one row per ``per`` value has the field blank (NULLs grouped together)."
@@ -914,7 +914,7 @@ class OneOpenPer(Kind):
 @kind
 class OneAttendedPerSlot(Kind):
     name = "one_attended_per_slot"
-    stage = Stage.ROW
+    phase = Phase.ROW
     params = {"fields": Param(_L, doc="the slot's fields"),
               "attendance": Param(_S, doc="the field saying whether the person attended"),
               "attended": Param(_L, doc="the codes of that field that mean attended")}

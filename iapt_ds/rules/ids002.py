@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections import defaultdict
 
-from ..checks.base import Kind, Nulls, Param, Stage, Testing, Unparsable, kind
+from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
 from ..parse import render
 
@@ -15,7 +15,7 @@ __all__ = ["ConsecutiveGpRegistration"]
 @kind
 class ConsecutiveGpRegistration(Kind):
     name = "consecutive_gp_registration"
-    stage = Stage.PIPELINE
+    phase = Phase.PIPELINE
     params = {"patient": Param((str,), doc="the field naming the patient"),
               "start": Param((str,), doc="the registration's start date (the rule's field is its end date)"),
               "practice": Param((str,), doc="the field naming the practice")}
@@ -42,11 +42,13 @@ class ConsecutiveGpRegistration(Kind):
         lpi, start, gp = table.values[p["patient"]], table.values[p["start"]], table.values[p["practice"]]
         end = table.values[rule.fields[0]]
         ok = accepted(table.id)
-        starts: dict = defaultdict(list)  # (patient, start date) -> practices of accepted rows
+        # (patient, start date) -> the practices of accepted rows: a set, so each look-up is one step
+        # however many registrations a patient has
+        starts: dict = defaultdict(set)
         for i in range(table.nrows):
             s = date_of(start[i])
             if ok[i] and s is not None:
-                starts[(lpi[i], s)].append(gp[i])
+                starts[(lpi[i], s)].add(gp[i])
         out = []
         for i in range(table.nrows):
             e = date_of(end[i])

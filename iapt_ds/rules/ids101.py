@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..checks.base import Kind, Nulls, Param, Stage, Testing, Unparsable, kind
+from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
 
 __all__ = ["DischargedBeforePeriod"]
@@ -11,7 +11,7 @@ __all__ = ["DischargedBeforePeriod"]
 @kind
 class DischargedBeforePeriod(Kind):
     name = "discharged_before_period"
-    stage = Stage.PIPELINE
+    phase = Phase.PIPELINE
     params = {"key": Param((str,), doc="the field naming the referral, in every table below"),
               "follow_up_table": Param((str,), doc="the contacts' table"),
               "follow_up_field": Param((str,), doc="the field giving a contact's type"),

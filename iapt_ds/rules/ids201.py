@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..checks.base import Kind, Nulls, Param, Stage, Testing, Unparsable, kind
+from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 
 __all__ = ["AttendedHasActivity"]
 
@@ -10,7 +10,7 @@ __all__ = ["AttendedHasActivity"]
 @kind
 class AttendedHasActivity(Kind):
     name = "attended_has_activity"
-    stage = Stage.PIPELINE
+    phase = Phase.PIPELINE
     params = {"attended": Param((list,), doc="the values of the rule's field that mean attended"),
               "activities": Param((str,), doc="the care activities' table"),
               "key": Param((str,), doc="the field naming the contact, in both tables")}
