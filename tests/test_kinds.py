@@ -41,8 +41,8 @@ def _complete(**overrides):
     return {k: v for k, v in attrs.items() if v is not None}
 
 
-def test_a_complete_kind_class_gives_its_instance():
-    k = kind(type("MadeUp", (Kind,), _complete()))
+def test_a_complete_kind_class_passes_its_check():
+    k = kind(type("MadeUp", (Kind,), _complete()))()
     assert isinstance(k, Kind) and k.name == "made_up"
 
 
@@ -76,7 +76,7 @@ def test_every_breaker_a_kind_names_exists():
     for name, k in ALL_KINDS.items():
         fn = breakers._KIND_BREAKERS[name]
         assert (fn is None) == (k.testing.unbreakable is not None), name
-    bad = kind(type("MadeUp", (Kind,), _complete(testing=Testing(breaker="no_such_breaker"))))
+    bad = kind(type("MadeUp", (Kind,), _complete(testing=Testing(breaker="no_such_breaker"))))()
     with pytest.raises(TypeError, match="no_such_breaker"):
         breakers._breaker_of(bad)
 

@@ -18,8 +18,8 @@ A kind declares
 * a slot for **SQL** (:meth:`Kind.sql`): ``None`` until an SQL engine fills it.
 
 Kinds are classes with a :func:`kind` decorator: it checks every facet when the class is defined
-(a missing one is a :class:`TypeError` at import, never a ``KeyError`` at run time) and returns
-the one instance. :mod:`iapt_ds.checks.catalogue` gathers them per spec version; the loaded
+(a missing one is a :class:`TypeError` at import, never a ``KeyError`` at run time); each module
+then registers one instance of each of its kinds. :mod:`iapt_ds.checks.catalogue` gathers them per spec version; the loaded
 :class:`~iapt_ds.spec.Spec` carries its version's kinds as ``spec.kinds``.
 """
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import attrs
 
@@ -181,9 +181,11 @@ def _overrides(cls: type, method: str) -> bool:
     return getattr(cls, method) is not getattr(Kind, method)
 
 
-def kind(cls: type[Kind]) -> Kind:
-    """Check a kind class's facets and return its one instance (a :class:`TypeError` names what is
-    missing, at import)."""
+_K = TypeVar("_K", bound=type[Kind])
+
+
+def kind(cls: _K) -> _K:
+    """Check a kind class's facets (a :class:`TypeError` names what is missing, at import)."""
     where = f"kind class {cls.__qualname__}"
     missing = [a for a in ("name", "phase", "nulls", "unparsable", "summary", "testing") if not hasattr(cls, a)]
     if missing:
@@ -208,5 +210,5 @@ def kind(cls: type[Kind]) -> Kind:
     for ok, what in checks:
         if not ok:
             raise TypeError(f"{where}: {what}")
-    return cls()
+    return cls
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from ..errors import SpecError
 from ..rules import PIPELINE_KINDS
 from .base import Kind
-from .file_kinds import FILE_KINDS
+from .file_kinds import KINDS as FILE_LEVEL_KINDS
 from .kinds import ROW_KINDS
 
 __all__ = ["ALL_KINDS", "kinds_for", "register"]
@@ -50,6 +50,6 @@ def _union(*parts: Mapping[str, Kind]) -> dict[str, Kind]:
 
 
 #: every kind defined, by name
-ALL_KINDS: Mapping[str, Kind] = MappingProxyType(_union(ROW_KINDS, PIPELINE_KINDS, FILE_KINDS))
+ALL_KINDS: Mapping[str, Kind] = MappingProxyType(_union(ROW_KINDS, PIPELINE_KINDS, FILE_LEVEL_KINDS))
 
 register("2.0", ALL_KINDS)

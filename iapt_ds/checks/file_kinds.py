@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..spec import RuleSpec
     from .context import Context
 
-__all__ = ["FILE_KINDS"]
+__all__ = ["KINDS"]
 
 _NA = Nulls.NOT_APPLICABLE, Unparsable.NOT_APPLICABLE
 
@@ -204,5 +204,5 @@ class HasRelated(Kind):
             state.add(rule, child, i, other=None, cause=cause)
 
 
-FILE_KINDS: Mapping[str, Kind] = {k.name: k for k in (
+KINDS: Mapping[str, Kind] = {k.name: k() for k in (
     Structure, TableNotEmpty, SingleValidHeader, RecordsInPeriod, NotAllRejected, HasRelated)}

@@ -12,5 +12,5 @@ from .ids201 import AttendedHasActivity
 
 __all__ = ["PIPELINE_KINDS"]
 
-PIPELINE_KINDS: Mapping[str, Kind] = {k.name: k for k in (
+PIPELINE_KINDS: Mapping[str, Kind] = {k.name: k() for k in (
     ConsecutiveGpRegistration, DischargedBeforePeriod, AttendedHasActivity)}
