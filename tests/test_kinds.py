@@ -88,3 +88,25 @@ def test_the_base_module_imports_nothing_of_the_engine():
     tree = ast.parse(inspect.getsource(base))
     top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert all(n.level == 0 for n in top if isinstance(n, ast.ImportFrom)), "base must import only the standard library and attrs"
+
+
+def test_a_date_at_a_kinds_legal_bounds_passes_its_rule():
+    import datetime as dt
+
+    from iapt_ds.spec_examples import fires_on_changed, run_example
+
+    period = (dt.date(2021, 3, 1), dt.date(2021, 3, 31))   # the examples' period
+    checked = 0
+    for rule in SPEC.rules.values():
+        legal = SPEC.kinds[rule.kind].legal_dates(rule, period)
+        if legal is None:
+            continue
+        for d in legal:
+            if d is None:
+                continue
+            example = {rule.field: d.isoformat(), "EndCode": "46"} if rule.kind == "discharged_before_period" \
+                else {rule.field: d.isoformat()}
+            result, changed = run_example(rule, example, SPEC)
+            assert not fires_on_changed(rule, result, changed), (rule.code, d)
+            checked += 1
+    assert checked >= 20

@@ -14,7 +14,8 @@ A kind declares
   expected);
 * its **testing facets** (:class:`Testing`): the breaker of :mod:`iapt_ds.testing` that breaks it
   (by name: this module must not import hypothesis), or why it cannot be broken, and what a
-  value that breaks a length rule on the same field does to it;
+  value that breaks a length rule on the same field does to it; and :meth:`Kind.legal_dates`,
+  the dates a field may hold under it;
 * a slot for **SQL** (:meth:`Kind.sql`): ``None`` until an SQL engine fills it.
 
 Kinds are classes with a :func:`kind` decorator: it checks every facet when the class is defined
@@ -25,6 +26,7 @@ then registers one instance of each of its kinds. :mod:`iapt_ds.checks.catalogue
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -162,6 +164,12 @@ class Kind:
     def apply(self, rule: RuleSpec, ctx: Context, state: Ledger) -> None:
         """File-level kinds: add the rule's findings to the ledger."""
         raise NotImplementedError
+
+    def legal_dates(self, rule: RuleSpec, period: tuple[_dt.date, _dt.date]) -> tuple[_dt.date | None, _dt.date | None] | None:
+        """For a kind about one date field: the (earliest, latest) date its field may hold and pass,
+        given the reporting period (None on a side: no bound there); None when the kind bounds no
+        date by itself. :mod:`iapt_ds.testing` keeps generated dates inside these."""
+        return None
 
     def sql(self, rule: RuleSpec, dialect: str) -> str | None:
         """The rule as SQL for an SQL engine: a query giving the failing rows in *dialect*.

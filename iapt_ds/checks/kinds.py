@@ -280,6 +280,9 @@ class ValidDate(Kind):
     def describe(self, rule, spec, field):
         return f"{field} must be a real calendar date (YYYY-MM-DD)."
 
+    def legal_dates(self, rule, period):
+        return V.EARLIEST, None
+
     def evaluate(self, rule, table, ctx, *extra):
         return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_date(v))
 
@@ -316,6 +319,9 @@ class DateMin(Kind):
 
     def describe(self, rule, spec, field):
         return f"{field} must be on or after {rule.params['min']}."
+
+    def legal_dates(self, rule, period):
+        return _dt.date.fromisoformat(rule.params["min"]), None
 
     def evaluate(self, rule, table, ctx, *extra):
         bound = _dt.date.fromisoformat(rule.params["min"])
@@ -509,6 +515,13 @@ class MatchesUpload(Kind):
     def describe(self, rule, spec, field):
         return f"{field} must match the {_UPLOAD_WORDS[rule.params['upload']]}."
 
+    def legal_dates(self, rule, period):
+        item = rule.params["upload"]
+        if item not in ("period_start", "period_end"):
+            return None
+        fixed = period[0] if item == "period_start" else period[1]
+        return fixed, fixed
+
     def advice(self, rule, spec):
         return (f"Either correct {rule.field or 'the value'} in the header, or choose the matching period or "
                 "organisation when you upload.")
@@ -566,6 +579,9 @@ class PlausibleBirthDate(Kind):
     def describe(self, rule, spec, field):
         return (f"{field} must not be after the reporting period, nor make the "
                 f"patient older than {rule.params['max_age']}.")
+
+    def legal_dates(self, rule, period):
+        return V.add_months(period[0], -12 * rule.params["max_age"]), period[1]
 
     def evaluate(self, rule, table, ctx, *extra):
         rps, rpe, max_age = ctx.rps, ctx.rpe, rule.params["max_age"]

@@ -36,6 +36,9 @@ class DischargedBeforePeriod(Kind):
         return (f"A referral discharged before the reporting period needs a post-discharge follow-up contact "
                 f"(AppType {rule.params['follow_up_app_type']}) or a PEQ score in the file.")
 
+    def legal_dates(self, rule, period):
+        return period[0], None   # never before the period (a follow-up may let it be, but need not)
+
     def evaluate(self, rule, table, ctx, *extra):
         """A follow-up is a contact (IDS201) of the follow-up type, a PEQ score a score (IDS606) with
         a tool of the group, for the same referral. SDCS's implementation is not public."""
