@@ -44,9 +44,9 @@ def _split_quoted(body: str) -> tuple[list[str | None], str]:
                 return cells, OPEN
             value: str | None = m.group(1).replace('""', '"')
         else:
-            m = _PLAIN.match(body, pos)
-            value = m.group(0) or None
-        start, pos = m.start(), m.end()
+            m = _PLAIN.match(body, pos)  # matches anywhere (perhaps nothing)
+            value = m.group(0) or None  # type: ignore[union-attr]
+        start, pos = m.start(), m.end()  # type: ignore[union-attr]
         if pos < n and body[pos] != ",":
             status = MISPLACED
             end = body.find(",", pos)
