@@ -65,9 +65,13 @@ def test_params_are_declared_with_param():
     assert SPEC.kinds["length"].params["digits"] == Param((bool,), False, "ASCII digits only")
 
 
-def test_an_unknown_version_has_no_kinds():
-    with pytest.raises(SpecError, match="no kinds are registered for version '9.9'"):
-        kinds_for("9.9")
+def test_a_version_uses_its_own_kinds_or_those_of_the_version_before_it():
+    assert kinds_for("2.0") is SPEC.kinds
+    assert kinds_for("2.1") is kinds_for("2.0")          # until v2.1 registers kinds of its own
+    with pytest.raises(SpecError, match="no kinds are registered for version '1.0' or one before it"):
+        kinds_for("1.0")
+    with pytest.raises(SpecError, match="no kinds are registered for version 'next'"):
+        kinds_for("next")
 
 
 def test_every_breaker_a_kind_names_exists():

@@ -1,9 +1,9 @@
 """Every kind, per spec version: what the loader checks rule parameters against and attaches to
 the :class:`~iapt_ds.spec.Spec` as ``spec.kinds``.
 
-A version's catalogue is a mapping of kind name to kind object. A new version that needs a new
-kind (or a kind whose meaning changed) registers its own catalogue with :func:`register`,
-usually the previous one plus or minus a few kinds.
+A version's catalogue is a mapping of kind name to kind object. A new version uses the catalogue
+of the version before it until it needs a new kind (or a kind whose meaning changed); then it
+registers its own with :func:`register`, usually the previous one plus or minus a few kinds.
 """
 
 from __future__ import annotations
@@ -30,13 +30,25 @@ def register(version: str, kinds: Mapping[str, Kind]) -> None:
     _CATALOGUES[version] = MappingProxyType(dict(kinds))
 
 
-def kinds_for(version: str) -> Mapping[str, Kind]:
-    """The kinds of spec *version* (a SpecError names the versions known)."""
+def _number(version: str) -> tuple[int, ...] | None:
     try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return None
+
+
+def kinds_for(version: str) -> Mapping[str, Kind]:
+    """The kinds of spec *version*: its own catalogue, or else that of the latest version before
+    it (a new version uses its predecessor's kinds until it registers its own). A SpecError
+    names the versions known when there is none."""
+    if version in _CATALOGUES:
         return _CATALOGUES[version]
-    except KeyError:
-        raise SpecError(f"dataset.yaml: version: no kinds are registered for version {version!r}; "
-                        f"known: {sorted(_CATALOGUES)}") from None
+    wanted = _number(version)
+    earlier = sorted((n, v) for v in _CATALOGUES if (n := _number(v)) is not None and wanted is not None and n < wanted)
+    if earlier:
+        return _CATALOGUES[earlier[-1][1]]
+    raise SpecError(f"dataset.yaml: version: no kinds are registered for version {version!r} or one before it; "
+                    f"known: {sorted(_CATALOGUES)}")
 
 
 def _union(*parts: Mapping[str, Kind]) -> dict[str, Kind]:
