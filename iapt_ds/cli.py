@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="when the file is submitted (default: now)")
     v.add_argument("--format", choices=list(FORMATS),
                    help="report format (default: from the --output suffix, else text)")
+    v.add_argument("--engine", choices=("python", "duckdb"), default="python",
+                   help="python (the default and the reference) or duckdb: the row rules as SQL in embedded "
+                        "DuckDB, the same findings (pip install 'iapt-ds[duckdb]')")
     v.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     v.add_argument("--redact", action="store_true",
                    help="mask NHS numbers, local patient identifiers, postcodes and birth dates")
@@ -238,7 +241,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     path = example_path() if args.example else Path(args.path)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
     result = validate(_source(path), period=args.period, provider=args.provider, sender=args.sender,
-                      submitted_at=args.submitted_at, reference_data=reference)
+                      submitted_at=args.submitted_at, reference_data=reference, engine=args.engine)
 
     def write(out: TextIO) -> None:
         write_report(result, out, fmt, redact=args.redact)

@@ -39,11 +39,16 @@ from .result import Outcome, Result, TableResult
 from .spec import Severity, Spec, load_spec
 from .structure import mandatory_table_findings, structure_findings
 
-__all__ = ["STAGES", "Stage", "validate", "period_bounds"]
+__all__ = ["ENGINES", "STAGES", "Stage", "validate", "period_bounds", "run_kinds"]
+
+#: the engines validate() can run on (``engine=``); "python" is the default and the reference
+ENGINES = ("python", "duckdb")
 
 
-def _run_kinds(ctx: Context, state: Ledger, phase: Phase, extra: tuple[Any, ...] = ()) -> None:
-    """Every rule whose kind runs in *phase*, table by table, in the spec's order."""
+def run_kinds(ctx: Context, state: Ledger, phase: Phase, extra: tuple[Any, ...] = (),
+              evaluate: Callable[..., list] | None = None) -> None:
+    """Every rule whose kind runs in *phase*, table by table, in the spec's order. *evaluate*
+    ``(kind, rule, table, ctx)`` stands in for the kinds' own evaluation (another engine's)."""
     spec = ctx.spec
     for tid in spec.tables:
         table = ctx.table(tid)
@@ -55,20 +60,21 @@ def _run_kinds(ctx: Context, state: Ledger, phase: Phase, extra: tuple[Any, ...]
             kind = spec.kinds[rule.kind]
             if kind.phase is not phase:
                 continue
-            for i, other, detail in kind.evaluate(rule, table, ctx, *extra):
+            fails = kind.evaluate(rule, table, ctx, *extra) if evaluate is None else evaluate(kind, rule, table, ctx)
+            for i, other, detail in fails:
                 state.add(rule, table, i, other=other, detail=detail, expected=kind.expected(rule, spec, table, i))
 
 
 def check_rows(ctx: Context, state: Ledger) -> None:
     """The row rules and uniqueness: every rule whose kind looks at one row, or at the rows of
     one table (:data:`iapt_ds.checks.base.Phase.ROW`)."""
-    _run_kinds(ctx, state, Phase.ROW)
+    run_kinds(ctx, state, Phase.ROW)
 
 
 def check_against_accepted_rows(ctx: Context, state: Ledger) -> None:
     """The rules that depend on which other rows are still accepted (IDS00223, IDS10129,
     IDS20169: the kinds of :mod:`iapt_ds.rules`, :data:`iapt_ds.checks.base.Phase.PIPELINE`)."""
-    _run_kinds(ctx, state, Phase.PIPELINE, (state.accepted,))
+    run_kinds(ctx, state, Phase.PIPELINE, (state.accepted,))
 
 
 @attrs.frozen
@@ -114,9 +120,22 @@ def _text_arg(name: str, v: Any) -> str | None:
     return v.strip()
 
 
+def _engine(engine: Any) -> Any:
+    """None for the Python engine, else an engine object (``stages()``, ``close()``)."""
+    if engine == "python":
+        return None
+    if engine == "duckdb":
+        from .engines.duckdb import DuckDBEngine
+
+        return DuckDBEngine()
+    if hasattr(engine, "stages") and hasattr(engine, "close"):
+        return engine
+    raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
 def validate(submission: Any, *, period: Any = None, provider: str | None = None, sender: str | None = None,
              submitted_at: _dt.datetime | str | None = None, reference_data: ReferenceData | None = None,
-             spec: Spec | None = None) -> Result:
+             spec: Spec | None = None, engine: Any = "python") -> Result:
     """Validate a submission as SDCS would.
 
     *submission* is a :class:`~iapt_ds.model.Submission`, a path (a CSV folder or an Access IDB
@@ -124,6 +143,8 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     for what SDCS takes from the upload; rules comparing with them are reported as not checked
     when they are not given, except *submitted_at*, which defaults to now. *reference_data*
     answers the ODS/GP/postcode look-ups (see :class:`~iapt_ds.checks.ReferenceData`).
+    *engine* is ``"python"`` (the default and the reference) or ``"duckdb"`` (the row rules as
+    SQL in embedded DuckDB: ``pip install 'iapt-ds[duckdb]'``; the same findings).
 
     Never raises on bad data (it is a finding); raises :class:`~iapt_ds.errors.UsageError` on a
     wrong argument and :class:`~iapt_ds.errors.InputError` on a path that cannot be read.
@@ -150,12 +171,17 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     upload = Upload(period_start=start, period_end=end, provider=_text_arg("provider", provider),
                     sender=_text_arg("sender", sender), submitted_at=at)
 
+    runner = _engine(engine)
     sub = read(submission, spec=spec)
     ctx = Context(spec, sub, upload, reference_data)
     state = Ledger(sub)
 
-    for stage in STAGES:
-        stage.run(ctx, state)
+    try:
+        for stage in (STAGES if runner is None else runner.stages()):
+            stage.run(ctx, state)
+    finally:
+        if runner is not None:
+            runner.close()
 
     outcome = Outcome.REJECTED if any(f.rule.severity is Severity.FILE for f in state.findings) else Outcome.ACCEPTED
     tables: dict[str, TableResult] = {}

@@ -153,8 +153,10 @@ def _write_folder(spec: Spec, rows, structure: dict, folder: Path) -> None:
                 w.writerow(["" if r.get(n) is None else r.get(n) for n in names])
 
 
-def run_example(rule: RuleSpec, example: dict, spec: Spec | None = None) -> tuple[Result, list[int]]:
-    """Validate the submission an example describes; returns the result and the changed rows."""
+def run_example(rule: RuleSpec, example: dict, spec: Spec | None = None,
+                engine: Any = "python") -> tuple[Result, list[int]]:
+    """Validate the submission an example describes (on *engine*, see :func:`iapt_ds.validate`);
+    returns the result and the changed rows."""
     from .readers import read_rows
     from .pipeline import validate
 
@@ -163,9 +165,9 @@ def run_example(rule: RuleSpec, example: dict, spec: Spec | None = None) -> tupl
     if structure:
         with tempfile.TemporaryDirectory() as tmp:
             _write_folder(spec, rows, structure, Path(tmp))
-            return validate(Path(tmp), spec=spec, **kwargs), changed
+            return validate(Path(tmp), spec=spec, engine=engine, **kwargs), changed
     sub = read_rows({spec.tables[t].name: r for t, r in rows.items()}, spec=spec, source="<example>")
-    return validate(sub, spec=spec, **kwargs), changed
+    return validate(sub, spec=spec, engine=engine, **kwargs), changed
 
 
 def example_fires(rule: RuleSpec, example: dict, spec: Spec | None = None) -> bool:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..parse import Invalid, render
+from . import sql as Q
 from . import values as V
 from .base import Fail, Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 
@@ -41,6 +42,25 @@ def _col(table: Table, rule: RuleSpec, field: str | None = None) -> list:
 
 def _plain(v: Any) -> Any:
     return None if type(v) is Invalid else v
+
+
+def _select(rule: RuleSpec, dialect: str, where: str, other: str = "NULL", join: str = "") -> str | None:
+    """The query of a kind whose failing rows are those of the rule's table where *where* holds
+    (see :mod:`.sql` for what the query may name and return)."""
+    if dialect not in Q.DIALECTS or rule.table is None:
+        return None
+    return (f"SELECT t._row, {other} AS other, CAST(NULL AS VARCHAR) AS detail FROM {Q.ident(rule.table)} AS t{join} "
+            f"WHERE {where} ORDER BY t._row")
+
+
+def _other_sql(rule: RuleSpec, ref: str) -> tuple[str, str]:
+    """(the SQL of ``Field`` or ``IDSnnn.Field`` on the rule's row, the joins it needs): a field of
+    another table (the header included) is that of its related row, NULL where there is none."""
+    table, _, field = ref.rpartition(".")
+    if not table or table == rule.table or rule.table is None:
+        return f"t.{Q.col(field)}", ""
+    return f"o.{Q.col(field)}", (f" LEFT JOIN {Q.link(rule.table, table)} AS l ON l._row = t._row"
+                                 f" LEFT JOIN {Q.ident(table)} AS o ON o._row = l._orow")
 
 
 def _rows_with(col: list, bad: set) -> list[Fail]:
@@ -136,6 +156,10 @@ class NotBlank(Kind):
             return []
         return [(i, None, None) for i, v in enumerate(col) if v is None]
 
+    def sql(self, rule, dialect):
+        f = rule.fields[0]
+        return _select(rule, dialect, f"t.{Q.col(f)} IS NULL AND NOT t.{Q.bad(f)}")
+
 
 @kind
 class Length(Kind):
@@ -185,6 +209,19 @@ class Length(Kind):
                 pass  # a value that is not text (an Access column of another type): test one by one
         return _failing_values(col, fails)
 
+    def sql(self, rule, dialect):
+        # a text field only: the engine holds no other type as text, so the query fails to bind
+        # on an integer field (Python then renders its values)
+        p, f = rule.params, rule.fields[0]
+        lo, hi, v = p["min"], p["max"], f"t.{Q.col(f)}"
+        body = Q.java_body(v)
+        if p.get("digits"):
+            ok = f"regexp_full_match({body}, {Q.lit('[0-9]{%d,%d}' % (lo, hi))})"
+        else:
+            ok = (f"(CASE WHEN {Q.has_terminator(v)} THEN NOT {Q.has_terminator(body)} "
+                  f"AND length({body}) BETWEEN {lo} AND {hi} ELSE length({v}) BETWEEN {lo} AND {hi} END)")
+        return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
+
 
 @functools.lru_cache(maxsize=None)
 def _codes_text(spec: Spec, codelist: str) -> str:
@@ -220,6 +257,11 @@ class InCodelist(Kind):
         bad = set(col) - codes
         bad.discard(None)
         return _rows_with(col, bad) if bad else []
+
+    def sql(self, rule, dialect):
+        f = rule.fields[0]
+        codes = f"SELECT code FROM codelists WHERE list = {Q.lit(rule.params['codelist'])}"
+        return _select(rule, dialect, f"t.{Q.bad(f)} OR (t.{Q.col(f)} IS NOT NULL AND t.{Q.col(f)} NOT IN ({codes}))")
 
 
 def _check_regex(p, chk) -> None:
@@ -286,6 +328,10 @@ class ValidDate(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_date(v))
 
+    def sql(self, rule, dialect):
+        f = rule.fields[0]
+        return _select(rule, dialect, f"t.{Q.bad(f)} OR t.{Q.col(f)} < DATE {Q.lit(V.EARLIEST.isoformat())}")
+
 
 @kind
 class ValidDatetime(Kind):
@@ -300,6 +346,10 @@ class ValidDatetime(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_datetime(v))
+
+    def sql(self, rule, dialect):
+        f = rule.fields[0]
+        return _select(rule, dialect, f"t.{Q.bad(f)} OR t.{Q.col(f)} < TIMESTAMP {Q.lit(V.EARLIEST.isoformat() + ' 00:00:00')}")
 
 
 @kind
@@ -327,6 +377,10 @@ class DateMin(Kind):
         bound = _dt.date.fromisoformat(rule.params["min"])
         return _failing_values(_col(table, rule), lambda v: type(v) is not Invalid and V.as_date(v) < bound)
 
+    def sql(self, rule, dialect):
+        f = rule.fields[0]
+        return _select(rule, dialect, f"t.{Q.col(f)} < DATE {Q.lit(rule.params['min'])}")
+
 
 @kind
 class Placeholder(Kind):
@@ -341,6 +395,9 @@ class Placeholder(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         return []
+
+    def sql(self, rule, dialect):
+        return _select(rule, dialect, "FALSE")
 
 
 @kind
@@ -436,6 +493,23 @@ class DateCompare(Kind):
         others = ctx.related_values(table.id, p["other"])
         return [(i, render(o), None) for i, o in _failing_pairs(col, others, fails)]
 
+    def sql(self, rule, dialect):
+        p = rule.params
+        o, join = _other_sql(rule, p["other"])
+        bound = o
+        if p.get("offset_days"):
+            bound = f"CAST({bound} + INTERVAL ({int(p['offset_days'])}) DAY AS DATE)"
+        if p.get("offset_years"):
+            bound = f"CAST({bound} + INTERVAL ({int(p['offset_years'])}) YEAR AS DATE)"
+        v = f"t.{Q.col(rule.fields[0])}"
+        before = p["op"] == "on_or_before"
+        # past the dates Python has, the bound is "never": on_or_after then fails, as in evaluate
+        outside = f"({bound} > DATE '9999-12-31' OR {bound} < DATE '0001-01-01')"
+        test = f"{v} > {bound}" if before else f"{v} < {bound}"
+        return _select(rule, dialect, f"{v} IS NOT NULL AND {o} IS NOT NULL AND "
+                                      f"(CASE WHEN {outside} THEN {'FALSE' if before else 'TRUE'} ELSE {test} END)",
+                       other=o, join=join)
+
 
 @kind
 class EqualsField(Kind):
@@ -457,6 +531,11 @@ class EqualsField(Kind):
         return [(i, render(o), None) for i, o in _failing_pairs(
             _col(table, rule), others, lambda v, o: _plain(v) is not None and o is not None and v != o)]
 
+    def sql(self, rule, dialect):
+        o, join = _other_sql(rule, rule.params["other"])
+        v = f"t.{Q.col(rule.fields[0])}"
+        return _select(rule, dialect, f"{v} IS NOT NULL AND {o} IS NOT NULL AND {v} <> {o}", other=o, join=join)
+
 
 def _holds(cond: dict, v: Any) -> bool:
     v = _plain(v)
@@ -470,6 +549,22 @@ def _holds(cond: dict, v: Any) -> bool:
 
 
 _COND_KEYS = ("field", "present", "in", "not_in")
+
+
+def _holds_sql(cond: dict) -> str | None:
+    """:func:`_holds` in SQL (never NULL); None when a code is not text (SQL would cast it)."""
+    v = f"t.{Q.col(cond['field'])}"
+    parts = []
+    if "present" in cond:
+        parts.append(f"{v} IS {'NOT ' if cond['present'] else ''}NULL")
+    for key in ("in", "not_in"):
+        if key in cond:
+            codes = cond[key]
+            if not all(isinstance(c, str) for c in codes):
+                return None
+            parts.append(f"({v} IS NOT NULL AND {v} IN {Q.text_list(codes)})" if key == "in"
+                         else f"({v} IS NULL OR {v} NOT IN {Q.text_list(codes)})")
+    return "(" + " AND ".join(parts or ["TRUE"]) + ")"
 
 
 @kind
@@ -496,6 +591,12 @@ class Conditional(Kind):
         c_if, c_then = rule.params["if"], rule.params["then"]
         a, b = table.values[c_if["field"]], table.values[c_then["field"]]
         return [(i, None, None) for i, _ in _failing_pairs(a, b, lambda x, y: _holds(c_if, x) and not _holds(c_then, y))]
+
+    def sql(self, rule, dialect):
+        c_if, c_then = _holds_sql(rule.params["if"]), _holds_sql(rule.params["then"])
+        if c_if is None or c_then is None:
+            return None
+        return _select(rule, dialect, f"{c_if} AND NOT {c_then}")
 
 
 @kind
@@ -897,6 +998,21 @@ class Unique(Kind):
         nulls_equal = rule.params.get("nulls_equal", False)
         keys = _keys(table, rule.params["fields"], nulls_equal)
         return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
+
+    def sql(self, rule, dialect):
+        if dialect not in Q.DIALECTS or rule.table is None:
+            return None
+        nulls_equal = rule.params.get("nulls_equal", False)
+        cols = [Q.col(f) for f in rule.params["fields"]]
+        keys = ", ".join(cols)
+        where = ("WHERE " + " AND ".join(f"{c} IS NOT NULL" for c in cols)) if not nulls_equal else ""
+        on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM g.{c}" for c in cols)
+        detail = ("g.n || ' rows share it: rows ' || array_to_string(g.rows[1:10], ', ') "
+                  "|| CASE WHEN g.n > 10 THEN ' …' ELSE '' END")
+        return (f"WITH g AS (SELECT {keys}, count(*) AS n, list(_row + 1 ORDER BY _row) AS rows "
+                f"FROM {Q.ident(rule.table)} {where} GROUP BY {keys} HAVING count(*) > 1) "
+                f"SELECT t._row, NULL AS other, {detail} AS detail FROM {Q.ident(rule.table)} AS t "
+                f"JOIN g ON {on} ORDER BY t._row")
 
 
 @kind
