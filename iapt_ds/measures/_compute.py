@@ -68,13 +68,11 @@ def period_of(sub: Submission, result: Result | None, period: Any) -> tuple[_dt.
     raise UsageError("the reporting period is not in the header: give period='YYYY-MM'")
 
 
-def _reason_text(f: Finding) -> str:
-    return f"{f.code} {f.message}"
-
-
-def compute(submission: Submission, result: Result, *, period: Any = None, cost: bool = True) -> Preview:
+def compute(submission: Submission, result: Result, *, period: Any = None, cost: bool = True,
+            redact: bool = False) -> Preview:
     """The measures of *submission* as validated in *result* (accepted rows only, as SDCS loads
-    them). *period* defaults to the header's. *cost* adds what the findings cost."""
+    them). *period* defaults to the header's. *cost* adds what the findings cost. *redact*
+    masks local patient identifiers, and personal values in the reasons rows are rejected."""
     if not isinstance(submission, Submission):
         raise UsageError("compute() needs the Submission that was validated (iapt_ds.read(...)); "
                          "iapt_ds.measures.preview(path) reads and validates in one step")
@@ -82,6 +80,17 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
         raise UsageError(f"compute() needs the Result of validating it, not {type(result).__name__}")
     sub = submission
     d = load_definitions(sub.spec)
+    redactor = None
+    if redact:
+        from ..report.redact import Redactor  # the report package may import this one
+
+        redactor = Redactor(sub.spec)
+
+    def _reason_text(f: Finding) -> str:
+        if redactor is None:
+            return f"{f.code} {f.message}"
+        return f"{f.code} {redactor.message(f, redactor.finding(f))}"
+
     bounds = period_of(sub, result, period)
     idx = Index(sub, d)
 
@@ -131,6 +140,10 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
     if_all: Totals | None = None
     if cost:
         costs, if_all = _costs(idx, result, base, base_totals, totals, file_ok, bounds, d)
+    if redactor is not None:
+        from ..report.redact import mask
+
+        actual = [attrs.evolve(r, patient=mask(r.patient)) for r in actual]
     return Preview(period=bounds, referrals=tuple(actual), totals=totals, if_all_accepted=if_all, costs=costs,
                    file_rejected=not file_ok, definitions=d, source=sub.source, version=sub.spec.version)
 

@@ -52,9 +52,9 @@ class CodeCost:
     def words(self) -> str:
         """``fixing IDS00211 on 3 IDS002 rows would bring back 2 finished referrals and 1 recovery``."""
         if self.file_level:
-            where = "the file-level rejection"
+            where = f"{self.code} (a file-level rejection)"
         else:
-            where = " and ".join(f"{n} {t} row{'' if n == 1 else 's'}" for t, n in self.rows.items())
+            where = f"{self.code} on " + " and ".join(f"{n} {t} row{'' if n == 1 else 's'}" for t, n in self.rows.items())
         parts = []
         for name in HEADLINE:
             n = self.gains.get(name, 0)
@@ -62,9 +62,9 @@ class CodeCost:
                 one, many = COUNT_WORDS[name]
                 parts.append(f"{abs(n)} {one if abs(n) == 1 else many}" + ("" if n > 0 else " fewer"))
         if not parts:
-            return f"fixing {self.code} on {where} would change none of the headline measures"
+            return f"fixing {where} would change none of the headline measures"
         head = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        return f"fixing {self.code} on {where} would bring back {head}"
+        return f"fixing {where} would bring back {head}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.rule.severity, "rows": dict(self.rows),

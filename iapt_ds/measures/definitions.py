@@ -101,7 +101,7 @@ class Definitions:
     fallback: str
     primary_significance: str
     icd10_scheme: str
-    descriptor_codes: Mapping[str, str]         # normalised ICD-10 prefix -> measure name
+    descriptor_codes: Mapping[str, str]         # ICD-10 code (a prefix) -> measure name
     min_scores: int
     six_weeks: int
     eighteen_weeks: int
@@ -118,7 +118,8 @@ class Definitions:
     @functools.cached_property
     def _prefixes(self) -> tuple[tuple[str, str], ...]:
         # longest prefix first, so F41.0 wins over a hypothetical F41
-        return tuple(sorted(self.descriptor_codes.items(), key=lambda kv: -len(kv[0])))
+        return tuple(sorted(((normalise_icd10(c), m) for c, m in self.descriptor_codes.items()),
+                            key=lambda kv: -len(kv[0])))
 
     def descriptor_measure(self, code: str | None, scheme: str | None = None) -> str | None:
         """The anxiety measure of a problem descriptor, or None when it has none of its own
@@ -258,7 +259,7 @@ def _load(path: str, tools: frozenset[str]) -> Definitions:
     for code, name in _map(dm["codes"], "descriptor_measures.codes").items():
         if name not in measures:
             raise _fail(f"descriptor_measures.codes.{code}", f"{name!r} is not one of the measures")
-        codes[normalise_icd10(str(code))] = name
+        codes[str(code)] = name
 
     sc = _map(top["scores"], "scores", ("min_scores_for_pair",))
     _status(sc, "scores")
