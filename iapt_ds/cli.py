@@ -8,7 +8,7 @@
     iapt-ds rules [--table T] [--severity S]
     iapt-ds explain CODE
     iapt-ds calendar [YYYY-MM]
-    iapt-ds measures PATH|--example [--format text|json|csv] [--output FILE] [--no-cost] ...
+    iapt-ds measures PATH|--example [--format text|json|csv|xlsx] [--output FILE] [--no-cost] ...
 
 Exit status: 0 when the file is accepted (and nothing reaches ``--fail-on``), 1 when it is
 rejected (or something reaches ``--fail-on``), 2 for a usage or input error, which is told in one
@@ -306,6 +306,10 @@ def _run_measures(args: argparse.Namespace) -> int:
         t = preview.totals
         sys.stderr.write(f"preview: {t['finished']} finished, {t['recovered']} recovered; "
                          f"{fmt} written to {args.output}\n")
+    elif fmt in BINARY_FORMATS:
+        if sys.stdout.isatty():
+            raise _Fail(f"the {fmt} preview is a binary file: give --output FILE.{fmt}")
+        write(sys.stdout.buffer)  # type: ignore[arg-type]
     else:
         _to_stdout(write, utf8=fmt != "text")
     return 0

@@ -49,7 +49,7 @@ def test_measures_usage_errors(capsys):
     assert main(["measures"]) == 2
     assert "give the submission to measure" in capsys.readouterr().err
     assert main(["measures", "--example", "--output", "x.html"]) == 2
-    assert "measures are written as text, json, csv, not html" in capsys.readouterr().err
+    assert "measures are written as text, json, csv, xlsx, not html" in capsys.readouterr().err
 
 
 def test_measures_redact_masks_patients(capsys):
@@ -101,3 +101,18 @@ def test_html_section_is_escaped_and_self_contained(example):
     assert page.startswith('<section id="measures"') and page.endswith("</section>")
     assert "<script" not in page and "Headline measures (preview)" in page
     assert "waited 91 days (more than 42)" in page
+
+
+def test_measures_xlsx_read_back(tmp_path, capsys):
+    pytest.importorskip("xlsxwriter")
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "m.xlsx"
+    assert main(["measures", "--example", "--output", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Totals", "Cost", "Referrals"]
+    totals = {r[0]: r[1] for r in wb["Totals"].iter_rows(min_row=4, values_only=True)}
+    assert totals["Finished a course of treatment"] == 2 and totals["Recovery rate"] == 0.5
+    refs = list(wb["Referrals"].iter_rows(values_only=True))
+    assert refs[0] == CSV_COLUMNS and len(refs) == 8
+    r4 = dict(zip(refs[0], next(r for r in refs if r[0] == "R1Z2100104")))
+    assert r4["wait_days"] == 91 and r4["why_within_6_weeks"] == "waited 91 days (more than 42)"

@@ -17,7 +17,8 @@ from .cost import HEADLINE
 from .referral import MEASURES, ReferralMeasures
 from .totals import COUNT_WORDS, Totals
 
-__all__ = ["FORMATS", "write_measures", "write_text", "write_json", "write_csv", "html_section",
+__all__ = ["FORMATS", "BINARY_FORMATS", "write_measures", "write_text", "write_json", "write_csv", "write_xlsx",
+           "html_section",
            "TOTAL_LINES", "CSV_COLUMNS"]
 
 PREVIEW_NOTE = ("A preview computed by iapt-ds from the rows SDCS would accept. NHS England publishes the real "
@@ -158,7 +159,58 @@ def write_csv(p: Preview, out: TextIO) -> None:
                     else x for x in row])
 
 
-FORMATS: dict[str, Callable[[Preview, TextIO], None]] = {"text": write_text, "json": write_json, "csv": write_csv}
+def write_xlsx(p: Preview, out: Any) -> None:
+    """The preview as an Excel workbook (the ``xlsx`` extra): Totals, Cost and Referrals sheets.
+    *out* is a binary file object or a path."""
+    from ..report.xlsx import _Book
+
+    book = _Book(out)
+    book.wb.set_properties({"title": "iapt-ds measures preview", "comments": "Made by iapt-ds"})
+    other = p.if_all_accepted
+    d = p.definitions
+    status = {"recovered": "recovery"}
+
+    def totals_rows() -> Any:
+        for label, name in TOTAL_LINES:
+            if name in p.totals.counts:
+                now: Any = p.totals.counts[name]
+                then: Any = other.counts[name] if other is not None else ""
+                target: Any = ""
+            else:
+                r = p.totals.rates[name]
+                now = r.value if r.value is not None else "n/a"
+                then = (other.rates[name].value if other is not None and other.rates[name].value is not None else "")
+                target = r.target if r.target is not None else ""
+            e = d.explanations.get(status.get(name, name)) if d is not None else None
+            yield (label.strip(), now, then, target, e.status if e is not None else "")
+
+    intro = f"PREVIEW, reporting period {p.period[0]} to {p.period[1]}. {PREVIEW_NOTE}"
+    book.table_sheet("Totals", ("measure", "now", "with every rejected row accepted", "target", "status"),
+                     totals_rows(), widths=(34, 12, 20, 10, 12), numeric=("now", "with every rejected row accepted",
+                                                                          "target"), intro=intro)
+    book.table_sheet("Cost", ("rank", "code", "severity", "rows to fix", "referrals changed", *HEADLINE, "in words"),
+                     ((i, c.code, c.rule.severity, sum(c.rows.values()), c.referrals,
+                       *(c.gains.get(n, 0) for n in HEADLINE), c.words()) for i, c in enumerate(p.costs, 1)),
+                     numeric=("rank", "rows to fix", "referrals changed", *HEADLINE), wrap=("in words",))
+    columns = CSV_COLUMNS
+
+    def referral_rows() -> Any:
+        for r in p.referrals:
+            dd = r.as_dict()
+            why = dd.pop("why")
+            yield [why.get(c[4:], "") if c.startswith("why_") else
+                   (dd[c] if isinstance(dd[c], int) and not isinstance(dd[c], bool) else _cell(dd[c])) for c in columns]
+
+    book.table_sheet("Referrals", columns, referral_rows(), numeric=("row", "treatment_contacts", "internet_logs",
+                                                                   "wait_days", "assessment_wait_days", "phq9_scores",
+                                                                   "anxiety_scores"))
+    book.close()
+
+
+FORMATS: dict[str, Callable[[Preview, Any], None]] = {"text": write_text, "json": write_json, "csv": write_csv,
+                                                      "xlsx": write_xlsx}
+#: formats written to a binary file
+BINARY_FORMATS = frozenset({"xlsx"})
 
 
 def write_measures(p: Preview, out: TextIO, format: str = "text") -> None:
