@@ -415,7 +415,8 @@ def test_a_broken_measures_file_is_a_spec_error(tmp_path):
         definitions.load_definitions(spec)
 
 
-def test_a_version_without_measures_inherits_its_parents(tmp_path):
+@pytest.mark.parametrize("extends", ["iapt-v2.0", '"2.0"'])
+def test_a_version_without_measures_inherits_its_parents(tmp_path, extends):
     import shutil
 
     from iapt_ds.spec import spec_path
@@ -426,7 +427,7 @@ def test_a_version_without_measures_inherits_its_parents(tmp_path):
     shutil.copytree(spec_path(), child)
     (child / "measures.yaml").unlink()
     ds = (child / "dataset.yaml").read_text()
-    (child / "dataset.yaml").write_text(ds + "\nextends: iapt-v2.0\n")
+    (child / "dataset.yaml").write_text(ds + f"\nextends: {extends}\n")
 
     class FakeSpec:
         path = str(child)

@@ -197,10 +197,13 @@ def _find(folder: Path) -> Path:
         except (OSError, yaml.YAMLError):
             ds = {}
         parent = ds.get("extends") if isinstance(ds, dict) else None
-        if not isinstance(parent, str) or not parent:
+        if not isinstance(parent, (str, int, float)) or not str(parent):
             raise SpecError(f"{FILE}: none in {folder.name} (and it extends no other version)")
-        nxt = (folder.parent / parent) if not (folder / parent).is_dir() else (folder / parent)
-        if nxt.resolve() in seen or not nxt.is_dir():
+        parent = str(parent)
+        # extends: a version ("2.0") or a folder name beside this one ("iapt-v2.0")
+        candidates = [folder.parent / f"iapt-v{parent}", folder.parent / parent]
+        nxt = next((c for c in candidates if c.is_dir() and c.resolve() not in seen), None)
+        if nxt is None:
             raise SpecError(f"{FILE}: {folder.name} extends {parent!r}, which is not a spec folder beside it")
         folder = nxt
 

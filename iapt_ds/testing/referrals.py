@@ -30,7 +30,8 @@ from ..measures.definitions import load_definitions
 from ..spec import Spec, load_spec
 from ..spec_examples import DEFAULT_UPLOAD, base_rows
 
-__all__ = ["Contact", "Referral", "submission_with", "UPLOAD", "referrals", "CRITERIA", "SLOTS"]
+__all__ = ["Contact", "Referral", "submission_with", "service_request_id", "UPLOAD", "EMPTY", "referrals",
+           "CRITERIA", "SLOTS", "PERIOD", "outcome_of", "as_inputs"]
 
 #: the validate() arguments the built submissions are meant for (March 2021, provider R1Z)
 UPLOAD: Mapping[str, Any] = {"period": "2021-03", "provider": DEFAULT_UPLOAD["provider"],
@@ -149,95 +150,117 @@ def service_request_id(slot: int) -> str:
 
 _PERIOD = (_dt.date(2021, 3, 1), _dt.date(2021, 3, 31))
 
-#: criterion -> what drawing it with meet=True / meet=False guarantees
+#: criterion -> what drawing it with True / False guarantees
 CRITERIA: Mapping[str, str] = {
     "finished": "discharged in the period with at least 2 treatment contacts / not",
-    "paired": "at least 2 PHQ-9 and 2 anxiety scores / not",
-    "caseness": "a first PHQ-9 or anxiety score at caseness / neither",
-    "recovered": "at caseness first, both last scores below / not (a finished, paired referral)",
-    "reliable_improvement": "a reliable fall and no reliable rise / not (a finished, paired referral)",
-    "within_6_weeks": "first treatment at most 42 days after referral / more than 42",
+    "paired": "at least 2 PHQ-9 and 2 GAD-7 scores / one of them with fewer",
+    "caseness": "a first PHQ-9 or GAD-7 score at caseness / neither (needs finished and paired)",
+    "recovered": "at caseness first and both last scores below / not (needs finished and paired)",
+    "reliable_improvement": "a reliable fall and no reliable rise / not (needs finished and paired)",
+    "reliable_deterioration": "a reliable rise and no reliable fall / not (needs finished and paired)",
+    "within_6_weeks": "a first treatment at most 42 days after the referral / more than 42",
 }
+_OUTCOMES = ("caseness", "recovered", "reliable_improvement", "reliable_deterioration")
 
 
-def _iso(d: _dt.date) -> str:
-    return d.isoformat()
+def outcome_of(scores: tuple[int, int, int, int], spec: Spec | None = None) -> dict[str, bool]:
+    """The outcome criteria of (first PHQ-9, last PHQ-9, first GAD-7, last GAD-7), by the
+    definitions of the spec (what the strategy aims at)."""
+    from decimal import Decimal
+
+    d = load_definitions(spec or load_spec())
+    P, A = d.measures[d.depression], d.measures[d.fallback]
+    pf, pl, af, al = (Decimal(x) for x in scores)
+    caseness = P.at_caseness(pf) or A.at_caseness(af)
+    improve = P.reliable(pf - pl) or A.reliable(af - al)
+    worsen = P.reliable(pl - pf) or A.reliable(al - af)
+    return {"caseness": caseness, "recovered": caseness and not P.at_caseness(pl) and not A.at_caseness(al),
+            "reliable_improvement": improve and not worsen, "reliable_deterioration": worsen and not improve}
 
 
 @st.composite
 def referrals(draw: Any, meet: Mapping[str, bool] | None = None) -> Referral:
-    """A referral in March 2021 meeting (True) or missing (False) each criterion named in
-    *meet* (see :data:`CRITERIA`); criteria not named are drawn freely."""
+    """A referral of March 2021 (ICD-10 F32.1: PHQ-9 and GAD-7 are its measures) meeting (True)
+    or missing (False) each criterion named in *meet* (see :data:`CRITERIA`); the others are
+    drawn freely. Written with :func:`submission_with`, it validates with no rejection."""
     meet = dict(meet or {})
     unknown = set(meet) - set(CRITERIA)
     if unknown:
         raise UsageError(f"unknown criteria {sorted(unknown)}; known: {', '.join(CRITERIA)}")
+    wants_outcome = any(k in meet for k in _OUTCOMES)
+    if wants_outcome and (meet.get("finished") is False or meet.get("paired") is False):
+        raise UsageError("caseness, recovery and reliable change need finished=True and paired=True")
+    finished = meet.get("finished", True if wants_outcome else draw(st.booleans()))
+    paired = meet.get("paired", True if wants_outcome else draw(st.booleans()))
     start, last = _PERIOD
-    outcome_wanted = any(k in meet for k in ("caseness", "recovered", "reliable_improvement"))
-    finished = meet.get("finished", True if outcome_wanted else draw(st.booleans()))
-    paired = meet.get("paired", True if outcome_wanted else draw(st.booleans()))
-    if outcome_wanted and not (finished and paired):
-        raise UsageError("caseness, recovery and reliable improvement need finished=True and paired=True")
 
-    # the wait: a first treatment in the period, the referral received before it
+    # scores: first/last PHQ-9 and GAD-7, aimed at the outcome criteria asked for
+    aims = {k: v for k, v in meet.items() if k in _OUTCOMES}
+    scores = draw(st.tuples(st.integers(0, 27), st.integers(0, 27), st.integers(0, 21), st.integers(0, 21))
+                  .filter(lambda s: all(outcome_of(s)[k] == v for k, v in aims.items())))
+    pf, pl, af, al = (str(x) for x in scores)
+
+    # treatment contacts: the first one is the first treatment (its date sets the wait)
+    needs_treatment = finished or "within_6_weeks" in meet
+    n_treat = draw(st.integers(2, 5)) if finished else draw(st.integers(1 if needs_treatment else 0, 1))
     first = start + _dt.timedelta(days=draw(st.integers(0, 9)))
     if "within_6_weeks" in meet:
-        wait = draw(st.integers(0, 42)) if meet["within_6_weeks"] else draw(st.integers(43, 200))
+        wait = draw(st.one_of(st.just(42), st.integers(0, 42))) if meet["within_6_weeks"] else \
+            draw(st.one_of(st.just(43), st.integers(43, 300)))
     else:
-        wait = draw(st.integers(0, 200))
+        wait = draw(st.integers(0, 300))
     received = first - _dt.timedelta(days=wait)
-
-    # the scores: PHQ-9 and GAD-7 (first, last)
-    p_first, p_last, g_first, g_last = (draw(st.integers(0, 27)), draw(st.integers(0, 27)),
-                                        draw(st.integers(0, 21)), draw(st.integers(0, 21)))
-    if "caseness" in meet:
-        if meet["caseness"]:
-            p_first = draw(st.integers(10, 27))
-        else:
-            p_first, g_first = draw(st.integers(0, 9)), draw(st.integers(0, 7))
-    if "recovered" in meet:
-        p_first = draw(st.integers(10, 27))
-        if meet["recovered"]:
-            p_last, g_last = draw(st.integers(0, 9)), draw(st.integers(0, 7))
-        else:
-            p_last = draw(st.integers(10, 27))
-    if "reliable_improvement" in meet:
-        if meet["reliable_improvement"]:
-            p_first = draw(st.integers(max(6, p_first), 27))
-            p_last = draw(st.integers(0, p_first - 6))
-            g_last = draw(st.integers(max(0, g_first - 3), min(21, g_first + 3)))
-        else:
-            p_last = draw(st.integers(max(0, p_first - 5), 27))
-            g_last = draw(st.integers(max(0, g_first - 3), 21))
-        if meet.get("recovered") and meet["reliable_improvement"]:
-            p_first, p_last, g_first, g_last = max(p_first, 16), min(p_last, 9), g_first, min(g_last, 7)
-            p_last = min(p_last, p_first - 6)
-        if "recovered" in meet and not meet["recovered"] and not meet["reliable_improvement"]:
-            p_last = max(p_last, 10)
-
-    n_treat = draw(st.integers(2, 5)) if finished else draw(st.integers(0, 1))
-    gap = draw(st.integers(1, 4))
+    days = sorted(draw(st.lists(st.integers(0, 15), min_size=max(n_treat, 2) - 1, max_size=max(n_treat, 2) - 1)))
+    dates = [first] + [first + _dt.timedelta(days=1 + x) for x in days]
     contacts = []
-    for k in range(max(n_treat, 2 if paired else 1)):
-        day = first + _dt.timedelta(days=min(k * gap, 18))
+    for k, day in enumerate(dates):
         treatment = k < n_treat
-        scores: dict[str, str] = {}
-        if paired or k == 0:
-            if k == 0:
-                scores = {"PHQ-9": str(p_first), "GAD-7": str(g_first)}
-            elif k == max(n_treat, 2) - 1:
-                scores = {"PHQ-9": str(p_last), "GAD-7": str(g_last)}
-            else:
-                scores = {"PHQ-9": str(p_first), "GAD-7": str(g_first)}
-        contacts.append(Contact(_iso(day), app_type="02" if treatment else "01", time=f"{9 + k:02d}:00:00",
-                                scores=scores))
-    if not paired and contacts:
-        contacts[0].scores = {"PHQ-9": str(p_first), "GAD-7": str(g_first)}
-    if finished:
-        discharged = _iso(first + _dt.timedelta(days=20))
+        if treatment:
+            c = Contact(day.isoformat(), time=f"{9 + k:02d}:00:00")
+        else:
+            kind = draw(st.sampled_from(["assessment", "follow-up", "did not attend"]))
+            c = Contact(day.isoformat(), time=f"{9 + k:02d}:00:00",
+                        app_type={"assessment": "01", "follow-up": "06"}.get(kind, "02"),
+                        attend="3" if kind == "did not attend" else "5")
+        contacts.append(c)
+    contacts[0].scores = {"PHQ-9": pf, "GAD-7": af}
+    if paired:
+        contacts[-1].scores = {"PHQ-9": pl, "GAD-7": al}
     else:
-        discharged = draw(st.sampled_from([None, _iso(first + _dt.timedelta(days=20))]))
-    if not contacts:
-        first_day = first
-        contacts = [Contact(_iso(first_day), app_type="01", scores={"PHQ-9": str(p_first)})]
-    return Referral(received=_iso(received), discharged=discharged, contacts=contacts)
+        contacts[-1].scores = {draw(st.sampled_from(["PHQ-9", "GAD-7"])): pl}
+    end = dates[-1] + _dt.timedelta(days=draw(st.integers(0, 5)))
+    discharged: str | None = min(end, last).isoformat()
+    if not finished and n_treat >= 2:
+        discharged = None
+    elif not finished and draw(st.booleans()):
+        discharged = None
+    return Referral(received=received.isoformat(), discharged=discharged, contacts=contacts)
+
+
+def as_inputs(ref: Referral, spec: Spec | None = None) -> tuple:
+    """The records :func:`iapt_ds.measures.assess` takes for a built referral (all rows accepted):
+    (referral, contacts, logs, complaints, scores)."""
+    from ..measures.referral import ComplaintIn, ContactIn, LogIn, ReferralIn, ScoreIn
+
+    spec = spec or load_spec()
+    day = _dt.date.fromisoformat
+
+    def t(x: str) -> _dt.time:
+        return _dt.time.fromisoformat(x)
+
+    r = ReferralIn(id="R", received=day(ref.received), discharged=day(ref.discharged) if ref.discharged else None)
+    contacts, scores = [], []
+    es = load_definitions(spec).employment_support_procedure
+    for k, c in enumerate(ref.contacts):
+        contacts.append(ContactIn(f"C{k}", day(c.date), app_type=c.app_type, attend=c.attend, planned=c.planned,
+                                  time=t(c.time), employment_support=c.procedure == es))
+        scores += [ScoreIn(tool=_tool(name, spec), score=v, date=day(c.date), time=t(c.time), order=k)
+                   for name, v in c.scores.items()]
+    scores += [ScoreIn(tool=_tool(name, spec), score=v, date=day(d), table="IDS606") for name, v, d in ref.referral_scores]
+    complaints = [ComplaintIn(code, sig, day(date) if date else day(ref.received), scheme, order=k)
+                  for k, (code, sig, date, scheme) in enumerate(ref.complaints)]
+    logs = [LogIn(day(s), day(e), m) for s, e, m in ref.logs]
+    return r, contacts, logs, complaints, scores
+
+
+PERIOD = _PERIOD
