@@ -206,9 +206,9 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_to
         return delta, changed, back
 
     out: list[CodeCost] = []
-    for code, rows in by_code.items():
-        delta, changed, _ = scenario(frozenset({code}), patients(rows))
-        out.append(CodeCost(code=code, rule=spec.rules[code], rows={t: len(v) for t, v in sorted(rows.items())},
+    for code, code_rows in by_code.items():
+        delta, changed, _ = scenario(frozenset({code}), patients(code_rows))
+        out.append(CodeCost(code=code, rule=spec.rules[code], rows={t: len(v) for t, v in sorted(code_rows.items())},
                             referrals=changed, gains=gains_of(delta)))
     if not file_ok:
         restore = diff(tuple(base_totals.counts.values()), tuple(totals.counts.values()))

@@ -124,7 +124,7 @@ class Index:
             parent, key = self.link[tid]
             v = vals[key][i]
             rows = self.own_key(parent, key).get(v) if parent is not None and v is not None else None
-            if not rows:
+            if not rows or parent is None:
                 return None
             tid, i = parent, rows[0]
 
@@ -155,7 +155,7 @@ class Index:
         rej = {tid: {i: bool(own_rejected.get(tid, {}).get(i, False)) for i in rows} for tid, rows in group.items()}
         for code in self.cascade:
             rule = self.spec.rules[code]
-            child, related, key = rule.table, rule.params["related"], rule.params["key"]
+            child, related, key = str(rule.table), rule.params["related"], rule.params["key"]
             rcol = self.sub.tables[related].values[key]
             accepted_keys = {rcol[j] for j, r in rej[related].items() if not r}
             ccol = self.sub.tables[child].values[key]

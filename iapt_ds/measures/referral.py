@@ -373,8 +373,8 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
     outcome_measures = ("caseness", "recovered", "reliable_improvement", "reliable_recovery")
     if not finished or not paired:
         text = f"did not finish treatment: {why['finished']}" if not finished else f"no paired scores: {why['paired']}"
-        for m in outcome_measures:
-            why[m] = text
+        for name in outcome_measures:
+            why[name] = text
     else:
         assert A is not None
         pf, pl, af, al = phq[0], phq[-1], anx[0], anx[-1]
