@@ -116,3 +116,10 @@ def test_measures_xlsx_read_back(tmp_path, capsys):
     assert refs[0] == CSV_COLUMNS and len(refs) == 8
     r4 = dict(zip(refs[0], next(r for r in refs if r[0] == "R1Z2100104")))
     assert r4["wait_days"] == 91 and r4["why_within_6_weeks"] == "waited 91 days (more than 42)"
+
+
+def test_the_cli_names_every_measures_format():
+    from iapt_ds import cli
+    from iapt_ds.measures.report import FORMATS
+
+    assert tuple(FORMATS) == cli.MEASURE_FORMATS

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..readers import read
 from ._compute import Preview, compute, period_of
 from .cost import CodeCost
 from .definitions import Definitions, Explanation, Measure, Threshold, load_definitions
@@ -45,6 +44,7 @@ def preview(source: Any, *, period: Any = None, cost: bool = True, **validate_ar
     """Read *source* (anything :func:`iapt_ds.read` takes), validate it (*period* and
     *validate_args* as :func:`iapt_ds.validate` takes them) and compute its measures."""
     from ..pipeline import validate
+    from ..readers import read
 
     spec = validate_args.get("spec")
     sub = read(source, spec=spec) if spec is not None else read(source)
