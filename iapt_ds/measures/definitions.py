@@ -23,10 +23,10 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-import yaml
 
 from ..errors import SpecError
 from ..spec import Spec, load_spec
+from ..spec_yaml import NotYaml, parse
 
 __all__ = ["Threshold", "Measure", "Definitions", "Explanation", "load_definitions", "STATUSES"]
 
@@ -193,8 +193,8 @@ def _find(folder: Path) -> Path:
             return folder / FILE
         seen.add(folder.resolve())
         try:
-            ds = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+            ds = parse((folder / "dataset.yaml").read_text(encoding="utf-8")) or {}
+        except (OSError, NotYaml):
             ds = {}
         parent = ds.get("extends") if isinstance(ds, dict) else None
         if not isinstance(parent, (str, int, float)) or not str(parent):
@@ -217,10 +217,10 @@ def load_definitions(spec: Spec | None = None) -> Definitions:
 @functools.lru_cache(maxsize=8)
 def _load(path: str, tools: frozenset[str]) -> Definitions:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = parse(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise SpecError(f"{FILE}: cannot be read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
+    except NotYaml as exc:
         raise SpecError(f"{FILE}: not valid YAML: {exc}") from None
     top = _map(raw, "top level", ("sources", "treatment_contacts", "finished_treatment", "measures",
                                   "depression_measure", "fallback_measure", "problem_descriptor",
