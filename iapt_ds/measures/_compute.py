@@ -17,7 +17,7 @@ from .cost import CodeCost, diff, gains_of, rank_key
 from .definitions import Definitions, load_definitions
 from .referral import COUNTS, ReferralMeasures, assess, rejected_referral
 from .totals import Totals, add, totals_of
-from ._index import Index
+from ._index import MEASURE_TABLES, Index
 
 __all__ = ["Preview", "compute", "period_of"]
 
@@ -108,23 +108,18 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
     file_ok = result.accepted
     file_findings = result.file_findings
 
-    def ok(tid: str, i: int) -> bool:
-        return bool(row_ok[tid][i])
-
     def why(tid: str, i: int) -> str:
         f = result.reason(tid, i + 1)
         return _reason_text(f) if f is not None else "not loaded"
 
-    def assess_row(i: int, ok_fn: Any, why_fn: Any) -> ReferralMeasures:
-        ref, contacts, logs, complaints, scores, rejected = idx.inputs(i, ok_fn, why_fn)
-        return assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=idx.app_words,
-                      rejected_below=rejected)
-
     base: list[ReferralMeasures] = []
     T101 = row_ok["IDS101"]
+    inputs, words = idx.inputs, idx.app_words
     for i in idx.referral_rows():
         if T101[i]:
-            base.append(assess_row(i, ok, why))
+            ref, contacts, logs, complaints, scores, rejected = inputs(i, row_ok, why)
+            base.append(assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
+                               rejected_below=rejected))
         else:
             base.append(rejected_referral(idx.referral_in(i), why("IDS101", i)))
     if file_ok:
@@ -133,13 +128,14 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
         codes = ", ".join(sorted({f.code for f in file_findings}))
         actual = [rejected_referral(idx.referral_in(i), f"the file is rejected ({codes}), so SDCS loads none of it")
                   for i in idx.referral_rows()]
-    totals = totals_of((r.counts for r in actual), bounds, sum(r.accepted for r in actual))
-    base_totals = totals if file_ok else totals_of((r.counts for r in base), bounds, sum(r.accepted for r in base))
+    base_counts = [r.counts for r in base]
+    base_totals = totals_of(base_counts, bounds, sum(r.accepted for r in base))
+    totals = base_totals if file_ok else totals_of((), bounds, 0)
 
     costs: tuple[CodeCost, ...] = ()
     if_all: Totals | None = None
     if cost:
-        costs, if_all = _costs(idx, result, base, base_totals, totals, file_ok, bounds, d)
+        costs, if_all = _costs(idx, result, base, base_counts, base_totals, totals, file_ok, bounds, d, row_ok)
     if redactor is not None:
         from ..report.redact import mask
 
@@ -148,14 +144,15 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
                    file_rejected=not file_ok, definitions=d, source=sub.source, version=sub.spec.version)
 
 
-def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_totals: Totals, totals: Totals,
-           file_ok: bool, bounds: tuple[_dt.date, _dt.date], d: Definitions) -> tuple[tuple[CodeCost, ...], Totals]:
+def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_counts: Sequence[tuple[int, ...]],
+           base_totals: Totals, totals: Totals, file_ok: bool, bounds: tuple[_dt.date, _dt.date],
+           d: Definitions, row_ok: Mapping[str, bytearray]) -> tuple[tuple[CodeCost, ...], Totals]:
     spec = idx.spec
     relevant = set(idx.tables)
     # each row's own rejecting codes (the cascade is replayed, so its findings are left out)
     own: dict[str, dict[int, set[str]]] = defaultdict(dict)
     for f in result.findings:
-        if f.row is None or f.table not in relevant or not f.rejects or f.rule.kind == "has_related":
+        if f.row is None or f.table not in relevant or f.rule.severity == "warning" or f.rule.kind == "has_related":
             continue
         own[f.table].setdefault(f.row - 1, set()).add(f.code)
     by_code: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -176,33 +173,58 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_to
                     out.add(p)
         return out
 
+    groups: dict[Any, dict[str, list[int]]] = {}
+    patient_codes: dict[Any, frozenset[str]] = {}
+    outcome: dict[tuple[Any, frozenset[str]], tuple[tuple[int, ...], int, int]] = {}
+    sri_col = idx.sub.tables["IDS101"].values["ServiceRequestId"]
+    words = idx.app_words
+
+    def one_patient(p: Any, fixed: frozenset[str] | None) -> tuple[tuple[int, ...], int, int]:
+        group = groups.get(p)
+        if group is None:
+            group = groups[p] = idx.group(p)
+            patient_codes[p] = frozenset(c for tid, rows in group.items() for i in rows
+                                         for c in own.get(tid, {}).get(i, ()))
+        codes = patient_codes[p]
+        eff = codes if fixed is None else fixed & codes
+        key = (p, eff)
+        hit = outcome.get(key)
+        if hit is not None:
+            return hit
+        own_rej = {tid: {i: bool(own[tid][i] - eff) for i in rows if i in own.get(tid, {})}
+                   for tid, rows in group.items()}
+        acc = idx.replay(group, own_rej)
+        if all(acc[tid][i] == bool(row_ok[tid][i]) for tid in MEASURE_TABLES for i in group[tid]):
+            outcome[key] = res = (_ZERO, 0, 0)      # no row the measures read changes
+            return res
+        delta = _ZERO
+        changed = back = 0
+        seen: set = set()
+        for i in group["IDS101"]:
+            before = base_counts[i]
+            after = _ZERO
+            if acc["IDS101"][i] and sri_col[i] not in seen:
+                seen.add(sri_col[i])
+                ref, contacts, logs, complaints, scores, _ = idx.inputs(i, acc, None, True)
+                after = assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words).counts
+                back += not base[i].accepted
+            if after != before:
+                changed += 1
+                delta = add(delta, diff(after, before))
+        outcome[key] = res = (delta, changed, back)
+        return res
+
     def scenario(fixed: frozenset[str] | None, pts: set) -> tuple[tuple[int, ...], int, int]:
         """The change in the counts (against row-level acceptance) when the codes *fixed*
         (None: every code) no longer reject, how many referrals change, how many come back."""
         delta = _ZERO
         changed = back = 0
         for p in pts:
-            group = idx.group(p)
-            own_rej = {tid: {i: bool(own[tid][i] - fixed) if fixed is not None else False
-                             for i in rows if i in own.get(tid, {})} for tid, rows in group.items()}
-            acc = idx.replay(group, own_rej)
-
-            def ok_s(tid: str, i: int, acc: dict = acc) -> bool:
-                return acc.get(tid, {}).get(i, False)
-
-            seen: set = set()
-            sri_col = idx.sub.tables["IDS101"].values["ServiceRequestId"]
-            for i in group["IDS101"]:
-                before = base[i].counts
-                after = _ZERO
-                if ok_s("IDS101", i) and sri_col[i] not in seen:
-                    seen.add(sri_col[i])
-                    ref, contacts, logs, complaints, scores, _ = idx.inputs(i, ok_s)
-                    after = assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=idx.app_words).counts
-                    back += not base[i].accepted
-                if after != before:
-                    changed += 1
-                    delta = add(delta, diff(after, before))
+            dl, ch, bk = one_patient(p, fixed)
+            if ch:
+                delta = add(delta, dl)
+                changed += ch
+                back += bk
         return delta, changed, back
 
     out: list[CodeCost] = []

@@ -44,7 +44,9 @@ def relevant_tables(spec: Spec) -> tuple[str, ...]:
     return tuple(t for t in spec.tables if t in seen)
 
 
-def _day(v: Any) -> _dt.date | None:
+def _day(v: Any, _date: Any = _dt.date) -> _dt.date | None:
+    if type(v) is _date:
+        return v  # type: ignore[no-any-return]
     if isinstance(v, _dt.datetime):
         return v.date()
     if isinstance(v, _dt.date):
@@ -64,6 +66,34 @@ def _text(v: Any) -> str | None:
     return v if isinstance(v, str) else str(v)
 
 
+class _Groups(dict):
+    """table -> its rows grouped by their parent's key, built on first use."""
+
+    def __init__(self, index: Index) -> None:
+        super().__init__()
+        self.index = index
+
+    def __missing__(self, tid: str) -> dict[Any, list[int]]:
+        idx = self.index
+        key = idx.link[tid][1]
+        groups: dict[Any, list[int]] = {}
+        for i, v in enumerate(idx.sub.tables[tid].values[key]):
+            try:
+                groups[v].append(i)
+            except KeyError:
+                groups[v] = [i]
+        groups.pop(None, None)
+        self[tid] = groups
+        return groups
+
+
+class Acceptance(dict):
+    """row index -> accepted, for the rows of one patient's group (any other row: not accepted)."""
+
+    def __missing__(self, i: int) -> bool:
+        return False
+
+
 class Index:
     """Rows of the relevant tables grouped by their parent's key."""
 
@@ -74,44 +104,36 @@ class Index:
         self.cascade = tuple(c for c in spec.cascade if spec.rules[c].table in self.tables)
         #: table -> (parent table, key) ; the root (IDS001) keys on its own LocalPatientId
         self.link: dict[str, tuple[str | None, str]] = {}
-        #: table -> parent-key value -> row indexes
-        self.by_parent: dict[str, dict[Any, list[int]]] = {}
         for tid in self.tables:
             t = spec.tables[tid]
             if t.parent is not None and t.parent[0] in self.tables:
                 self.link[tid] = (t.parent[0], t.parent[1])
-                key = t.parent[1]
             else:
                 self.link[tid] = (None, t.key[0])
-                key = t.key[0]
-            groups: dict[Any, list[int]] = {}
-            for i, v in enumerate(sub.tables[tid].values[key]):
-                if v is not None:
-                    lst = groups.get(v)
-                    if lst is None:
-                        groups[v] = [i]
-                    else:
-                        lst.append(i)
-            self.by_parent[tid] = groups
+        #: table -> parent-key value -> row indexes (each table grouped when first needed)
+        self.by_parent: dict[str, dict[Any, list[int]]] = _Groups(self)
+        v101 = sub.tables["IDS101"].values
+        self._sri = v101["ServiceRequestId"]
+        self._c101 = (v101["ServiceRequestId"], v101["LocalPatientId"], v101["ReferralRequestReceivedDate"],
+                      v101["ServDischDate"], v101["EndCode"])
+        self._columns()
         self.children: dict[str, list[str]] = {t: [] for t in self.tables}
         for tid, (parent, _) in self.link.items():
             if parent is not None:
                 self.children[parent].append(tid)
-        self._own: dict[str, dict[Any, list[int]]] = {}
+        self._own: dict[str, dict[Any, int]] = {}
         codes = spec.codelists.get("AppType")
         self.app_words: Mapping[str, str] = dict(codes.meanings) if codes is not None else {}
 
     # ------------------------------------------------------------------------- lookups
-    def own_key(self, tid: str, key: str) -> dict[Any, list[int]]:
-        """Rows of *tid* by the value of its column *key* (built on first use)."""
+    def own_key(self, tid: str, key: str) -> dict[Any, int]:
+        """A row of *tid* by the value of its column *key* (built on first use, at C speed)."""
         k = f"{tid}.{key}"
         m = self._own.get(k)
         if m is None:
-            m = {}
-            for i, v in enumerate(self.sub.tables[tid].values[key]):
-                if v is not None:
-                    m.setdefault(v, []).append(i)
-            self._own[k] = m
+            col = self.sub.tables[tid].values[key]
+            m = self._own[k] = dict(zip(col, range(len(col))))
+            m.pop(None, None)
         return m
 
     def patient_of(self, tid: str, i: int) -> Any:
@@ -123,10 +145,10 @@ class Index:
                 return None if v is None or isinstance(v, Invalid) else v
             parent, key = self.link[tid]
             v = vals[key][i]
-            rows = self.own_key(parent, key).get(v) if parent is not None and v is not None else None
-            if not rows or parent is None:
+            j = self.own_key(parent, key).get(v) if parent is not None and v is not None else None
+            if j is None or parent is None:
                 return None
-            tid, i = parent, rows[0]
+            tid, i = parent, j
 
     def group(self, patient: Any) -> dict[str, list[int]]:
         """Every relevant row of one patient, by table (parents before children)."""
@@ -164,87 +186,119 @@ class Index:
                 k = ccol[i]
                 if k is not None and not isinstance(k, Invalid) and k not in accepted_keys:
                     crej[i] = True
-        return {tid: {i: not r for i, r in rows.items()} for tid, rows in rej.items()}
+        return {tid: Acceptance((i, not r) for i, r in rows.items()) for tid, rows in rej.items()}
 
     # ------------------------------------------------------------------------- inputs
     def referral_rows(self) -> Iterable[int]:
         return range(self.sub.tables["IDS101"].nrows)
 
     def referral_in(self, i: int) -> ReferralIn:
-        v = self.sub.tables["IDS101"].values
-        return ReferralIn(id=_text(v["ServiceRequestId"][i]), patient=_text(v["LocalPatientId"][i]),
-                          received=_day(v["ReferralRequestReceivedDate"][i]),
-                          discharged=_day(v["ServDischDate"][i]), end_code=_text(v["EndCode"][i]), row=i + 1)
+        sri, lpi, rec, dis, end = self._c101
+        return ReferralIn(sri[i], lpi[i], _day(rec[i]), _day(dis[i]), end[i], i + 1)
 
-    def _kept(self, tid: str, rows: Iterable[int], ok: Any, why: Any, rejected: dict[str, list[str]]) -> list[int]:
-        """The rows an acceptance keeps, one per key of the table (a duplicate key counts once);
-        the rest noted in *rejected* by kind of row."""
+    def _kept(self, tid: str, rows: Sequence[int], acc: Any, why: Any, rejected: dict[str, list[str]],
+              dedupe: bool) -> Sequence[int]:
+        """The rows an acceptance keeps (with *dedupe*, one per key of the table: a duplicate key
+        counts once); with *why*, the rest noted in *rejected* by kind of row."""
+        if not rows:
+            return rows
+        a = acc[tid]
+        if not dedupe:
+            kept = [i for i in rows if a[i]]
+            if why is None or len(kept) == len(rows):
+                return kept
         out: list[int] = []
         seen: set = set()
         t = self.sub.tables[tid]
         key_cols = [t.values[k] for k in t.spec.key]
         for i in rows:
-            if ok(tid, i):
-                k = tuple(c[i] for c in key_cols)
-                if k not in seen:
+            if a[i]:
+                if dedupe:
+                    k = tuple(c[i] for c in key_cols)
+                    if k in seen:
+                        continue
                     seen.add(k)
-                    out.append(i)
+                out.append(i)
             elif why is not None:
                 label = ", ".join(x for x in t.key(i) if x) or f"row {i + 1}"
                 rejected.setdefault(ROW_KINDS[tid], []).append(f"{tid} {label}: {why(tid, i)}")
         return out
 
-    def inputs(self, ref_row: int, ok: Any, why: Any = None) -> tuple:
+    def _columns(self) -> None:
+        v = {t: self.sub.tables[t].values for t in MEASURE_TABLES}
+        self._c201 = (v["IDS201"]["CareContactId"], v["IDS201"]["CareContDate"], v["IDS201"]["CareContTime"],
+                      v["IDS201"]["AppType"], v["IDS201"]["AttendOrDNACode"], v["IDS201"]["PlannedCareContIndicator"])
+        self._c202 = (v["IDS202"]["CareActId"], v["IDS202"]["CodeProcAndProcStatus"])
+        self._c607 = (v["IDS607"]["CodedAssToolType"], v["IDS607"]["PersScore"])
+        self._c606 = (v["IDS606"]["CodedAssToolType"], v["IDS606"]["PersScore"], v["IDS606"]["AssToolCompDate"],
+                      v["IDS606"]["AssToolCompTime"])
+        self._c603 = (v["IDS603"]["PresComp"], v["IDS603"]["PresCompCodSig"], v["IDS603"]["PresCompDate"],
+                      v["IDS603"]["FindSchemeInUse"])
+        self._c205 = (v["IDS205"]["StartDateIntEnabledTherLog"], v["IDS205"]["EndDateIntEnabledTherLog"],
+                      v["IDS205"]["DurationIntEnabledTher"], v["IDS205"]["IntEnabledTherProg"])
+        self._tools = frozenset(self.d.by_tool)
+
+    def inputs(self, ref_row: int, acc: Mapping[str, Any], why: Any = None, dedupe: bool = False) -> tuple:
         """(referral, contacts, logs, complaints, scores, rejected-below) for the IDS101 row
-        *ref_row*, keeping the rows ``ok(table, row)`` accepts; ``why(table, row)`` words the
-        reason a row is not kept."""
-        sub = self.sub
+        *ref_row*, keeping the rows *acc* accepts (table -> row index -> true when accepted);
+        ``why(table, row)`` words the reason a row is not kept."""
         ref = self.referral_in(ref_row)
-        sri = sub.tables["IDS101"].values["ServiceRequestId"][ref_row]
+        sri = self._sri[ref_row]
         rejected: dict[str, list[str]] = {}
-        T201, T202, T607 = sub.tables["IDS201"].values, sub.tables["IDS202"].values, sub.tables["IDS607"].values
+        cid, cdate_c, ctime_c, capp, catt, cplan = self._c201
+        aid, aproc = self._c202
+        stool, sscore = self._c607
+        tools = self._tools
+        bp = self.by_parent
+        bp202, bp607 = bp["IDS202"], bp["IDS607"]
         contacts = []
         scores = []
         es = self.d.employment_support_procedure
-        c_all = self.by_parent["IDS201"].get(sri, ())
-        c_rows = self._kept("IDS201", c_all, ok, why, rejected)
+        kept = self._kept
+        c_all = bp["IDS201"].get(sri, ())
+        c_rows = kept("IDS201", c_all, acc, why, rejected, dedupe)
         if why is not None and len(c_rows) < len(c_all):
             # the scores that fell with a rejected contact
-            kept = set(c_rows)
+            a201 = acc["IDS201"]
             for c in c_all:
-                if c not in kept and not ok("IDS201", c):
-                    for a in self.by_parent["IDS202"].get(T201["CareContactId"][c], ()):
-                        for s in self.by_parent["IDS607"].get(T202["CareActId"][a], ()):
-                            rejected.setdefault("scores", []).append(f"IDS607 row {s + 1}: with its contact")
+                if not a201[c]:
+                    for a in bp202.get(cid[c], ()):
+                        for x in bp607.get(aid[a], ()):
+                            rejected.setdefault("scores", []).append(f"IDS607 row {x + 1}: with its contact")
         for c in c_rows:
-            ccid = T201["CareContactId"][c]
-            cdate, ctime = _day(T201["CareContDate"][c]), _time(T201["CareContTime"][c])
-            a_rows = self._kept("IDS202", self.by_parent["IDS202"].get(ccid, ()), ok, why, rejected)
-            employment = any(T202["CodeProcAndProcStatus"][a] == es for a in a_rows)
+            ccid = cid[c]
+            cdate, ctime = _day(cdate_c[c]), ctime_c[c]
+            if type(ctime) is not _dt.time:
+                ctime = None
+            a_rows = kept("IDS202", bp202.get(ccid, ()), acc, why, rejected, dedupe)
+            employment = False
             for a in a_rows:
-                caid = T202["CareActId"][a]
-                for s in self._kept("IDS607", self.by_parent["IDS607"].get(caid, ()), ok, why, rejected):
-                    scores.append(ScoreIn(tool=_text(T607["CodedAssToolType"][s]) or "", score=_text(T607["PersScore"][s]),
-                                          date=cdate, time=ctime, table="IDS607", order=s, contact=_text(ccid)))
-            contacts.append(ContactIn(id=_text(ccid), date=cdate, app_type=_text(T201["AppType"][c]),
-                                      attend=_text(T201["AttendOrDNACode"][c]),
-                                      planned=_text(T201["PlannedCareContIndicator"][c]), time=ctime,
-                                      employment_support=employment))
-        T606 = sub.tables["IDS606"].values
-        for s in self._kept("IDS606", self.by_parent["IDS606"].get(sri, ()), ok, why, rejected):
-            scores.append(ScoreIn(tool=_text(T606["CodedAssToolType"][s]) or "", score=_text(T606["PersScore"][s]),
-                                  date=_day(T606["AssToolCompDate"][s]), time=_time(T606["AssToolCompTime"][s]),
-                                  table="IDS606", order=s))
-        T603 = sub.tables["IDS603"].values
-        complaints = [ComplaintIn(code=_text(T603["PresComp"][r]), significance=_text(T603["PresCompCodSig"][r]),
-                                  date=_day(T603["PresCompDate"][r]), scheme=_text(T603["FindSchemeInUse"][r]), order=r)
-                      for r in self._kept("IDS603", self.by_parent["IDS603"].get(sri, ()), ok, why, rejected)]
-        T205 = sub.tables["IDS205"].values
+                if aproc[a] == es:
+                    employment = True
+                s_rows = kept("IDS607", bp607.get(aid[a], ()), acc, why, rejected, dedupe)
+                for x in s_rows:
+                    tool = stool[x]
+                    if tool in tools:
+                        scores.append(ScoreIn(tool, sscore[x], cdate, ctime, "IDS607", x, ccid))
+            contacts.append(ContactIn(ccid, cdate, capp[c], catt[c], cplan[c], ctime, employment))
+        s_rows = kept("IDS606", bp["IDS606"].get(sri, ()), acc, why, rejected, dedupe)
+        if s_rows:
+            t606, p606, d606, h606 = self._c606
+            for x in s_rows:
+                if t606[x] in tools:
+                    h = h606[x]
+                    scores.append(ScoreIn(t606[x], p606[x], _day(d606[x]), h if type(h) is _dt.time else None,
+                                          "IDS606", x))
+        c_rows = kept("IDS603", bp["IDS603"].get(sri, ()), acc, why, rejected, dedupe)
+        complaints = []
+        if c_rows:
+            pc, sig, pdate, scheme = self._c603
+            complaints = [ComplaintIn(pc[r], sig[r], _day(pdate[r]), scheme[r], r) for r in c_rows]
+        l_rows = kept("IDS205", bp["IDS205"].get(sri, ()), acc, why, rejected, dedupe)
         logs = []
-        for r in self._kept("IDS205", self.by_parent["IDS205"].get(sri, ()), ok, why, rejected):
-            dur = T205["DurationIntEnabledTher"][r]
-            logs.append(LogIn(start=_day(T205["StartDateIntEnabledTherLog"][r]),
-                              end=_day(T205["EndDateIntEnabledTherLog"][r]),
-                              duration=dur if isinstance(dur, int) else None,
-                              programme=_text(T205["IntEnabledTherProg"][r])))
+        if l_rows:
+            ls, le, ld, lp = self._c205
+            for r in l_rows:
+                dur = ld[r]
+                logs.append(LogIn(_day(ls[r]), _day(le[r]), dur if type(dur) is int else None, lp[r]))
         return ref, contacts, logs, complaints, scores, rejected

@@ -110,6 +110,7 @@ class Definitions:
     sources: Mapping[str, str]
     path: str
     raw: Mapping[str, Any] = attrs.field(repr=False)
+    _memo: dict = attrs.field(factory=dict, repr=False, init=False)
 
     @functools.cached_property
     def by_tool(self) -> Mapping[str, Measure]:
@@ -124,13 +125,21 @@ class Definitions:
     def descriptor_measure(self, code: str | None, scheme: str | None = None) -> str | None:
         """The anxiety measure of a problem descriptor, or None when it has none of its own
         (the fallback measure then applies). Only ICD-10 codes map to a measure."""
-        if code is None or (scheme is not None and scheme != self.icd10_scheme):
-            return None
-        norm = normalise_icd10(code)
-        for prefix, measure in self._prefixes:
-            if norm.startswith(prefix):
-                return None if measure == self.fallback else measure
-        return None
+        key = (code, scheme)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        found = None
+        if code is not None and (scheme is None or scheme == self.icd10_scheme):
+            norm = normalise_icd10(code)
+            for prefix, measure in self._prefixes:
+                if norm.startswith(prefix):
+                    found = None if measure == self.fallback else measure
+                    break
+        if len(self._memo) < 10_000:
+            self._memo[key] = found
+        return found
 
 
 def normalise_icd10(code: str) -> str:

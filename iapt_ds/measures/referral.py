@@ -13,7 +13,7 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -35,8 +35,7 @@ MEASURES = ("received", "entered_treatment", "ended", "finished", "paired", "cas
 _MISSING_TIME = _dt.time(23, 59, 59, 999999)
 
 
-@attrs.frozen(slots=True)
-class ReferralIn:
+class ReferralIn(NamedTuple):
     """An IDS101 row."""
 
     id: str | None
@@ -47,8 +46,7 @@ class ReferralIn:
     row: int | None = None                   # 1-based IDS101 row
 
 
-@attrs.frozen(slots=True)
-class ContactIn:
+class ContactIn(NamedTuple):
     """An IDS201 row; *employment_support* when one of its accepted IDS202 activities is
     employment support."""
 
@@ -61,8 +59,7 @@ class ContactIn:
     employment_support: bool = False
 
 
-@attrs.frozen(slots=True)
-class LogIn:
+class LogIn(NamedTuple):
     """An IDS205 row."""
 
     start: _dt.date | None
@@ -71,8 +68,7 @@ class LogIn:
     programme: str | None = None
 
 
-@attrs.frozen(slots=True)
-class ComplaintIn:
+class ComplaintIn(NamedTuple):
     """An IDS603 row; *order* is its row number (a later row wins a tie)."""
 
     code: str | None
@@ -82,8 +78,7 @@ class ComplaintIn:
     order: int = 0
 
 
-@attrs.frozen(slots=True)
-class ScoreIn:
+class ScoreIn(NamedTuple):
     """A score: an IDS607 row (dated by its care contact) or an IDS606 row (by AssToolCompDate).
     *table* orders scores of one date and time: IDS607 first."""
 
@@ -96,7 +91,7 @@ class ScoreIn:
     contact: str | None = None
 
 
-@attrs.frozen(eq=False)
+@attrs.define(eq=False, slots=True)
 class ReferralMeasures:
     """Everything iapt-ds derives for one referral. Flags that need a finished referral with
     paired scores are None when it has none; ``why`` says, for every measure (see
@@ -143,34 +138,41 @@ class ReferralMeasures:
     @property
     def counts(self) -> tuple[int, ...]:
         """This referral's contribution to each of :data:`COUNTS` (0 or 1)."""
-        if not self.accepted:
-            return (0,) * len(COUNTS)
-        fin = self.finished
-        assessed = fin and self.paired
-        return (
-            int(self.received_in_period), int(self.entered_treatment), int(self.ended), int(fin),
-            int(fin and not self.paired), int(assessed and bool(self.caseness)),
-            int(assessed and self.caseness is False), int(bool(self.recovered)),
-            int(bool(self.reliable_improvement)), int(bool(self.reliable_deterioration)),
-            int(bool(self.no_reliable_change)), int(bool(self.reliable_recovery)),
-            int(fin and bool(self.within_6_weeks)), int(fin and bool(self.within_18_weeks)),
-            int(self.entered_treatment and bool(self.within_6_weeks)),
-            int(self.entered_treatment and bool(self.within_18_weeks)),
-        )
+        return _counts(self)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values (dates ISO, scores as text) for JSON and CSV."""
         out: dict[str, Any] = {}
-        for a in attrs.fields(type(self)):
-            v = getattr(self, a.name)
+        for name in _FIELDS:
+            v = getattr(self, name)
             if isinstance(v, (_dt.date, Decimal)):
                 v = str(v)
             elif isinstance(v, Mapping):
                 v = dict(v)
             elif isinstance(v, tuple):
                 v = list(v)
-            out[a.name] = v
+            out[name] = v
         return out
+
+
+def _counts(self: ReferralMeasures) -> tuple[int, ...]:
+    if not self.accepted:
+        return (0,) * len(COUNTS)
+    fin = self.finished
+    assessed = fin and self.paired
+    return (
+        int(self.received_in_period), int(self.entered_treatment), int(self.ended), int(fin),
+        int(fin and not self.paired), int(assessed and bool(self.caseness)),
+        int(assessed and self.caseness is False), int(bool(self.recovered)),
+        int(bool(self.reliable_improvement)), int(bool(self.reliable_deterioration)),
+        int(bool(self.no_reliable_change)), int(bool(self.reliable_recovery)),
+        int(fin and bool(self.within_6_weeks)), int(fin and bool(self.within_18_weeks)),
+        int(self.entered_treatment and bool(self.within_6_weeks)),
+        int(self.entered_treatment and bool(self.within_18_weeks)),
+    )
+
+
+_FIELDS = tuple(a.name for a in attrs.fields(ReferralMeasures))
 
 
 def rejected_referral(ref: ReferralIn, reason: str) -> ReferralMeasures:
@@ -198,6 +200,10 @@ def _n(x: Decimal) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _contact_order(c: ContactIn) -> tuple:
+    return (c.date or _dt.date.max, c.time or _MISSING_TIME, c.id or "")
 
 
 def _contact_why(c: ContactIn, d: Definitions, received: _dt.date | None, end: _dt.date,
@@ -242,15 +248,19 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
     treatment_dates: list[_dt.date] = []
     not_counted: list[str] = []
     assessments: list[_dt.date] = []
-    ordered = sorted(contacts, key=lambda c: (c.date or _dt.date.max, c.time or _MISSING_TIME, c.id or ""))
+    ordered = sorted(contacts, key=_contact_order) if len(contacts) > 1 else contacts  # type: ignore[arg-type]
+    attended, treatment_types, assessment_types, unplanned = (d.attended, d.treatment_app_types,
+                                                              d.assessment_app_types, d.unplanned)
     for c in ordered:
-        if c.date is not None and c.attend in d.attended and c.app_type in d.assessment_app_types:
-            assessments.append(c.date)
-        reason = _contact_why(c, d, received, window_end, end_words, app_words)
-        if reason is None:
-            treatment_dates.append(c.date)  # type: ignore[arg-type]
+        cdate = c.date
+        if cdate is not None and c.attend in attended and c.app_type in assessment_types:
+            assessments.append(cdate)
+        if (cdate is not None and c.app_type in treatment_types and (c.attend in attended or c.planned == unplanned)
+                and (received is None or cdate >= received) and cdate <= window_end and not c.employment_support):
+            treatment_dates.append(cdate)
         else:
-            not_counted.append(f"{c.id or 'a contact'} ({c.date or 'no date'}): {reason}")
+            reason = _contact_why(c, d, received, window_end, end_words, app_words)
+            not_counted.append(f"{c.id or 'a contact'} ({cdate or 'no date'}): {reason}")
     n_logs = 0
     for log in logs:
         ok = log.duration is not None and d.log_min_duration.holds(log.duration)
@@ -308,8 +318,9 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
 
     # ---------------------------------------------------------------- scores
     by_tool: dict[str, list[tuple[Any, Decimal]]] = {}
+    tools = d.by_tool
     for s in scores:
-        m = d.by_tool.get(s.tool)
+        m = tools.get(s.tool)
         if m is None or s.date is None:
             continue
         v = _score(s.score)

@@ -99,8 +99,5 @@ def add(a: Iterable[int], b: Iterable[int]) -> tuple[int, ...]:
 
 
 def totals_of(vectors: Iterable[tuple[int, ...]], period: tuple[_dt.date, _dt.date], referrals: int) -> Totals:
-    acc = [0] * len(COUNTS)
-    for v in vectors:
-        for k, x in enumerate(v):
-            acc[k] += x
+    acc = [sum(col) for col in zip(*vectors)] or [0] * len(COUNTS)
     return Totals(period=period, counts=MappingProxyType(dict(zip(COUNTS, acc))), referrals=referrals)
