@@ -42,6 +42,13 @@ __all__ = [
 ]
 
 
-def example_path() -> Path:
-    """The bundled example: a small, fully valid March 2021 submission as a CSV folder."""
-    return Path(__file__).resolve().parent / "examples" / "march-2021"
+# the bundled example of each version: a small submission valid under every rule of its version
+_EXAMPLES = {"2.0": "march-2021"}
+
+
+def example_path(version: str = "2.0") -> Path:
+    """The bundled example of a dataset version as a CSV folder: for v2.0 (the default) a small,
+    fully valid March 2021 submission."""
+    if version not in _EXAMPLES:
+        raise UsageError(f"no bundled example for version {version!r}; there is one for {', '.join(_EXAMPLES)}")
+    return Path(__file__).resolve().parent / "examples" / _EXAMPLES[version]
