@@ -12,9 +12,12 @@ A spec folder is either *whole* (``dataset.yaml``, ``tables.yaml``, ``codelists.
   ``remove_fields``, ``rename_fields`` (old -> new), ``replace_fields``, ``update_fields``,
   ``add_fields``);
 * ``codelists.yaml`` and ``assessment_tools.yaml``: ``remove``, ``replace``, ``add`` (by name or
-  code); code lists also take ``change`` (``remove_codes``, ``add_codes``, ``meanings``);
+  code); code lists also take ``rename`` (old -> new name) and ``change`` (``remove_codes``,
+  ``add_codes``, ``meanings``);
 * ``calendar.yaml``: ``windows`` with ``{remove: [opens dates], add: [...], replace: [...]}``;
-* ``rules/*.yaml``: each file a mapping of ``remove`` (codes), ``replace`` and ``add`` (rules).
+* ``rules/*.yaml``: each file a mapping of ``remove`` (codes), ``replace`` (whole rules), ``update``
+  (code -> the keys that change, e.g. a rule moved to a renamed field, or examples that suit the
+  version's own bundled example) and ``add`` (rules).
 
 The merge works on the plain YAML data, before any object is built, so the result is loaded and
 checked exactly as a whole spec is. Removing or replacing something absent, or adding something
@@ -44,6 +47,8 @@ _DATASET_LISTS = ("cascade", "pipeline_rules")
 _DATASET_SCALARS = ("name", "version", "dataset_version", "periods", "month_id_origin", "header",
                     "severity_counts")
 _FIELD_PLACES = ("after", "before", "first")
+# what a delta may change in a base rule without restating it (its code and table stay)
+_RULE_UPDATABLE = ("severity", "fields", "kind", "params", "status", "placeholder", "message", "note", "examples")
 
 
 class Docs:
@@ -329,13 +334,24 @@ class _Delta:
         if raw is None:
             return
         file = self.label + rel
-        raw = _mapping(file, "top level", raw, ("remove", "replace", "add") + (("change",) if code_list else ()))
+        raw = _mapping(file, "top level", raw, ("remove", "replace", "add") + (("rename", "change") if code_list else ()))
         where = self.docs.where
         for k in _list(file, "remove", raw.get("remove")):
             if k not in target:
                 raise _fail(file, f"remove.{k}", "the base version has none")
             del target[k]
             where.pop((part, k), None)
+        ren = raw.get("rename")
+        for old, new in _mapping(file, "rename", ren, tuple(map(str, ren or ()))).items():
+            if old not in target:
+                raise _fail(file, f"rename.{old}", "the base version has none")
+            if new in target:
+                raise _fail(file, f"rename.{old}", f"the base version already has {new!r}")
+            items = list(target.items())
+            target.clear()
+            target.update((new if k == old else k, v) for k, v in items)
+            where[(part, new)] = file
+            where.pop((part, old), None)
         for op in ("replace", "change", "add"):
             entries = raw.get(op)
             for k, v in _mapping(file, op, entries, tuple(map(str, entries or ()))).items():
@@ -396,7 +412,7 @@ class _Delta:
         for path in sorted(folder.glob("*.yaml")):
             file = f"{self.label}rules/{path.name}"
             raw = _mapping(file, "top level", _read(self.folder, f"rules/{path.name}", file),
-                           ("remove", "replace", "add"))
+                           ("remove", "replace", "update", "add"))
             for code in _list(file, "remove", raw.get("remove")):
                 if code not in index or index[code] in removed:
                     raise _fail(file, f"remove.{code}", "the base version has no such rule")
@@ -408,6 +424,16 @@ class _Delta:
                     raise _fail(file, f"replace.{code or f'rule #{i + 1}'}", "the base version has no such rule")
                 removed.add(index[code])
                 added.append(copy.deepcopy(r))
+            upd = raw.get("update")
+            for code, ch in _mapping(file, "update", upd, tuple(map(str, upd or ()))).items():
+                # some keys of a rule change, the rest is the base's: e.g. new examples for a new
+                # bundled example, or a rule moved to a renamed field
+                if code not in index or index[code] in removed:
+                    raise _fail(file, f"update.{code}", "the base version has no such rule")
+                ch = _mapping(file, f"update.{code}", ch, _RULE_UPDATABLE)
+                fi, ri = index[code]
+                removed.add((fi, ri))
+                added.append(dict(copy.deepcopy(files[fi][1][ri]), **copy.deepcopy(ch)))
             for i, r in enumerate(_list(file, "add", raw.get("add"))):
                 code = r.get("code") if isinstance(r, dict) else None
                 if code in index and index[code] not in removed:

@@ -54,6 +54,9 @@ def test_a_renamed_field_keeps_its_place_and_its_rules_move_with_it(demo):
     assert (f.uid, f.item, f.max_length) == (old.field_map["ConsMediumUsed"].uid, "CONSULTATION MECHANISM", 2)
     assert demo.rules["IDS20119"].fields == ("ConsMechanism",) and demo.rules["IDS20120"].fields == ("ConsMechanism",)
     assert demo.rules["IDS20119"].source == "spec-delta-demo/rules/IDS201.yaml"
+    # updated: what the delta does not say is the base's
+    upd, base = demo.rules["IDS20120"], BASE.rules["IDS20120"]
+    assert (upd.severity, upd.kind, upd.params["codelist"]) == (base.severity, base.kind, "ConsMechanism")
     assert BASE.rules["IDS20119"].fields == ("ConsMediumUsed",)  # the base is untouched
 
 
@@ -64,7 +67,11 @@ def test_an_added_field_goes_where_the_delta_puts_it(demo):
 
 
 def test_code_lists_replaced_changed_and_added(demo):
-    assert demo.codelists["ConsMediumUsed"].codes == ("01", "02", "04", "05", "09", "98")
+    assert demo.codelists["ConsMechanism"].codes == ("01", "02", "04", "05", "09", "98")
+    assert "ConsMediumUsed" not in demo.codelists  # renamed, then replaced
+    # in the renamed list's place
+    assert list(demo.codelists)[:-1] == [{"ConsMediumUsed": "ConsMechanism"}.get(n, n) for n in BASE.codelists
+                                         if n != "OvsVisChCat"]
     assert demo.codelists["EthnicCategory"].codes == BASE.codelists["EthnicCategory"].codes + ("ZZ",)
     assert demo.codelists["EthnicCategory"].meanings["ZZ"] == "Made up for the tests"
     assert demo.codelists["Colour"].codes == ("RED", "GREEN", "BLUE")
@@ -158,15 +165,21 @@ def _edit(path: Path, old: str, new: str) -> None:
     ("tables.yaml", "after: Gender}", "after: Sex}", r"change.IDS001.add_fields\[0\]: after: 'Sex' is not there"),
     ("codelists.yaml", "remove: [OvsVisChCat]", "remove: [OvsVisChCat, NoSuchList]",
      r"spec-delta-demo/codelists.yaml: remove.NoSuchList: the base version has none"),
-    ("codelists.yaml", "replace:\n  ConsMediumUsed:", "replace:\n  ConsMechanismList:",
+    ("codelists.yaml", "replace:\n  ConsMechanism:", "replace:\n  ConsMechanismList:",
      r"codelists.yaml: replace.ConsMechanismList: the base version has none"),
+    ("codelists.yaml", "rename: {ConsMediumUsed: ConsMechanism}", "rename: {ConsMediumUsed: Gender}",
+     r"codelists.yaml: rename.ConsMediumUsed: the base version already has 'Gender'"),
+    ("rules/IDS201.yaml", "update:\n  IDS20120:", "update:\n  IDS20129:",
+     r"rules/IDS201.yaml: update.IDS20129: the base version has no such rule"),
+    ("rules/IDS201.yaml", "    fields: [ConsMechanism]\n    params: {codelist", "    table: IDS202\n    params: {codelist",
+     r"rules/IDS201.yaml: update.IDS20120: unknown key\(s\) \['table'\]"),
     ("codelists.yaml", "add:\n  Colour:", "add:\n  Gender:", r"codelists.yaml: add.Gender: the base version already has it"),
     ("codelists.yaml", "add_codes: [ZZ]", "add_codes: ['99']", r"change.EthnicCategory.add_codes: '99' is already in the base list"),
     ("rules/IDS001.yaml", "remove: [IDS00160]", "remove: [IDS00160, IDS00198]",
      r"spec-delta-demo/rules/IDS001.yaml: remove.IDS00198: the base version has no such rule"),
     ("rules/IDS001.yaml", "code: IDS00199", "code: IDS00101",
      r"rules/IDS001.yaml: add.IDS00101: the base version already has this rule"),
-    ("rules/IDS201.yaml", "code: IDS20120", "code: IDS20199",
+    ("rules/IDS201.yaml", "code: IDS20119", "code: IDS20199",
      r"rules/IDS201.yaml: replace.IDS20199: the base version has no such rule"),
     ("dataset.yaml", "cascade: {remove: [IDS01201]}", "cascade: {remove: [IDS01299]}",
      r"spec-delta-demo/dataset.yaml: cascade.remove: 'IDS01299' is not in the base version's list"),
