@@ -18,6 +18,7 @@ import calendar
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Mapping
 
 from stdnum import verhoeff
 from stdnum.gb import nhs as _nhs
@@ -127,19 +128,28 @@ def snomed_ct_is_valid(s: str, lo: int = 6, hi: int = 56) -> bool:
     return _simple_snomed(s, lo, hi)
 
 
-def finding_code_suits_scheme(code: str, scheme: str) -> bool:
-    """SDCS's check of a coded finding against FindSchemeInUse.
+# How a code of each coding system is written, as SDCS checks it (NHS Digital's
+# coded_clinical_entry.py): the vocabulary a finding_code rule's ``formats`` maps scheme codes to.
+CODE_FORMATS = {
+    "icd10": lambda c: 4 <= len(c) <= 6,
+    "read": lambda c: len(c) in (5, 7),
+    "snomed": lambda c: c.isnumeric() and 6 <= len(c) <= 18,
+    # also a SNOMED CT concept id proper: partition 00 or 10 and a Verhoeff check digit
+    "snomed_checked": lambda c: c.isnumeric() and 6 <= len(c) <= 18 and _simple_snomed(c, 6, 18),
+}
+# v2.0's FindSchemeInUse: 01 ICD-10, 02/03 Read, 04 SNOMED CT
+FIND_SCHEME_FORMATS = {"01": "icd10", "02": "read", "03": "read", "04": "snomed"}
 
-    ``01`` ICD-10: 4 to 6 characters; ``02``/``03`` Read: 5 or 7; ``04`` SNOMED CT: numeric
-    (``str.isnumeric``), 6 to 18 long. Any other scheme is not checked here.
+
+def finding_code_suits_scheme(code: str, scheme: str, formats: Mapping[str, str] | None = None) -> bool:
+    """SDCS's check of a coded finding against its scheme (FindSchemeInUse unless *formats*, scheme
+    code -> a name in :data:`CODE_FORMATS`, says otherwise).
+
+    By default ``01`` ICD-10: 4 to 6 characters; ``02``/``03`` Read: 5 or 7; ``04`` SNOMED CT:
+    numeric (``str.isnumeric``), 6 to 18 long. Any other scheme is not checked here.
     """
-    if scheme == "01":
-        return 4 <= len(code) <= 6
-    if scheme in ("02", "03"):
-        return len(code) in (5, 7)
-    if scheme == "04":
-        return code.isnumeric() and 6 <= len(code) <= 18
-    return True
+    fmt = (FIND_SCHEME_FORMATS if formats is None else formats).get(scheme)
+    return True if fmt is None else CODE_FORMATS[fmt](code)
 
 
 def is_valid_date(v: _dt.date) -> bool:
