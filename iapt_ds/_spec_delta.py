@@ -3,7 +3,7 @@
 A spec folder is either *whole* (``dataset.yaml``, ``tables.yaml``, ``codelists.yaml``,
 ``assessment_tools.yaml``, ``calendar.yaml`` and ``rules/*.yaml``, as ``spec/iapt-v2.0/``) or a
 *delta*: its ``dataset.yaml`` says ``extends: "<version>"`` and every file lists only what changes
-(the format is in ``spec/README.md``):
+(this is the format):
 
 * ``dataset.yaml``: scalars given replace the base's; the lists ``cascade`` and ``pipeline_rules``
   take ``{remove: [...], add: [...], replace: [...]}``;

@@ -1,14 +1,20 @@
-"""Load the declarative IAPT v2.0 spec (``spec/iapt-v2.0/*.yaml``) into frozen attrs objects.
+"""Load the declarative IAPT spec of a version (``spec/iapt-v2.0/*.yaml``, and ``spec/iapt-v2.1/``,
+a delta on it) into frozen attrs objects.
 
 The YAML is the single source of truth for tables, fields, keys, relationships, code lists and the
-382 rules. Loading checks it thoroughly: an unknown table, field, kind, parameter or key is a
-:class:`~iapt_ds.errors.SpecError` naming the file and the entry.
+rules (382 in v2.0, 410 in v2.1). A version written as a delta (``extends:``) is merged onto its
+base on the raw YAML first (:mod:`iapt_ds._spec_delta`); the result is loaded like any other.
+Loading checks it thoroughly: an unknown table, field, kind, parameter or key, or a field of
+another table that the rule's kind cannot reach, is a :class:`~iapt_ds.errors.SpecError` naming
+the file and the entry.
 
 >>> spec = load_spec()
 >>> spec.tables["IDS001"].name
 'IDS001MPI'
 >>> spec.rules["IDS00211"].kind
 'date_compare'
+>>> len(load_spec(version="2.1").tables)
+21
 """
 
 from __future__ import annotations
