@@ -664,7 +664,7 @@ class _Loader:
                 elif k == "_all":
                     self.check_example(file, f"{entry}._all", table, v, tables)
                 elif k == "_context":
-                    self.check_context(file, entry, v, tables)
+                    self.check_context(file, entry, v, tables, table)
                 elif k in ("_drop_column", "_add_column"):
                     t, _, f = str(v).partition(".")
                     if t not in tables or (k == "_drop_column" and f not in tables[t].field_map):
@@ -677,7 +677,7 @@ class _Loader:
             if v is not None and not isinstance(v, str):
                 raise self.fail(file, entry, f"example values are quoted text or null, got {v!r} for {k}")
 
-    def check_context(self, file, entry, ctx, tables) -> None:
+    def check_context(self, file, entry, ctx, tables, table=None) -> None:
         if not isinstance(ctx, dict):
             raise self.fail(file, entry, "_context is a mapping")
         for k, v in ctx.items():
@@ -691,11 +691,19 @@ class _Loader:
             elif head in tables and not tail:
                 if not isinstance(v, list):
                     raise self.fail(file, entry, f"_context.{k} is a list of overlays")
+                if table is not None and (tables[head].parent or (None,))[0] != table:
+                    raise self.fail(file, entry, f"_context.{k}: {head} is not a child table of {table}")
                 for j, row in enumerate(v):
                     self.check_example(file, f"{entry}._context.{k}[{j}]", head, row, tables)
             elif head in tables and tail in tables[head].field_map:
                 if v is not None and not isinstance(v, str):
                     raise self.fail(file, entry, f"_context.{k} must be quoted text or null")
+                if table is not None and head not in (table, self.docs.dataset.get("header")):
+                    cur = tables[table].parent
+                    while cur is not None and cur[0] != head:
+                        cur = tables[cur[0]].parent
+                    if cur is None:
+                        raise self.fail(file, entry, f"_context.{k}: {head} is neither the header nor a parent of {table}")
             else:
                 raise self.fail(file, entry, f"unknown context key {k!r}")
 

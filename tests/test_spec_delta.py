@@ -253,6 +253,11 @@ def test_the_datsetver_list_is_the_dataset_version(spec_copy):
     ("rules/IDS002.yaml", "params: {fields: [LocalPatientId, GMPCodeReg, StartDateGMPRegistration]}",
      "params: {fields: [LocalPatientId, GMPCodeReg, IDS001.PersonBirthDate]}",
      r"IDS00221.params.fields: 'IDS001.PersonBirthDate' is a field of IDS001; this kind reads only its own table, IDS002"),
+    # an example's context may set fields of the header or of a parent, and replace child rows
+    ("rules/IDS002.yaml", "_context: {IDS001.PersonBirthDate: '1990-05-15'}", "_context: {IDS101.OnsetDate: '1990-05'}",
+     r"IDS00212.examples.pass\[\d\]: _context.IDS101.OnsetDate: IDS101 is neither the header nor a parent of IDS002"),
+    ("rules/IDS001.yaml", "_context: {IDS002: []}", "_context: {IDS201: []}",
+     r"rules/IDS001.yaml: IDS00145.examples.fail\[0\]: _context.IDS201: IDS201 is not a child table of IDS001"),
 ])
 def test_a_cross_table_reference_must_be_reachable(spec_copy, file, old, new, expect):
     _edit(spec_copy / file, old, new)
