@@ -31,14 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import SpecError
-
-try:  # the C loader where PyYAML has it: the same documents, several times faster
-    _YamlLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _YamlLoader = yaml.SafeLoader
+from .spec_yaml import NotYaml
+from .spec_yaml import parse as _parse_yaml
 
 __all__ = ["Docs", "read_docs"]
 
@@ -73,7 +68,7 @@ class Docs:
 
 
 def _fail(file: str, entry: str, what: str) -> SpecError:
-    return SpecError(f"{file}: {entry}: {what}")
+    return SpecError.at(file, entry, what)
 
 
 def _read(folder: Path, rel: str, label: str) -> Any:
@@ -81,11 +76,11 @@ def _read(folder: Path, rel: str, label: str) -> Any:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SpecError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+        raise SpecError(f"{label}: cannot be read ({exc.strerror or exc})", file=label) from None
     try:
-        return yaml.load(text, Loader=_YamlLoader)
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{label}: not valid YAML: {exc}") from None
+        return _parse_yaml(text)
+    except NotYaml as exc:
+        raise SpecError(f"{label}: not valid YAML: {exc}", file=label) from None
 
 
 def read_docs(folder: Path, find_version: Callable[[str], Path], prefix: str = "",
@@ -130,7 +125,7 @@ def _read_whole(folder: Path, prefix: str, ds: Any) -> Docs:
     rules = folder / "rules"
     files = sorted(rules.glob("*.yaml"))
     if not files:
-        raise SpecError(f"{prefix}rules/: no rule files in the spec folder {folder.name}")
+        raise SpecError(f"{prefix}rules/: no rule files in the spec folder {folder.name}", file=f"{prefix}rules/")
     for path in files:
         label = f"{prefix}rules/{path.name}"
         docs.rule_files.append((label, _read(folder, f"rules/{path.name}", label)))
