@@ -103,7 +103,7 @@ KIND_PARAMS: Mapping[str, Mapping[str, tuple[tuple[type, ...], bool]]] = Mapping
     "not_after_submission": {},
     "plausible_birth_date": {"max_age": (_I, True)},
     "onset_not_before_birth": {"birth_date": (_S, True)},
-    "finding_code": {"scheme": (_S, True), "formats": (_M, False)},
+    "finding_code": {"scheme": (_S, True), "schemes": (_M, False)},
     "assessment_tool": {},
     "score_format": {},
     "score_range": {},
@@ -684,11 +684,12 @@ class _Loader:
             self.ref(file, code, f"{p['related']}.{p['key']}", table, tables, "key", "any")
         if kind == "finding_code":
             self.ref(file, code, p["scheme"], table, tables, "scheme")
-            from .checks.values import CODE_FORMATS
-            for sc, fmt in (p.get("formats") or {}).items():
-                if not isinstance(sc, str) or fmt not in CODE_FORMATS:
-                    raise self.fail(file, f"{code}.params.formats", f"maps quoted scheme codes to one of "
-                                    f"{sorted(CODE_FORMATS)}, got {sc!r}: {fmt!r}")
+            from .checks.values import SHAPE_KEYS
+            for sc, shape in (p.get("schemes") or {}).items():
+                if not isinstance(sc, str) or not shape:
+                    raise self.fail(file, f"{code}.params.schemes", f"maps a quoted scheme code to its codes' "
+                                    f"shape, got {sc!r}: {shape!r}")
+                self.keys(file, f"{code}.params.schemes.{sc}", shape, SHAPE_KEYS)
         if kind == "conditional":
             for part in ("if", "then"):
                 c = self.keys(file, f"{code}.params.{part}", p[part], _COND_KEYS, ("field",))

@@ -180,30 +180,36 @@ def test_a_rejected_patient_takes_their_accommodation_and_diagnosis_rows(tmp_pat
 
 # ------------------------------------------------------------------ finding codes by their scheme
 
-@pytest.mark.parametrize("code, scheme, formats, ok", [
+V21_FIND = {"01": {"min": 4, "max": 6}, "04": {"min": 6, "max": 18, "numeric": True, "snomed_concept": True}}
+V21_DIAG = {"02": {"min": 4, "max": 6}, "06": {"min": 6, "max": 18, "numeric": True, "snomed_concept": True}}
+
+
+@pytest.mark.parametrize("code, scheme, schemes, ok", [
     # v2.0's FindSchemeInUse, the default
     ("F32.1", "01", None, True), ("F32.123", "01", None, False), ("XaB12", "02", None, True),
     ("XaB1", "03", None, False), ("35489008", "04", None, True), ("anything", "05", None, True),
     # v2.1's finding codes: SNOMED CT must be a concept id proper, Read codes are not checked
-    ("35489007", "04", {"01": "icd10", "04": "snomed_checked"}, True),
-    ("35489008", "04", {"01": "icd10", "04": "snomed_checked"}, False),
-    ("XaB1", "03", {"01": "icd10", "04": "snomed_checked"}, True),
+    ("35489007", "04", V21_FIND, True),
+    ("35489008", "04", V21_FIND, False),
+    ("XaB1", "03", V21_FIND, True),
     # IDS601's diagnosis schemes: 02 ICD-10, 06 SNOMED CT
-    ("F432", "02", {"02": "icd10", "06": "snomed_checked"}, True),
-    ("197480006", "06", {"02": "icd10", "06": "snomed_checked"}, True),
-    ("197480007", "06", {"02": "icd10", "06": "snomed_checked"}, False),
+    ("F432", "02", V21_DIAG, True),
+    ("197480006", "06", V21_DIAG, True),
+    ("197480007", "06", V21_DIAG, False),
 ])
-def test_finding_code_formats(code, scheme, formats, ok):
+def test_finding_code_shapes(code, scheme, schemes, ok):
     from iapt_ds.checks.values import finding_code_suits_scheme
-    assert finding_code_suits_scheme(code, scheme, formats) is ok
+    assert finding_code_suits_scheme(code, scheme, schemes) is ok
+    assert V21.rules["IDS60112"].params["schemes"] == V21_DIAG
+    assert V21.rules["IDS20228"].params["schemes"] == V21_FIND
 
 
-def test_an_unknown_code_format_is_a_spec_error(tmp_path):
+def test_an_unknown_shape_is_a_spec_error(tmp_path):
     import shutil
     from iapt_ds.errors import SpecError
     dst = tmp_path / "iapt-v2.1"
     shutil.copytree(spec_path("2.1"), dst)
     p = dst / "rules" / "IDS601.yaml"
-    p.write_text(p.read_text().replace("'06': snomed_checked", "'06': snomed_strict"))
-    with pytest.raises(SpecError, match=r"iapt-v2.1/rules/IDS601.yaml: IDS60112.params.formats: maps quoted scheme codes"):
+    p.write_text(p.read_text().replace("snomed_concept: true}}", "snomed_strict: true}}"))
+    with pytest.raises(SpecError, match=r"iapt-v2.1/rules/IDS601.yaml: IDS60112.params.schemes.06: unknown key\(s\) \['snomed_strict'\]"):
         load_spec(dst)
