@@ -444,3 +444,25 @@ def test_docstring_examples(name):
 
     failed, attempted = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert attempted > 0 and failed == 0
+
+
+def test_the_v21_example_previews_with_the_v20_definitions():
+    # v2.1 has no measures.yaml of its own: it extends v2.0, whose definitions it inherits
+    spec = iapt_ds.load_spec(version="2.1")
+    assert definitions.load_definitions(spec).path.endswith("iapt-v2.0/measures.yaml")
+    sub = iapt_ds.read(iapt_ds.example_path("2.1"), spec=spec)
+    result = iapt_ds.validate(sub, spec=spec, period="2024-05")
+    p = measures.compute(sub, result)
+    assert p.version == "2.1"
+    assert (p.totals["finished"], p.totals["recovered"], p.totals["reliable_improvement"]) == (2, 1, 2)
+    assert str(p.totals.rates["recovery_rate"]) == "1/2 = 50.0%"
+
+
+def test_several_file_level_codes_are_costed_together():
+    from iapt_ds.measures.cost import CodeCost
+
+    spec = iapt_ds.load_spec()
+    c = CodeCost(code="IDSREJ006", rule=spec.rules["IDSREJ006"], rows={}, referrals=2,
+                 gains={"finished": 2, "recovered": 1}, file_level=True, together=("IDSREJ006", "IDSREJ007"))
+    assert c.words() == ("fixing the file-level rejections (IDSREJ006, IDSREJ007, all of them) would bring back "
+                         "2 finished referrals and 1 recovery")

@@ -48,17 +48,21 @@ class CodeCost:
     referrals: int                      # referrals whose measures change once it is fixed
     gains: Mapping[str, int]            # count -> change (non-zero only) once it is fixed
     file_level: bool = False
+    #: for the file-level rejection: every file-level code, all to be fixed together
+    together: tuple[str, ...] = ()
 
     def words(self) -> str:
         """``fixing IDS00211 on 3 IDS002 rows would bring back 2 finished referrals and 1 recovery``."""
         if self.file_level:
-            where = f"{self.code} (a file-level rejection)"
+            codes = self.together or (self.code,)
+            where = (f"{codes[0]} (the file-level rejection)" if len(codes) == 1 else
+                     f"the file-level rejections ({', '.join(codes)}, all of them)")
         else:
             where = f"{self.code} on " + " and ".join(f"{n} {t} row{'' if n == 1 else 's'}" for t, n in self.rows.items())
         parts = []
         for name in HEADLINE:
             n = self.gains.get(name, 0)
-            if n:
+            if n and len(parts) < 4:
                 one, many = COUNT_WORDS[name]
                 parts.append(f"{abs(n)} {one if abs(n) == 1 else many}" + ("" if n > 0 else " fewer"))
         if not parts:
@@ -69,7 +73,7 @@ class CodeCost:
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.rule.severity, "rows": dict(self.rows),
                 "referrals": self.referrals, "gains": dict(self.gains), "file_level": self.file_level,
-                "words": self.words()}
+                "together": list(self.together), "words": self.words()}
 
 
 def rank_key(c: CodeCost) -> tuple:
