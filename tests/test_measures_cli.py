@@ -123,3 +123,11 @@ def test_the_cli_names_every_measures_format():
     from iapt_ds.measures.report import FORMATS
 
     assert tuple(FORMATS) == cli.MEASURE_FORMATS
+
+
+def test_html_section_shows_the_cost_column_only_when_something_is_lost():
+    assert "With every rejected row accepted" not in html_section(measures.preview(iapt_ds.example_path(), **UPLOAD))
+    rejected = measures.preview(iapt_ds.example_path(), **{**UPLOAD, "provider": "XXX"})
+    page = html_section(rejected)
+    assert "With every rejected row accepted" in page and "The file is rejected" in page
+    assert "What the findings cost" in page
