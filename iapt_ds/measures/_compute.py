@@ -65,7 +65,8 @@ def period_of(sub: Submission, result: Result | None, period: Any) -> tuple[_dt.
                     e[0].date() if isinstance(e[0], _dt.datetime) else e[0])
     if result is not None and result.period:
         return period_bounds(result.period)
-    raise UsageError("the reporting period is not in the header: give period='YYYY-MM'")
+    raise UsageError("the header gives no reporting period to measure in: give one (period='YYYY-MM', "
+                     "or --period YYYY-MM on the command line)")
 
 
 def compute(submission: Submission, result: Result, *, period: Any = None, cost: bool = True,
