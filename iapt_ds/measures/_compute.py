@@ -175,7 +175,7 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
         return out
 
     groups: dict[Any, dict[str, list[int]]] = {}
-    clean: dict[Any, dict[str, Any]] = {}
+    clean: dict[Any, dict[str, dict[int, bool]]] = {}
     patient_codes: dict[Any, frozenset[str]] = {}
     outcome: dict[tuple[Any, frozenset[str]], tuple[tuple[int, ...], int, int]] = {}
     sri_col = idx.sub.tables["IDS101"].values["ServiceRequestId"]
@@ -199,9 +199,10 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
             acc = idx.replay(group, own_rej)
         else:
             # no fault of its own left: what the cascade alone does to the patient's rows
-            acc = clean.get(p)
-            if acc is None:
-                acc = clean[p] = idx.replay(group, {})
+            cached = clean.get(p)
+            if cached is None:
+                cached = clean[p] = idx.replay(group, {})
+            acc = cached
         if all(acc[tid][i] == bool(row_ok[tid][i]) for tid in MEASURE_TABLES for i in group[tid]):
             outcome[key] = res = (_ZERO, 0, 0)      # no row the measures read changes
             return res
