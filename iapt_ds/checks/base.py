@@ -115,8 +115,10 @@ class ParamCheck:
     def fail(self, what: str) -> Exception:  # pragma: no cover - the loader implements it
         raise NotImplementedError
 
-    def ref(self, ref: str) -> None:  # pragma: no cover - the loader implements it
-        """Fail unless ``Field`` (of the rule's table) or ``IDSnnn.Field`` exists."""
+    def ref(self, ref: str, where: str = "", reach: str = "same") -> None:  # pragma: no cover - the loader implements it
+        """Fail unless ``Field`` (of the rule's table) or ``IDSnnn.Field`` exists and the kind can read
+        it: *reach* ``same`` (only the rule's own table), ``related`` (its own table, the header, or
+        a table reached through the declared parents) or ``any``. *where* names the parameter."""
         raise NotImplementedError
 
     def field(self, table: str, name: str) -> None:  # pragma: no cover - the loader implements it

@@ -122,6 +122,11 @@ class RecordsInPeriod(Kind):
         return "At least one submitted record must fall in the reporting period."
 
     def apply(self, rule, ctx, state):
+        """No referral (accepted or not) open during the period and no contact dated in it.
+
+        The code and its meaning are SDCS's; this trigger is a reconstruction (SDCS's check is not
+        public), the same as the rule's note in ``rules/file.yaml`` says. Without a usable period it
+        does not fire: the header rules and IDSREJ015 report that."""
         rps, rpe = ctx.rps, ctx.rpe
         if rps is None or rpe is None:
             return  # no usable period: the header rules and IDSREJ015 say so
@@ -169,8 +174,8 @@ class HasRelated(Kind):
     def check_params(self, p, chk):
         if p["related"] not in chk.tables:
             raise chk.fail(f"unknown related table {p['related']!r}")
-        chk.ref(p["key"])
-        chk.ref(f"{p['related']}.{p['key']}")
+        chk.ref(p["key"], "key")
+        chk.ref(f"{p['related']}.{p['key']}", "key", "any")
 
     def describe(self, rule, spec, field):
         return (f"Each {rule.table} row needs an accepted {rule.params['related']} row with the "

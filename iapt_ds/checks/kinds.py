@@ -467,7 +467,7 @@ class DateCompare(Kind):
     def check_params(self, p, chk):
         if p["op"] not in ("on_or_before", "on_or_after"):
             raise chk.fail("op must be on_or_before or on_or_after")
-        chk.ref(p["other"])
+        chk.ref(p["other"], "other", "related")
 
     def describe(self, rule, spec, field):
         return (f"{field} must be {rule.params['op'].replace('_', ' ')} "
@@ -521,7 +521,7 @@ class EqualsField(Kind):
     testing = Testing(breaker="different")
 
     def check_params(self, p, chk):
-        chk.ref(p["other"])
+        chk.ref(p["other"], "other", "related")
 
     def describe(self, rule, spec, field):
         return f"{field} must equal {ref_words(rule.params['other'])}."
@@ -581,7 +581,7 @@ class Conditional(Kind):
     def check_params(self, p, chk):
         for part in ("if", "then"):
             c = chk.keys(f"params.{part}", p[part], _COND_KEYS, ("field",))
-            chk.ref(c["field"])
+            chk.ref(c["field"], f"{part}.field")
 
     def describe(self, rule, spec, field):
         return (f"When {_condition_words(rule.params['if'], 'is')}, "
@@ -724,7 +724,7 @@ class OnsetNotBeforeBirth(Kind):
     testing = Testing(breaker="onset_too_early")
 
     def check_params(self, p, chk):
-        chk.ref(p["birth_date"])
+        chk.ref(p["birth_date"], "birth_date", "related")
 
     def describe(self, rule, spec, field):
         return f"{field} must not be before the month of {ref_words(rule.params['birth_date'])}."
@@ -734,24 +734,22 @@ class OnsetNotBeforeBirth(Kind):
         return [(i, render(b), None) for i, b in _failing_pairs(_col(table, rule), births, _onset_before_birth)]
 
 
-_SHAPE_KEYS = ("min", "max", "lengths", "numeric")
-
-
 @kind
 class FindingCode(Kind):
     name = "finding_code"
     phase = Phase.ROW
     params = {"scheme": Param(_S, doc="the field holding FindSchemeInUse"),
               "schemes": Param(_M, doc="scheme code -> the codes' shape: `min`/`max` length or `lengths`, "
-                                       "and `numeric: true`; a scheme not listed is not checked")}
+                                       "`numeric: true`, `snomed_concept: true` (a SNOMED CT concept id proper); "
+                                       "a scheme not listed is not checked")}
     nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
     summary = "A coded finding has the shape its scheme's codes have (NULL code or scheme passes)."
     testing = Testing(breaker="unsuited_finding", wrong_length="a code of the wrong length suits no finding scheme")
 
     def check_params(self, p, chk):
-        chk.ref(p["scheme"])
+        chk.ref(p["scheme"], "scheme")
         for scheme, shape in p["schemes"].items():
-            chk.keys(f"params.schemes.{scheme}", shape, _SHAPE_KEYS)
+            chk.keys(f"params.schemes.{scheme}", shape, V.SHAPE_KEYS)
             if not isinstance(scheme, str) or not shape:
                 raise chk.fail(f"schemes maps a quoted scheme code to its codes' shape, got {scheme!r}: {shape!r}")
 
@@ -788,8 +786,8 @@ _SCORE_PARAMS = {"score": Param(_S, doc="the field holding the score"),
 
 
 def _check_score_params(p, chk) -> None:
-    chk.ref(p["score"])
-    chk.ref(p["tool"])
+    chk.ref(p["score"], "score")
+    chk.ref(p["tool"], "tool")
 
 
 def _score_rule(rule, table, ctx, test) -> list[Fail]:
@@ -968,7 +966,7 @@ def _rows_text(rows: list[int]) -> str:
 
 def _check_fields(p, chk) -> None:
     for f in p["fields"]:
-        chk.ref(f)
+        chk.ref(f, "fields")
 
 
 @kind
@@ -1025,8 +1023,8 @@ class OneOpenPer(Kind):
     testing = Testing(breaker="two_open")
 
     def check_params(self, p, chk):
-        chk.ref(p["per"])
-        chk.ref(p["field"])
+        chk.ref(p["per"], "per")
+        chk.ref(p["field"], "field")
 
     def describe(self, rule, spec, field):
         return f"At most one {rule.table} row per {rule.params['per']} may have {rule.params['field']} blank."
@@ -1057,7 +1055,7 @@ class OneAttendedPerSlot(Kind):
 
     def check_params(self, p, chk):
         _check_fields(p, chk)
-        chk.ref(p["attendance"])
+        chk.ref(p["attendance"], "attendance")
 
     def describe(self, rule, spec, field):
         return (f"At most one attended contact ({rule.params['attendance']} {' or '.join(rule.params['attended'])}) per "

@@ -131,23 +131,36 @@ def snomed_ct_is_valid(s: str, lo: int = 6, hi: int = 56) -> bool:
     return _simple_snomed(s, lo, hi)
 
 
-def code_has_shape(code: str, shape: Mapping[str, Any] | None) -> bool:
-    """Whether a code has the shape a finding scheme's codes have (SDCS's check of a coded finding
-    against FindSchemeInUse, the shapes given in the spec): ``numeric`` (``str.isnumeric``), and a
-    length in ``lengths`` or within ``min``..``max``. No shape (a scheme not listed): not checked.
+# v2.0's FindSchemeInUse shapes: 01 ICD-10, 02/03 Read, 04 SNOMED CT (numeric)
+FIND_SCHEME_SHAPES: Mapping[str, Mapping[str, Any]] = {
+    "01": {"min": 4, "max": 6}, "02": {"lengths": [5, 7]}, "03": {"lengths": [5, 7]},
+    "04": {"min": 6, "max": 18, "numeric": True}}
+#: what a scheme's shape may say
+SHAPE_KEYS = ("min", "max", "lengths", "numeric", "snomed_concept")
 
-    >>> code_has_shape("F411", {"min": 4, "max": 6}), code_has_shape("X1234", {"lengths": [5, 7]})
-    (True, True)
-    >>> code_has_shape("12345X", {"min": 6, "max": 18, "numeric": True}), code_has_shape("anything", None)
-    (False, True)
-    """
+
+def code_has_shape(code: str, shape: Mapping[str, Any] | None) -> bool:
+    """Whether a code has the shape its scheme's codes have (NHS Digital's coded_clinical_entry
+    checks): ``numeric`` (``str.isnumeric``), a length in ``lengths`` or within ``min``..``max``,
+    and with ``snomed_concept`` also a SNOMED CT concept id proper (partition 00 or 10 and a
+    Verhoeff check digit). No shape (a scheme not listed): not checked."""
     if not shape:
         return True
     if shape.get("numeric") and not code.isnumeric():
         return False
     if "lengths" in shape:
-        return len(code) in shape["lengths"]
-    return shape.get("min", 0) <= len(code) <= shape.get("max", len(code))
+        if len(code) not in shape["lengths"]:
+            return False
+    elif not shape.get("min", 0) <= len(code) <= shape.get("max", len(code)):
+        return False
+    return not shape.get("snomed_concept") or (code.isdigit() and _simple_snomed(code, 6, 18))
+
+
+def finding_code_suits_scheme(code: str, scheme: str, schemes: Mapping[str, Mapping[str, Any]] | None = None) -> bool:
+    """SDCS's check of a coded finding against its scheme: the shape *schemes* gives the scheme
+    code (by default v2.0's FindSchemeInUse: ``01`` ICD-10, 4 to 6 characters; ``02``/``03``
+    Read, 5 or 7; ``04`` SNOMED CT, numeric, 6 to 18 long). Any other scheme is not checked."""
+    return code_has_shape(code, (FIND_SCHEME_SHAPES if schemes is None else schemes).get(scheme))
 
 
 def is_valid_date(v: _dt.date) -> bool:

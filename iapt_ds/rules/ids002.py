@@ -26,7 +26,7 @@ class ConsecutiveGpRegistration(Kind):
 
     def check_params(self, p, chk):
         for role in ("patient", "start", "practice"):
-            chk.ref(p[role])
+            chk.ref(p[role], role)
 
     def describe(self, rule, spec, field):
         return ("A GP registration that ends needs an accepted follow-on registration for the same patient at "

@@ -26,7 +26,7 @@ class DischargedBeforePeriod(Kind):
     testing = Testing(breaker="discharged_early")
 
     def check_params(self, p, chk):
-        chk.ref(p["key"])
+        chk.ref(p["key"], "key")
         chk.field(p["follow_up_table"], p["follow_up_field"])
         chk.field(p["follow_up_table"], p["key"])
         chk.field(p["scores_table"], p["tool_field"])

@@ -20,7 +20,7 @@ class AttendedHasActivity(Kind):
     testing = Testing(breaker="no_activity")
 
     def check_params(self, p, chk):
-        chk.ref(p["key"])
+        chk.ref(p["key"], "key")
         chk.field(p["activities"], p["key"])
 
     def describe(self, rule, spec, field):
