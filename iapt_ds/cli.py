@@ -4,10 +4,14 @@
 
     iapt-ds validate PATH [--period YYYY-MM] [--provider ODS] [--sender ODS] [--submitted-at WHEN]
                           [--format text|json|csv|html] [--output FILE] [--redact] [--fail-on SEVERITY]
+                          [--dataset-version 2.0|2.1]
     iapt-ds validate --example ...       the bundled example instead of PATH
-    iapt-ds rules [--table T] [--severity S]
-    iapt-ds explain CODE
-    iapt-ds calendar [YYYY-MM]
+    iapt-ds rules [--table T] [--severity S] [--dataset-version V]
+    iapt-ds explain CODE [--dataset-version V]
+    iapt-ds calendar [YYYY-MM] [--dataset-version V]
+
+``validate`` runs the rules of the version the header's DatSetVer names (as SDCS does) unless
+``--dataset-version`` says which; the other commands show the newest version unless told.
 
 Exit status: 0 when the file is accepted (and nothing reaches ``--fail-on``), 1 when it is
 rejected (or something reaches ``--fail-on``), 2 for a usage or input error, which is told in one
@@ -35,8 +39,9 @@ from .report._view import ordinal_rank
 from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, dependents, example_words,
                              failing_message)
 from .result import Result
-from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec
+from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec, spec_path
 from .pipeline import validate
+from . import version_choice as _versions
 
 __all__ = ["main", "build_parser"]
 
@@ -72,9 +77,21 @@ def _when(text: str) -> _dt.datetime:
         raise argparse.ArgumentTypeError(f"give an ISO date-time like 2021-04-05T12:00:00, not {text!r}") from None
 
 
+def _dataset_version(p: argparse.ArgumentParser, what: str) -> None:
+    versions = _versions.known_versions()
+    p.add_argument("--dataset-version", choices=versions, metavar="VERSION",
+                   help=f"the IAPT version ({', '.join(versions)}) {what}")
+
+
+def _spec(args: argparse.Namespace) -> Spec:
+    """The spec --dataset-version names; the newest version when it is not given."""
+    version = getattr(args, "dataset_version", None)
+    return _versions.specs_by_version()[version] if version else load_spec()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``iapt-ds`` argument parser."""
-    p = _Parser(prog="iapt-ds", description="Validate NHS IAPT v2.0 submissions as SDCS Cloud does, "
+    p = _Parser(prog="iapt-ds", description="Validate NHS IAPT submissions (v2.0 and v2.1) as SDCS Cloud does, "
                 "before you submit, and explain what it finds.")
     p.add_argument("--version", action="version", version=f"iapt-ds {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -104,23 +121,30 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--fail-on", choices=SEVERITIES, default="file",
                    help="exit 1 when a finding of this severity or a more serious one exists (default: file, "
                    "i.e. only when the whole file is rejected)")
+    _dataset_version(v, "whose rules to run, whatever the header's DatSetVer says (default: the version "
+                     "DatSetVer names, as SDCS chooses it)")
     v.set_defaults(run=_run_validate)
 
-    r = sub.add_parser("rules", help="list the rules", description="List the IAPT v2.0 rules, with what each checks.")
+    r = sub.add_parser("rules", help="list the rules", description="List the IAPT rules of one version, with what each checks.")
     r.add_argument("--table", metavar="T", help="only the rules of this table (IDS002 or IDS002GP)")
     r.add_argument("--severity", choices=SEVERITIES, help="only the rules of this severity")
+    _dataset_version(r, "whose rules to list (default: the newest)")
     r.set_defaults(run=_run_rules)
 
     e = sub.add_parser("explain", help="explain one rule code",
                        description="Explain one rule: what it checks, what its severity does, an example that "
                        "fails and one that passes, and what to do.")
     e.add_argument("code", metavar="CODE", help="a rule code, e.g. IDS00211 or IDSREJ006")
+    _dataset_version(e, "whose rule to explain (default: the newest; a code only the older has is explained "
+                     "from it)")
     e.set_defaults(run=_run_explain)
 
     c = sub.add_parser("calendar", help="the dates, Unique_MonthID and submission windows of a period",
                        description="Show a reporting period's dates, its Unique_MonthID and the SDCS windows for "
-                       "its primary and refresh submissions; with no period, the whole v2.0 calendar.")
+                       "its two submissions (Primary/Refresh; Provisional/Performance from August 2023); with "
+                       "no period, the whole calendar of a version.")
     c.add_argument("period", nargs="?", type=_period, metavar="YYYY-MM", help="a reporting period")
+    _dataset_version(c, "whose calendar to show (default: the version that covers the period, else the newest)")
     c.set_defaults(run=_run_calendar)
     return p
 
@@ -189,7 +213,7 @@ class _Progress:
         self.err.flush()
 
 
-def _source(path: Path) -> Any:
+def _source(path: Path, version: str | None = None, period: str | None = None) -> Any:
     """What to validate: an Access IDB is read here, with progress, when its reader is installed;
     anything else goes to :func:`iapt_ds.validate` as it is."""
     if path.suffix.lower() in _IDB_SUFFIXES and path.is_file():
@@ -197,7 +221,7 @@ def _source(path: Path) -> Any:
             from .readers.idb import read_idb
         except ImportError:
             return path  # validate() says that this version cannot read Access files
-        return read_idb(path, progress=_Progress(sys.stderr))
+        return read_idb(path, version=version, period=period, progress=_Progress(sys.stderr))
     return path
 
 
@@ -219,8 +243,9 @@ def _run_validate(args: argparse.Namespace) -> int:
     fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
     path = example_path() if args.example else Path(args.path)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
-    result = validate(_source(path), period=args.period, provider=args.provider, sender=args.sender,
-                      submitted_at=args.submitted_at, reference_data=reference)
+    result = validate(_source(path, args.dataset_version, args.period), period=args.period, provider=args.provider,
+                      sender=args.sender, submitted_at=args.submitted_at, reference_data=reference,
+                      version=args.dataset_version)
 
     def write(out: TextIO) -> None:
         write_report(result, out, fmt, redact=args.redact)
@@ -250,7 +275,7 @@ def _wrapped(text: str, first: str, indent: str) -> str:
 
 
 def _run_rules(args: argparse.Namespace) -> int:
-    spec = load_spec()
+    spec = _spec(args)
     table = _table_id(spec, args.table) if args.table else None
     chosen = [r for r in spec.rules.values()
               if (table is None or r.table == table) and (args.severity is None or r.severity == args.severity)]
@@ -260,19 +285,41 @@ def _run_rules(args: argparse.Namespace) -> int:
             first = f"{r.code:<10} {r.severity:<8} {r.table or 'file':<7} "
             tag = " [inferred]" if r.status == "inferred" else ""
             out.write(_wrapped(checks(r, spec) + tag, first, " " * len(first)) + "\n")
-        out.write(f"\n{len(chosen)} rules. 'iapt-ds explain CODE' tells one in full.\n")
+        out.write(f"\n{len(chosen)} rules. These are IAPT v{spec.version}'s (--dataset-version chooses the "
+                  "version); 'iapt-ds explain CODE' tells one in full.\n")
 
     _to_stdout(write)
     return 0
 
 
-def _rule(spec: Spec, code: str) -> RuleSpec:
+def _rule(spec: Spec, code: str, specs: dict[str, Spec] | None = None) -> RuleSpec:
     wanted = code.strip().upper()
     if wanted in spec.rules:
         return spec.rules[wanted]
+    elsewhere = [v for v, s in (specs or {}).items() if wanted in s.rules]
+    if elsewhere:
+        raise _Fail(f"no rule {wanted} in IAPT v{spec.version}: it is a rule of v{' and v'.join(elsewhere)} "
+                    f"(see 'iapt-ds explain {wanted} --dataset-version {elsewhere[-1]}')")
     close = difflib.get_close_matches(wanted, list(spec.rules), n=3)
     hint = f"; did you mean {' or '.join(close)}?" if close else "; 'iapt-ds rules' lists them"
     raise _Fail(f"no rule {code!r} in IAPT v{spec.version}{hint}")
+
+
+def _across_versions(code: str, specs: dict[str, Spec]) -> list[str]:
+    """How a code differs between each version and the next, in words."""
+    from .version_diff import rule_difference
+
+    ordered = list(specs.values())
+    lines = []
+    for old, new in zip(ordered, ordered[1:]):
+        d = rule_difference(code, old, new)
+        if d is None:
+            if code in old.rules:
+                lines.append(f"v{old.version} → v{new.version}: the same in both.")
+            continue
+        words = d.detail[0].upper() + d.detail[1:]
+        lines.append(f"v{old.version} → v{new.version}: {words} [{d.confidence}]" + (f". {d.note}" if d.note else ""))
+    return lines
 
 
 def _pick_pass(rule: RuleSpec) -> dict | None:
@@ -282,8 +329,13 @@ def _pick_pass(rule: RuleSpec) -> dict | None:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
-    spec = load_spec()
-    rule = _rule(spec, args.code)
+    specs = _versions.specs_by_version()
+    spec = _spec(args)
+    wanted = args.code.strip().upper()
+    if not args.dataset_version and wanted not in spec.rules:
+        # a code of another version only: explain it from the newest version that has it
+        spec = next((s for s in reversed(list(specs.values())) if wanted in s.rules), spec)
+    rule = _rule(spec, args.code, specs)
     params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
     status = ("confirmed: taken from NHS Digital's published v2.0 rule code" if rule.status == "confirmed" else
               "inferred: SDCS's implementation is not public; the behaviour is reconstructed")
@@ -294,6 +346,7 @@ def _run_explain(args: argparse.Namespace) -> int:
         lines.append(f"  field:  {', '.join(rule.fields)}")
     lines.append(f"  kind:   {rule.kind}" + (f" ({params})" if params else ""))
     lines.append(f"  status: {status}")
+    lines.append(f"  rules:  IAPT v{spec.version}")
     if rule.note:
         lines.append(_wrapped(f"note: {rule.note}", "  ", "          "))
     lines += ["", "What it checks", _wrapped(checks(rule, spec), "  ", "  "),
@@ -313,6 +366,9 @@ def _run_explain(args: argparse.Namespace) -> int:
     if passing is not None:
         lines += ["", "Passes, for example", _wrapped(example_words(rule, passing, spec), "  ", "  ")]
     lines += ["", "What to do", _wrapped(advice(rule, spec), "  ", "  ")]
+    across = _across_versions(rule.code, specs)
+    if across:
+        lines += ["", "Across versions"] + [_wrapped(a, "  ", "    ") for a in across]
     _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
     return 0
 

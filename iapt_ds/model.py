@@ -18,6 +18,7 @@ import attrs
 
 from .parse import Invalid, render
 from .spec import Spec, TableSpec
+from .version_choice import VersionChoice
 
 __all__ = ["InputProblem", "Submission", "Table"]
 
@@ -126,7 +127,7 @@ class Table:
 
 @attrs.define(eq=False, slots=True)
 class Submission:
-    """A whole IAPT v2.0 submission: all 19 tables (empty when missing) and what reading found."""
+    """A whole IAPT submission: all the version's tables (empty when missing) and what reading found."""
 
     spec: Spec
     tables: dict[str, Table]
@@ -134,6 +135,8 @@ class Submission:
     problems: list[InputProblem] = attrs.Factory(list)
     #: input tables the spec does not know (name as found)
     unknown_tables: list[str] = attrs.Factory(list)
+    #: which version the reader chose for it, and why (None when built by hand)
+    version: VersionChoice | None = None
 
     def table(self, ref: str) -> Table:
         """A table by id (``IDS001``) or IDB name (``IDS001MPI``, any case)."""

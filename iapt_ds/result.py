@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .findings import Finding, Severity
+from .version_choice import VersionChoice
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .spec import Spec
 
 __all__ = ["Result", "TableResult"]
 
@@ -44,6 +48,27 @@ class Result:
     _reasons: Mapping[str, list] = attrs.field(repr=False, alias="reasons")
     period: str | None = None                      # YYYY-MM, from the header
     source: str = ""
+    #: which IAPT version's rules ran, and why (see :mod:`iapt_ds.version_choice`)
+    version: VersionChoice | None = attrs.field(default=None, repr=False)
+    #: the spec of that version
+    spec: Spec | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def dataset_version(self) -> str:
+        """The IAPT version whose rules ran (``'2.0'``, ``'2.1'``)."""
+        if self.version is not None:
+            return self.version.version
+        return self.spec.version if self.spec is not None else "2.0"
+
+    @property
+    def version_reason(self) -> str:
+        """Why that version, in words (e.g. ``DatSetVer in the header is '2.1'``)."""
+        return self.version.reason if self.version is not None else "not recorded"
+
+    @property
+    def version_notes(self) -> tuple[str, ...]:
+        """Mismatches found while choosing the version, each saying what was assumed."""
+        return self.version.notes if self.version is not None else ()
 
     @property
     def accepted(self) -> bool:

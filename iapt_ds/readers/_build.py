@@ -31,8 +31,9 @@ class TableBuilder:
 
     def __init__(self, spec: TableSpec, source_name: str | None, columns: Sequence[str],
                  problems: list[InputProblem], *, source_types: dict[str, str] | None = None,
-                 track_lines: bool = False, shared: dict | None = None) -> None:
+                 track_lines: bool = False, shared: dict | None = None, version: str = "2.0") -> None:
         self.spec = spec
+        self.version = version
         self.source_name = source_name
         self.problems = problems
         self.columns = [c if isinstance(c, str) else str(c) for c in columns]
@@ -56,7 +57,7 @@ class TableBuilder:
             if field is None:
                 self.extra_pos[name] = i
                 self.problems.append(InputProblem(
-                    self.spec.id, f"{self.spec.name} has a column {name!r} that the v2.0 IDB does not have",
+                    self.spec.id, f"{self.spec.name} has a column {name!r} that the v{self.version} IDB does not have",
                     column=name))
             elif field in self.field_pos:
                 self.extra_pos[f"{name} (column {i + 1})"] = i

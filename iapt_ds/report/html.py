@@ -208,6 +208,8 @@ class _Page:
         self.w(f'<header class="top {"accepted" if r.accepted else "rejected"}">\n<h1>{verdict}</h1>\n'
                f"<p>{_e(words)}</p>\n<dl><dt>Source</dt><dd>{_e(r.source)}</dd>"
                f"<dt>Reporting period</dt><dd>{_e(r.period or 'unknown')}</dd>"
+               f"<dt>Rules</dt><dd>{_e(self.view.version_line())}</dd>"
+               + "".join(f'<dt>Version note</dt><dd class="version-note">{_e(n)}</dd>' for n in r.version_notes) +
                f"<dt>Findings</dt><dd>{len(r.findings)}</dd>")
         if self.view.redacted:
             self.w("<dt>Redacted</dt><dd>NHS numbers, local patient identifiers, postcodes and birth dates masked</dd>")

@@ -46,6 +46,9 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     w(f"  source: {result.source}\n")
     if result.period:
         w(f"  period: {result.period}\n")
+    w(_wrap(view.version_line(), "           ", "  rules:  ") + "\n")
+    for note in result.version_notes:
+        w(_wrap(note, "           ", "  note:   ") + "\n")
     if view.redacted:
         w("  NHS numbers, local patient identifiers, postcodes and birth dates are masked.\n")
 
