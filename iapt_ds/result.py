@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .checked import Checked
 from .findings import Finding, Severity
 from .version_choice import VersionChoice
 
@@ -46,7 +47,7 @@ class Result:
     not_checked: Mapping[str, str] = attrs.field(repr=False)
     #: table id -> for each row, its first rejecting finding (None when the row is accepted)
     _reasons: Mapping[str, list] = attrs.field(repr=False, alias="reasons")
-    period: str | None = None                      # YYYY-MM, from the header
+    period: str | None = None                      # YYYY-MM: the period chosen, else the header's
     source: str = ""
     #: which IAPT version's rules ran, and why (see :mod:`iapt_ds.version_choice`)
     version: VersionChoice | None = attrs.field(default=None, repr=False)
@@ -69,6 +70,8 @@ class Result:
     def version_notes(self) -> tuple[str, ...]:
         """Mismatches found while choosing the version, each saying what was assumed."""
         return self.version.notes if self.version is not None else ()
+    #: what was checked: the upload's details, the SDCS window, versions, time, reference data
+    checked: Checked | None = attrs.field(default=None, repr=False)
 
     @property
     def accepted(self) -> bool:
