@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import ReferenceSets, __version__, example_path
-from .calendar import PeriodInfo, dataset_periods, parse_period, period_info
+from .calendar import PeriodInfo, dataset_periods, parse_period, period_info, spec_for_period
 from .errors import IaptDsError
 from .report import BINARY_FORMATS, FORMATS, write_report
 from .report._view import ordinal_rank
@@ -405,23 +405,31 @@ def _window(w: Window) -> str:
 
 def _period_lines(info: PeriodInfo, spec: Spec) -> list[str]:
     lines = [f"Reporting period {info.period} ({info.label}): {info.start} to {info.end}",
-             f"Unique_MonthID:   {info.month_id}"]
-    if not info.in_dataset:
+             f"Unique_MonthID:   {info.month_id}",
+             f"Data set:         IAPT v{spec.version} (DatSetVer '{spec.dataset_version}')"]
+    newest = spec.version == _versions.known_versions()[-1]
+    if not info.in_dataset and newest and info.period > spec.periods[1]:
+        lines.append(_wrapped(f"NHS Digital's published IAPT v{spec.version} calendar ends with {spec.periods[1]}; "
+                              f"no SDCS window is known for {info.period}.", "Note:             ", " " * 18))
+    elif not info.in_dataset:
         lines.append(_wrapped(f"IAPT v{spec.version} covered the reporting periods {spec.periods[0]} to "
                               f"{spec.periods[1]}; {info.period} is outside them, so v{spec.version}'s rules "
                               "and calendar do not apply to it.", "Note:             ", " " * 18))
-    lines.append("Primary window:   " + (_window(info.primary) if info.primary else "none in the v2.0 calendar"))
+    first = f"{info.primary_name} window:".ljust(18)
+    lines.append(first + (_window(info.primary) if info.primary else f"none in the v{spec.version} calendar"))
     for i, w in enumerate(info.refresh):
-        lines.append(("Refresh window:   " if i == 0 else " " * 18) + _window(w))
+        lines.append((f"{info.refresh_name(w)} window:".ljust(18) if i == 0 or info.refresh_name(w) != info.refresh_name(
+            info.refresh[i - 1]) else " " * 18) + _window(w))
     if not info.refresh:
-        lines.append("Refresh window:   none in the v2.0 calendar")
+        lines.append(f"{info.refresh_name()} window:".ljust(18) + f"none in the v{spec.version} calendar")
     return lines
 
 
 def _calendar_lines(spec: Spec) -> list[str]:
     lines = [f"IAPT v{spec.version} submission calendar: reporting periods {spec.periods[0]} to {spec.periods[1]}.",
-             "A refresh replaces the primary submission. 'iapt-ds calendar YYYY-MM' shows one period.", "",
-             f"{'Period':<8} {'MonthID':>7}  {'Primary window':<24}  Refresh windows"]
+             "A second submission (Refresh; Performance from August 2023) replaces the first",
+             "(Primary; Provisional from August 2023). 'iapt-ds calendar YYYY-MM' shows one period.", "",
+             f"{'Period':<8} {'MonthID':>7}  {'First window':<24}  Later windows"]
     for period in dataset_periods(spec):
         info = period_info(period, spec)
         primary = f"{info.primary.opens} to {info.primary.closes}" if info.primary else "none"
@@ -431,8 +439,15 @@ def _calendar_lines(spec: Spec) -> list[str]:
 
 
 def _run_calendar(args: argparse.Namespace) -> int:
-    spec = load_spec()
-    lines = _period_lines(period_info(args.period, spec), spec) if args.period else _calendar_lines(spec)
+    if args.period:
+        spec = _versions.specs_by_version()[args.dataset_version] if args.dataset_version else spec_for_period(args.period)
+        lines = _period_lines(period_info(args.period, spec), spec)
+    else:
+        specs = _versions.specs_by_version()
+        chosen = [specs[args.dataset_version]] if args.dataset_version else list(specs.values())
+        lines = []
+        for spec in chosen:
+            lines += ([""] if lines else []) + _calendar_lines(spec)
     _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
     return 0
 

@@ -62,6 +62,8 @@ class Table:
     source_columns: tuple[str, ...] = ()
     #: declared column types (Access IDB input), name -> type text
     source_types: Mapping[str, str] = attrs.Factory(dict)
+    #: the IAPT version whose table this is ("2.0", "2.1")
+    version: str = "2.0"
 
     @property
     def id(self) -> str:
@@ -111,9 +113,9 @@ class Table:
 
     def record(self, index: int) -> Any:
         """Row *index* as the generated attrs record class (unparsable cells become None)."""
-        from .records import RECORD_CLASSES
+        from .records import record_classes
 
-        cls = RECORD_CLASSES[self.spec.id]
+        cls = record_classes(self.version)[self.spec.id]
         return cls(**{f: (None if isinstance(v, Invalid) else v) for f, v in self.row(index).items()})
 
     def records(self) -> Iterator[Any]:

@@ -113,8 +113,12 @@ def period_text(value: Any) -> str | None:
     return None
 
 
-def _fits(spec: Spec, period: str) -> bool:
+def _fits(spec: Spec, period: str, specs: Mapping[str, Spec] | None = None) -> bool:
+    """Whether *period* is one of *spec*'s; the newest of *specs* covers every period from its
+    first (its calendar ends where NHS Digital's published one does, not the version)."""
     first, last = spec.periods
+    if specs and spec.version == max(specs, key=_version_key):
+        return first <= period
     return first <= period <= last
 
 
@@ -122,13 +126,15 @@ def _by_period(specs: Mapping[str, Spec], period: str) -> str:
     """The version whose periods hold *period*; before the first, the oldest; after, the newest."""
     ordered = sorted(specs, key=_version_key)
     for v in ordered:
-        if _fits(specs[v], period):
+        if _fits(specs[v], period, specs):
             return v
     return ordered[0] if period < specs[ordered[0]].periods[0] else ordered[-1]
 
 
-def _span(spec: Spec) -> str:
+def _span(spec: Spec, specs: Mapping[str, Spec] | None = None) -> str:
     first, last = spec.periods
+    if specs and spec.version == max(specs, key=_version_key):
+        return f"reporting periods from {first}"
     return f"reporting periods {first} to {last}"
 
 
@@ -213,19 +219,19 @@ def choose_version(peek: HeaderPeek | None, *, specs: Mapping[str, Spec], overri
         target = spec if spec is not None else specs[version]
         if declared is not None and declared != target.dataset_version:
             notes.append(f"DatSetVer in the header is {declared!r}, but the v{version} rules ran because {reason}.")
-        if period and not _fits(target, period):
+        if period and not _fits(target, period, specs if spec is None else None):
             notes.append(f"The reporting period {period} (from {period_from}) is outside IAPT v{version}'s "
-                         f"{_span(target)}; the v{version} rules ran because {reason}.")
+                         f"{_span(target, specs if spec is None else None)}; the v{version} rules ran because {reason}.")
         return VersionChoice(version, chosen_by, reason, declared=declared, period=period,
                              notes=tuple(notes) + _shape_note(specs, version, peek, "the chosen version"))
 
     if declared is not None and declared in by_dataset:
         version = by_dataset[declared]
         target = specs[version]
-        if period and not _fits(target, period):
+        if period and not _fits(target, period, specs):
             right = _by_period(specs, period)
             notes.append(
-                f"DatSetVer {declared!r} names IAPT v{version}, which covers {_span(target)}, but the reporting "
+                f"DatSetVer {declared!r} names IAPT v{version}, which covers {_span(target, specs)}, but the reporting "
                 f"period is {period} (from {period_from})" + (f", when SDCS expects v{right}" if right != version else "")
                 + f". Assumed: the v{version} rules, as DatSetVer says (SDCS routes a file by its DatSetVer; "
                 "what it does with this mismatch is not public).")

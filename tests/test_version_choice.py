@@ -77,6 +77,9 @@ def test_a_version_that_does_not_fit_the_period_is_said_plainly_and_the_header_s
     assert "SDCS expects v2.1" in late.notes[0] and "Assumed: the v2.0 rules" in late.notes[0]
     early = choose_version(HeaderPeek(declared=("2.1",), period="2021-03"), specs=specs)
     assert early.version == "2.1" and "SDCS expects v2.0" in early.notes[0]
+    assert "v2.1, which covers reporting periods from 2022-04" in early.notes[0]
+    # the newest version covers every period after its first, whatever its calendar says
+    assert choose_version(HeaderPeek(declared=("2.1",), period="2199-01"), specs=specs).notes == ()
 
 
 def test_an_unknown_datsetver_is_reported_and_the_version_assumed_from_the_period(specs):
@@ -112,7 +115,7 @@ def test_an_explicit_version_wins_and_a_disagreeing_header_is_noted(specs):
     c = choose_version(HeaderPeek(declared=("2.0",), period="2021-03"), specs=specs, override="2.1")
     assert (c.version, c.chosen_by) == ("2.1", "override")
     assert any("DatSetVer in the header is '2.0'" in n for n in c.notes)
-    assert any("outside IAPT v2.1's reporting periods 2022-04 to 2099-12" in n for n in c.notes)
+    assert any("outside IAPT v2.1's reporting periods from 2022-04" in n for n in c.notes)
     with pytest.raises(UsageError, match="no IAPT version '3.0'; iapt-ds knows 2.0, 2.1"):
         choose_version(HeaderPeek(declared=("2.0",)), specs=specs, override="3.0")
 

@@ -132,7 +132,8 @@ class TableBuilder:
             # consecutive lines (no multi-line record, no blank line): keep only the first
             first_line, lines = (lines[0] if n else None), None
         table = Table(spec=self.spec, nrows=n, source_name=self.source_name, lines=lines, first_line=first_line,
-                      source_columns=tuple(self.columns), source_types=dict(self.source_types))
+                      source_columns=tuple(self.columns), source_types=dict(self.source_types),
+                      version=self.version)
         for f in self.spec.fields:
             pos = self.field_pos.get(f.name)
             if pos is None:
