@@ -409,19 +409,24 @@ def _period_lines(info: PeriodInfo, spec: Spec) -> list[str]:
              f"Data set:         IAPT v{spec.version} (DatSetVer '{spec.dataset_version}')"]
     newest = spec.version == _versions.known_versions()[-1]
     if not info.in_dataset and newest and info.period > spec.periods[1]:
-        lines.append(_wrapped(f"NHS Digital's published IAPT v{spec.version} calendar ends with {spec.periods[1]}; "
-                              f"no SDCS window is known for {info.period}.", "Note:             ", " " * 18))
+        lines.append(_wrapped(f"NHS Digital's published IAPT v{spec.version} calendar covers the reporting periods "
+                              f"{spec.periods[0]} to {spec.periods[1]}; {info.period} is outside them, so no SDCS "
+                              f"window is known for it (v{spec.version}'s rules still apply: no later version is "
+                              "known).", "Note:             ", " " * 18))
     elif not info.in_dataset:
         lines.append(_wrapped(f"IAPT v{spec.version} covered the reporting periods {spec.periods[0]} to "
                               f"{spec.periods[1]}; {info.period} is outside them, so v{spec.version}'s rules "
                               "and calendar do not apply to it.", "Note:             ", " " * 18))
-    first = f"{info.primary_name} window:".ljust(18)
-    lines.append(first + (_window(info.primary) if info.primary else f"none in the v{spec.version} calendar"))
+    def label(name: str) -> str:
+        return f"{name} window: ".ljust(18)
+
+    lines.append(label(info.primary_name) + (_window(info.primary) if info.primary else
+                                             f"none in the v{spec.version} calendar"))
     for i, w in enumerate(info.refresh):
-        lines.append((f"{info.refresh_name(w)} window:".ljust(18) if i == 0 or info.refresh_name(w) != info.refresh_name(
-            info.refresh[i - 1]) else " " * 18) + _window(w))
+        same = i > 0 and info.refresh_name(w) == info.refresh_name(info.refresh[i - 1])
+        lines.append((" " * len(label(info.refresh_name(w))) if same else label(info.refresh_name(w))) + _window(w))
     if not info.refresh:
-        lines.append(f"{info.refresh_name()} window:".ljust(18) + f"none in the v{spec.version} calendar")
+        lines.append(label(info.refresh_name()) + f"none in the v{spec.version} calendar")
     return lines
 
 

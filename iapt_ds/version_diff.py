@@ -81,12 +81,30 @@ def rule_difference(code: str, old: Spec, new: Spec) -> Difference | None:
         return Difference("rule", "added", code, f"new in v{new.version}: {b.severity} rule on "
                           f"{b.table or 'the file'}" + (f" ({', '.join(b.fields)})" if b.fields else ""),
                           b.status, b.note)
-    if _rule_facts(a) == _rule_facts(b) and a.message == b.message and a.status == b.status:
+    listed = _list_change(a, b, old, new)
+    if _rule_facts(a) == _rule_facts(b) and a.message == b.message and a.status == b.status and not listed:
         return None
-    words = _changed_words(a, b)
+    words = "; ".join(w for w in (_changed_words(a, b), listed) if w)
     if not words and a.status != b.status:
         words = f"status {a.status} → {b.status}"
     return Difference("rule", "changed", code, f"changed in v{new.version}: {words}", b.status, b.note)
+
+
+def _list_change(a: RuleSpec, b: RuleSpec, old: Spec, new: Spec) -> str:
+    """For a code-list rule, how the codes it accepts change (its list kept or renamed)."""
+    if a.kind != "in_codelist" or b.kind != "in_codelist":
+        return ""
+    was, now = old.codelists.get(a.params.get("codelist")), new.codelists.get(b.params.get("codelist"))
+    if was is None or now is None or was.codes == now.codes:
+        return ""
+    return "the codes it accepts: " + _codes_change(was.codes, now.codes)
+
+
+def _codes_change(was: tuple[str, ...], now: tuple[str, ...]) -> str:
+    gone = [c for c in was if c not in now]
+    more = [c for c in now if c not in was]
+    return "; ".join(p for p in (("removes " + ", ".join(gone)) if gone else "",
+                                 ("adds " + ", ".join(more)) if more else "") if p) or "reordered"
 
 
 def rule_versions(code: str, specs: Iterable[Spec]) -> list[str]:
@@ -136,22 +154,31 @@ def diff_specs(old: Spec, new: Spec) -> tuple[Difference, ...]:
                                       f"new column {t.name}.{f.name} ({f.type}, status {f.status})", "confirmed"))
             else:
                 changes = [f"{k} {getattr(was, k)!r} → {getattr(f, k)!r}" for k in
-                           ("type", "status", "min_length", "max_length", "format") if getattr(was, k) != getattr(f, k)]
+                           ("type", "status", "min_length", "max_length", "format", "item") if getattr(was, k) != getattr(f, k)]
                 if changes:
                     out.append(Difference("column", "changed", f"{tid}.{f.name}", "; ".join(changes), "confirmed"))
+    # a code list renamed: a rule in both versions checks the old list in one and the new in the other
+    renamed: dict[str, str] = {}
+    for code, b in new.rules.items():
+        a = old.rules.get(code)
+        if a is not None and a.kind == b.kind == "in_codelist":
+            o, n = a.params.get("codelist"), b.params.get("codelist")
+            if o != n and o in old.codelists and n in new.codelists and o not in new.codelists and n not in old.codelists:
+                renamed[n] = o
     for name, cl in new.codelists.items():
-        was = old.codelists.get(name)
+        was = old.codelists.get(name) or old.codelists.get(renamed.get(name, ""))
         if was is None:
             out.append(Difference("codelist", "added", name, f"new code list: {', '.join(cl.codes)}",
                                   _codelist_confidence(name, new)))
+        elif name in renamed:
+            words = f"{renamed[name]} is renamed {name}" + (
+                f"; {_codes_change(was.codes, cl.codes)}" if was.codes != cl.codes else "; the same codes")
+            out.append(Difference("codelist", "renamed", name, words, _codelist_confidence(name, new)))
         elif was.codes != cl.codes:
-            gone = [c for c in was.codes if c not in cl.codes]
-            more = [c for c in cl.codes if c not in was.codes]
-            words = "; ".join(p for p in (("removes " + ", ".join(gone)) if gone else "",
-                                          ("adds " + ", ".join(more)) if more else "") if p) or "reordered"
-            out.append(Difference("codelist", "changed", name, words, _codelist_confidence(name, new)))
+            out.append(Difference("codelist", "changed", name, _codes_change(was.codes, cl.codes),
+                                  _codelist_confidence(name, new)))
     for name in old.codelists:
-        if name not in new.codelists:
+        if name not in new.codelists and name not in renamed.values():
             out.append(Difference("codelist", "removed", name, "the code list is gone", "confirmed"))
     for code in sorted(set(old.rules) | set(new.rules)):
         d = rule_difference(code, old, new)
