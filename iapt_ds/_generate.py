@@ -1,8 +1,8 @@
 """Write the files generated from the specs, for every shipped version: the record classes
 (``iapt_ds/records/v2_0.py``, ``v2_1.py`` and the package's ``__init__.py``), the rule catalogue
 and data model (``docs/rules.md`` and ``docs/data-model.md`` for v2.0, ``docs/rules-v2.1.md`` and
-``docs/data-model-v2.1.md`` for v2.1) and ``docs/versions.md``, every difference between
-versions. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into memory and fails
+``docs/data-model-v2.1.md`` for v2.1), ``docs/versions.md`` (every difference between
+versions) and the compiled spec ``iapt_ds/spec_compiled.json``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into memory and fails
 when a checked-in file is out of step."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .spec import Spec, load_spec
+from .spec_yaml import COMPILED, compiled_text
 
 __all__ = ["records_source", "records_package_source", "rules_markdown", "data_model_markdown",
            "versions_markdown", "generated_files", "write_all", "doc_suffix", "module_name"]
@@ -290,6 +291,7 @@ def generated_files(root: Path, spec: Spec | None = None) -> dict[Path, str]:
         out[root / "docs" / f"rules{doc_suffix(s.version)}.md"] = rules_markdown(s)
         out[root / "docs" / f"data-model{doc_suffix(s.version)}.md"] = data_model_markdown(s)
     out[root / "docs" / "versions.md"] = versions_markdown(specs)
+    out[root / "iapt_ds" / COMPILED.name] = compiled_text(root / "spec")
     return out
 
 

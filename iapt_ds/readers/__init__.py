@@ -22,9 +22,9 @@ from typing import Any
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
 from ..spec import Spec
-from .. import version_choice as _versions
-from ..version_choice import HeaderPeek, VersionChoice, choose_version, structure_note
+from ..version_choice import HeaderPeek
 from ._build import TableBuilder
+from ._submission import choose_spec, finish_submission
 from .csv_folder import csv_tables, peek_csv_folder, read_csv_table
 
 __all__ = ["read", "read_csv_folder", "read_rows", "choose_spec"]
@@ -64,38 +64,6 @@ def read(source: Any, *, spec: Spec | None = None, version: str | None = None, p
                      "Access IDB path, a mapping of table name to rows, or a Submission")
 
 
-def choose_spec(peek: HeaderPeek | None, *, spec: Spec | None = None, version: str | None = None,
-                period: str | None = None) -> tuple[Spec, VersionChoice]:
-    """The spec to read a file with, and why, from what was seen of its header (*peek*)."""
-    if spec is not None and version is not None and version != spec.version:
-        raise UsageError(f"version={version!r} and a v{spec.version} spec were both given; give one")
-    specs = {spec.version: spec} if spec is not None else _versions.specs_by_version()
-    choice = choose_version(peek, specs=specs, override=None if spec is not None else version, spec=spec,
-                            upload_period=period)
-    return (spec if spec is not None else specs[choice.version]), choice
-
-
-def _empty(spec: Spec, tid: str) -> Table:
-    return TableBuilder(spec.tables[tid], None, [f.name for f in spec.tables[tid].fields], [],
-                        version=spec.version).build()
-
-
-def _finish(spec: Spec, tables: dict[str, Table], problems: list[InputProblem], source: str,
-            unknown: list[str], version: VersionChoice | None = None) -> Submission:
-    for tid, tspec in spec.tables.items():
-        if tid not in tables:
-            problems.append(InputProblem(tid, f"the table {tspec.name} is missing"))
-            t = _empty(spec, tid)
-            tables[tid] = t
-    if version is not None:
-        note = structure_note(version)
-        if note is not None:
-            problems.insert(0, InputProblem(None, note))
-    ordered = {tid: tables[tid] for tid in spec.tables}
-    return Submission(spec=spec, tables=ordered, source=source, problems=problems, unknown_tables=unknown,
-                      version=version)
-
-
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
                     period: str | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed. The version is chosen
@@ -121,7 +89,7 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version
             tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared, spec.version)
         except OSError as exc:
             problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
-    return _finish(spec, tables, problems, str(folder), unknown, choice)
+    return finish_submission(spec, tables, problems, str(folder), unknown, choice)
 
 
 def _peek_rows(rows: Mapping[str, Any], spec: Spec | None) -> HeaderPeek:
@@ -200,4 +168,4 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
             lowered = {k.lower(): v for k, v in r.items()}
             builder.add([lowered.get(c.lower()) for c in columns] + [r.get(k) for k in extra])
         tables[tspec.id] = builder.build()
-    return _finish(spec, tables, problems, source, unknown, choice)
+    return finish_submission(spec, tables, problems, source, unknown, choice)

@@ -65,8 +65,9 @@ from typing import Any
 from ..model import InputProblem, Submission, Table
 from ..spec import FieldSpec, Spec, TableSpec
 from ..version_choice import HeaderPeek, period_text
-from . import _finish, choose_spec
+from ._submission import choose_spec, finish_submission
 from ._build import TableBuilder
+from ._submission import finish_submission
 from ._jet import AccessFileError, AccessTableError, Column, Database
 
 __all__ = ["read_idb", "open_idb", "type_problems", "Database", "Column", "AccessFileError", "AccessTableError",
@@ -162,7 +163,7 @@ def read_idb(path: str | PathLike, *, spec: Spec | None = None, version: str | N
             elif _IDS_NAME.match(name):
                 unknown.append(name)
                 problems.append(InputProblem(None, f"{name} is not a table of the v{spec.version} IDB"))
-    return _finish(spec, tables, problems, fspath(path), unknown, choice)
+    return finish_submission(spec, tables, problems, fspath(path), unknown, choice)
 
 
 def _read_table(db: Database, name: str, tspec: TableSpec, problems: list[InputProblem],

@@ -252,15 +252,17 @@ def _broken(draw, breaker: Breaker, base: st.SearchStrategy, spec: Spec | None =
 def breaking(code: str, base: st.SearchStrategy | None = None, *, version: str | None = None
              ) -> st.SearchStrategy[Broken]:
     """Submissions broken for *code*: *base* (default: :func:`submissions` of the *version*,
-    default v2.0, shaped by the breaker's needs) with one rule broken. Raises :class:`KeyError`
-    for an unknown code and :class:`ValueError` for one that cannot be broken (see
-    :data:`UNBREAKABLE`)."""
+    default v2.0, shaped by the breaker's needs) with one rule broken. Raises
+    :class:`~iapt_ds.errors.UsageError` for an unknown code and for one that cannot be broken
+    (see :data:`UNBREAKABLE`)."""
     if version is None:
         spec, breakers, unbreakable = load_spec(), BREAKERS, UNBREAKABLE
     else:
         spec, breakers, unbreakable = registry(version)
     if code in unbreakable:
-        raise ValueError(f"{code} cannot be broken: {unbreakable[code]}")
+        raise UsageError(f"{code} cannot be broken: {unbreakable[code]}")
+    if code not in breakers:
+        raise UsageError(f"no rule {code!r} in IAPT v{spec.version}")
     breaker = breakers[code]
     if base is None:
         base = submissions(_PERIODS.get(spec.version, spec.periods[0]), spec=spec, **breaker.needs) \
