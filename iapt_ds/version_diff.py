@@ -94,7 +94,7 @@ def _list_change(a: RuleSpec, b: RuleSpec, old: Spec, new: Spec) -> str:
     """For a code-list rule, how the codes it accepts change (its list kept or renamed)."""
     if a.kind != "in_codelist" or b.kind != "in_codelist":
         return ""
-    was, now = old.codelists.get(a.params.get("codelist")), new.codelists.get(b.params.get("codelist"))
+    was, now = old.codelists.get(str(a.params.get("codelist"))), new.codelists.get(str(b.params.get("codelist")))
     if was is None or now is None or was.codes == now.codes:
         return ""
     return "the codes it accepts: " + _codes_change(was.codes, now.codes)
@@ -158,27 +158,28 @@ def diff_specs(old: Spec, new: Spec) -> tuple[Difference, ...]:
                 if changes:
                     out.append(Difference("column", "changed", f"{tid}.{f.name}", "; ".join(changes), "confirmed"))
     # a code list renamed: a rule in both versions checks the old list in one and the new in the other
-    renamed: dict[str, str] = {}
+    list_renames: dict[str, str] = {}
     for code, b in new.rules.items():
         a = old.rules.get(code)
         if a is not None and a.kind == b.kind == "in_codelist":
-            o, n = a.params.get("codelist"), b.params.get("codelist")
-            if o != n and o in old.codelists and n in new.codelists and o not in new.codelists and n not in old.codelists:
-                renamed[n] = o
+            was_name, now_name = str(a.params.get("codelist")), str(b.params.get("codelist"))
+            if (was_name != now_name and was_name in old.codelists and now_name in new.codelists
+                    and was_name not in new.codelists and now_name not in old.codelists):
+                list_renames[now_name] = was_name
     for name, cl in new.codelists.items():
-        was = old.codelists.get(name) or old.codelists.get(renamed.get(name, ""))
-        if was is None:
+        old_list = old.codelists.get(name) or old.codelists.get(list_renames.get(name, ""))
+        if old_list is None:
             out.append(Difference("codelist", "added", name, f"new code list: {', '.join(cl.codes)}",
                                   _codelist_confidence(name, new)))
-        elif name in renamed:
-            words = f"{renamed[name]} is renamed {name}" + (
-                f"; {_codes_change(was.codes, cl.codes)}" if was.codes != cl.codes else "; the same codes")
+        elif name in list_renames:
+            words = f"{list_renames[name]} is renamed {name}" + (
+                f"; {_codes_change(old_list.codes, cl.codes)}" if old_list.codes != cl.codes else "; the same codes")
             out.append(Difference("codelist", "renamed", name, words, _codelist_confidence(name, new)))
-        elif was.codes != cl.codes:
-            out.append(Difference("codelist", "changed", name, _codes_change(was.codes, cl.codes),
+        elif old_list.codes != cl.codes:
+            out.append(Difference("codelist", "changed", name, _codes_change(old_list.codes, cl.codes),
                                   _codelist_confidence(name, new)))
     for name in old.codelists:
-        if name not in new.codelists and name not in renamed.values():
+        if name not in new.codelists and name not in list_renames.values():
             out.append(Difference("codelist", "removed", name, "the code list is gone", "confirmed"))
     for code in sorted(set(old.rules) | set(new.rules)):
         d = rule_difference(code, old, new)
