@@ -23,7 +23,53 @@ def _scrub(example):
     return example
 
 
+def _delta_loader() -> bool:
+    try:
+        import iapt_ds._spec_delta  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def build(folder: Path) -> Spec:
+    """The made-up v2.1 in *folder*: a delta on v2.0 where the loader reads deltas (``extends:``),
+    else an edited copy of the v2.0 folder."""
+    return build_delta(folder) if _delta_loader() else build_copy(folder)
+
+
+def build_delta(folder: Path) -> Spec:
+    target = folder / "iapt-v2.1"
+    (target / "rules").mkdir(parents=True)
+    v20 = load_spec()
+    removed = [r for r in v20.rules.values() if r.table == "IDS001" and REMOVED in r.fields]
+    counts = {str(k): v for k, v in v20.severity_counts.items()}
+    for r in removed:
+        counts[str(r.severity)] -= 1
+    dump = lambda name, data: (target / name).write_text(yaml.safe_dump(data, sort_keys=False))  # noqa: E731
+    dump("dataset.yaml", {"extends": "2.0", "version": "2.1", "dataset_version": "2.1",
+                          "periods": {"first": "2022-04", "last": "2099-12"}, "severity_counts": counts})
+    dump("tables.yaml", {
+        "add": {"IDS003": {
+            "after": "IDS002", "name": "IDS003AccommStatus", "title": "Accommodation status",
+            "row_is": "accommodation status record", "key": ["LocalPatientId"],
+            "parent": {"table": "IDS001", "key": "LocalPatientId"},
+            "fields": [
+                {"name": "LocalPatientId", "item": "LOCAL PATIENT IDENTIFIER (EXTENDED)",
+                 "label": "Local Patient Identifier (Extended)", "uid": "I003901", "type": "text",
+                 "format": "max an20", "status": "M"},
+                {"name": "AccommodationType", "item": "ACCOMMODATION TYPE", "label": "Accommodation Type",
+                 "uid": "I003010", "type": "text", "format": "an2", "status": "M"}]}},
+        "change": {"IDS001": {
+            "remove_fields": [REMOVED],
+            "add_fields": [{"after": "Gender", "name": "GenderIdentity", "item": "GENDER IDENTITY CODE",
+                            "label": "Gender Identity Code", "uid": "I001160", "type": "text", "format": "an1",
+                            "status": "R"}]}}})
+    # the DatSetVer code list is dataset_version itself
+    dump("rules/IDS001.yaml", {"remove": [r.code for r in removed]})
+    return load_spec(target)
+
+
+def build_copy(folder: Path) -> Spec:
     base = spec_path("2.0")
     target = folder / "iapt-v2.1"
     shutil.copytree(base, target)
@@ -33,7 +79,7 @@ def build(folder: Path) -> Spec:
     tables = yaml.safe_load((target / "tables.yaml").read_text())
     ids001 = tables["IDS001"]["fields"]
     ids001[:] = [f for f in ids001 if f["name"] != REMOVED]
-    ids001.insert(7, {"name": "GenderIdentity", "item": "GENDER IDENTITY CODE", "label": "Gender Identity Code",
+    ids001.insert([f["name"] for f in ids001].index("Gender") + 1, {"name": "GenderIdentity", "item": "GENDER IDENTITY CODE", "label": "Gender Identity Code",
                       "uid": "I001160", "type": "text", "format": "an1", "max_length": 1, "status": "R"})
     tables["IDS003"] = {
         "name": "IDS003AccommStatus", "title": "Accommodation status", "row_is": "accommodation status record",

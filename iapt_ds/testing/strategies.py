@@ -424,17 +424,22 @@ class _Builder:
         return {self.spec.tables[tid].name: rows for tid, rows in self.rows.items()}
 
 
-#: how a ``finding_code`` rule's ``formats`` name is written (v2.1 IDS60112)
-_CODE_FORMATS: Mapping[str, Any] = {"icd10": V.icd10_codes, "snomed_checked": V.snomed_ids, "snomed": V.snomed_ids}
+def _shaped_codes(shape: Mapping[str, Any]) -> st.SearchStrategy[str]:
+    """Codes of the shape a ``finding_code`` rule's ``schemes`` gives one scheme: ``min``/``max``
+    length, ``numeric``, ``snomed_concept`` (a SNOMED CT id with its partition and check digit)."""
+    lo, hi = int(shape.get("min", 1)), int(shape.get("max", 18))
+    if shape.get("snomed_concept"):
+        return V.snomed_ids(lo, hi)
+    if shape.get("numeric"):
+        return st.text("0123456789", min_size=lo, max_size=hi)
+    return V.icd10_codes().filter(lambda c: lo <= len(c) <= hi)
 
 
 def _diagnosis_codes(spec: Spec, scheme: str) -> st.SearchStrategy[str]:
-    """PrevDiag codes written as the finding-code rule on IDS601 says for *scheme*."""
+    """PrevDiag codes written as the finding-code rule on IDS601 says for *scheme* (v2.1 IDS60112)."""
     for rule in spec.rules_for("IDS601"):
-        if rule.kind == "finding_code" and "formats" in rule.params:
-            fmt = rule.params["formats"].get(scheme)
-            if fmt in _CODE_FORMATS:
-                return _CODE_FORMATS[fmt]()
+        if rule.kind == "finding_code" and scheme in (rule.params.get("schemes") or {}):
+            return _shaped_codes(rule.params["schemes"][scheme])
     return V.finding_codes(scheme)
 
 
