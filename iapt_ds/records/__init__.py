@@ -1,6 +1,7 @@
 """Typed record classes for the IAPT tables, one module per version:
 
 * :mod:`iapt_ds.records.v2_0` — IAPT v2.0;
+* :mod:`iapt_ds.records.v2_1` — IAPT v2.1;
 
 The v2.0 classes are importable from here as before (``from iapt_ds.records import
 IDS001MPI``); :func:`record_classes` gives any version's table id → class.
@@ -15,7 +16,7 @@ import importlib
 from .v2_0 import *  # noqa: F401,F403  (the v2.0 classes, as before)
 from .v2_0 import RECORD_CLASSES, __all__ as _plain_all
 
-VERSIONS = ('2.0',)
+VERSIONS = ('2.0', '2.1')
 
 __all__ = [*_plain_all, "VERSIONS", "record_classes"]
 
