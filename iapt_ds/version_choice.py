@@ -50,7 +50,8 @@ class HeaderPeek:
     *declared* is None when there is no header table, else one entry per header row (None where
     DatSetVer is blank or the column is missing). *period* is the header's first
     ReportingPeriodStartDate as ``YYYY-MM`` (None when unreadable). *shape* maps each input table
-    name (lower case) to its column names (lower case), when the reader knows them.
+    name to its column names, as the input spells them (matched case-insensitively), when the
+    reader knows them.
     """
 
     declared: tuple[str | None, ...] | None = None
@@ -145,15 +146,16 @@ def shape_differences(spec: Spec, shape: Mapping[str, frozenset[str]]) -> tuple[
     known = {t.name.lower(): t for t in spec.tables.values()} | {t.id.lower(): t for t in spec.tables.values()}
     seen = set()
     for name, cols in shape.items():
-        t = known.get(name)
+        t = known.get(name.lower())
         if t is None:
             if re.match(r"(?i)ids\d{3}", name):
                 extra.append(name)
             continue
         seen.add(t.id)
         fields = {f.name.lower(): f.name for f in t.fields}
-        lacks = [fields[c] for c in fields if c not in cols]
-        more = sorted(c for c in cols if c and c not in fields)
+        given = {c.lower(): c for c in cols if c}
+        lacks = [fields[c] for c in fields if c not in given]
+        more = sorted(given[c] for c in given if c not in fields)
         if lacks or more:
             columns[t.name] = (lacks, more)
     missing = [t.name for t in spec.tables.values() if t.id not in seen]

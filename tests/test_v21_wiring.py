@@ -69,7 +69,7 @@ def test_a_v20_file_declared_21_names_what_differs(tmp_path):
     summary = [f.message for f in result.findings if f.code == "IDSREJ001" and "those of the IAPT v2.0 IDB" in f.message]
     assert len(summary) == 1
     for name in ("IDS003AccommStatus", "IDS601MedHistPrevDiag", "GenderIdentity", "SourceOfReferralIAPT",
-                 "ConsMechanism", "orgidresidenceresp", "sourceofreferralmh", "consmediumused", "jsaind"):
+                 "ConsMechanism", "OrgIDResidenceResp", "SourceOfReferralMH", "ConsMediumUsed", "JSAInd"):
         assert name in summary[0], name
 
 

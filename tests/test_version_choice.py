@@ -97,7 +97,7 @@ def test_an_unreadable_header_takes_the_upload_period_then_the_shape_then_the_ne
     assert (by_upload.version, by_upload.chosen_by) == ("2.0", "period")
     assert by_upload.reason.startswith("header unreadable: there is no header table")
     assert "(from the upload)" in by_upload.reason
-    v21_shape = {t.name.lower(): frozenset(f.name.lower() for f in t.fields) for t in specs["2.1"].tables.values()}
+    v21_shape = {t.name: frozenset(f.name for f in t.fields) for t in specs["2.1"].tables.values()}
     by_shape = choose_version(HeaderPeek(declared=(None,), shape=v21_shape), specs=specs)
     assert (by_shape.version, by_shape.chosen_by) == ("2.1", "shape")
     assert by_shape.reason.startswith("DatSetVer in the header is blank")
@@ -140,7 +140,7 @@ def test_a_v20_shaped_file_declared_21_gets_structure_findings_naming_what_diffe
     summary = [d for d in details if "those of the IAPT v2.0 IDB, not v2.1" in d]
     assert len(summary) == 1, details
     assert "lacks the table IDS003AccommStatus" in summary[0]
-    assert "IDS001MPI lacks GenderIdentity and has orgidresidenceresp (not in v2.1)" in summary[0]
+    assert "IDS001MPI lacks GenderIdentity and has OrgIDResidenceResp (not in v2.1)" in summary[0]
     assert any("those of the IAPT v2.0 IDB" in n for n in result.version_notes)
     # IDS00003 does not fire: DatSetVer fits the version that ran
     assert "IDS00003" not in result.codes()

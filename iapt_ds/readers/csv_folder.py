@@ -156,11 +156,11 @@ def iter_csv_records(path: Path, problems: list[InputProblem], table: str | None
 
 
 def _first_line_columns(path: Path) -> frozenset[str]:
-    """The column names in a CSV file's first line, lower case (quotes and spaces dropped)."""
+    """The column names in a CSV file's first line (quotes and spaces around them dropped)."""
     with path.open("rb") as fh:
         raw = fh.readline(1 << 16)
     text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
-    return frozenset(c.strip().strip('"').strip().lower() for c in text.split(",") if c.strip())
+    return frozenset(c.strip().strip('"').strip() for c in text.split(",") if c.strip())
 
 
 def peek_csv_folder(folder: Path, spec: Spec | None = None) -> HeaderPeek:
@@ -169,18 +169,20 @@ def peek_csv_folder(folder: Path, spec: Spec | None = None) -> HeaderPeek:
     header_names = {"ids000", "ids000header"} if spec is None else {spec.header.lower(),
                                                                      spec.tables[spec.header].name.lower()}
     shape: dict[str, frozenset[str]] = {}
+    seen: set[str] = set()
     header: Path | None = None
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() != ".csv" or not path.is_file():
             continue
-        stem = path.stem.strip().lower()
-        if stem in shape:
+        stem = path.stem.strip()
+        if stem.lower() in seen:
             continue
+        seen.add(stem.lower())
         try:
             shape[stem] = _first_line_columns(path)
         except OSError:
             continue
-        if stem in header_names and header is None:
+        if stem.lower() in header_names and header is None:
             header = path
     if header is None:
         return HeaderPeek(shape=shape, problem="there is no header file (IDS000Header.csv)")

@@ -105,7 +105,7 @@ def _peek(db: Database) -> HeaderPeek:
             columns = db.table(name).columns
         except AccessTableError:
             continue
-        shape.setdefault(name.lower(), frozenset(c.name.strip().lower() for c in columns))
+        shape.setdefault(name, frozenset(c.name.strip() for c in columns))
         if name.lower() in ("ids000header", "ids000") and header is None:
             header = name
     if header is None:
