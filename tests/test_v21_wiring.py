@@ -171,7 +171,7 @@ def test_v21_breakers_break_one_rule(data):
     from iapt_ds.testing.breakers import breaking
 
     code = data.draw(st.sampled_from(["IDS00303", "IDS60111", "IDS00310", "IDS60110", "IDS00165", "IDS00443",
-                                      "IDS20120", "IDS10118", "IDS00003"]))
+                                      "IDS20120", "IDS10118", "IDS00003", "IDS60112", "IDS20228"]))
     broken = data.draw(breaking(code, version="2.1"))
     result = broken.validate()
     assert result.dataset_version == "2.1"
