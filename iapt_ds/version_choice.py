@@ -10,7 +10,8 @@ what a reader saw of the header before typing anything (:class:`HeaderPeek`), an
 * ``period`` — the header is unreadable or names no known version: assumed from the reporting
   period (the header's ``ReportingPeriodStartDate``, else the upload's period);
 * ``shape`` — no period either: assumed from the tables and columns the file has;
-* ``default`` — nothing to go on: the newest version.
+* ``default`` — nothing to go on (or the shape fits several versions as well): the default
+  version, v2.0, as :func:`~iapt_ds.spec.load_spec` gives it.
 
 What SDCS does with a ``DatSetVer`` that does not fit the reporting period (``2.0`` for April 2022
 on, ``2.1`` before) or names no version is not public: the choice then carries a plain note saying
@@ -41,6 +42,8 @@ __all__ = ["HeaderPeek", "VersionChoice", "choose_version", "known_versions", "s
            "shape_differences", "period_text"]
 
 CHOSEN_BY = ("override", "spec", "header", "period", "shape", "default", "submission")
+#: the version assumed when nothing tells which (what ``load_spec()`` loads)
+DEFAULT_VERSION = "2.0"
 
 
 @attrs.frozen
@@ -59,6 +62,9 @@ class HeaderPeek:
     shape: Mapping[str, frozenset[str]] | None = None
     #: why the header could not be read, when it could not (no table, no rows, no column)
     problem: str | None = None
+    #: False when *shape* knows the tables but not their columns (in-memory rows: a key no row
+    #: has is NULL, not a missing column)
+    columns_known: bool = True
 
 
 @attrs.frozen
@@ -139,9 +145,11 @@ def _span(spec: Spec, specs: Mapping[str, Spec] | None = None) -> str:
     return f"reporting periods {first} to {last}"
 
 
-def shape_differences(spec: Spec, shape: Mapping[str, frozenset[str]]) -> tuple[list[str], list[str], dict[str, tuple[list[str], list[str]]]]:
+def shape_differences(spec: Spec, shape: Mapping[str, frozenset[str]], columns_known: bool = True
+                      ) -> tuple[list[str], list[str], dict[str, tuple[list[str], list[str]]]]:
     """How a file's tables and columns differ from *spec*'s IDB: (tables missing, IDS tables the
-    spec does not have, {table name: (columns missing, columns the spec does not have)})."""
+    spec does not have, {table name: (columns missing, columns the spec does not have)}); the
+    columns only when *columns_known*."""
     missing, extra, columns = [], [], {}
     known = {t.name.lower(): t for t in spec.tables.values()} | {t.id.lower(): t for t in spec.tables.values()}
     seen = set()
@@ -152,6 +160,8 @@ def shape_differences(spec: Spec, shape: Mapping[str, frozenset[str]]) -> tuple[
                 extra.append(name)
             continue
         seen.add(t.id)
+        if not columns_known:
+            continue
         fields = {f.name.lower(): f.name for f in t.fields}
         given = {c.lower(): c for c in cols if c}
         lacks = [fields[c] for c in fields if c not in given]
@@ -162,13 +172,13 @@ def shape_differences(spec: Spec, shape: Mapping[str, frozenset[str]]) -> tuple[
     return missing, extra, columns
 
 
-def _shape_score(spec: Spec, shape: Mapping[str, frozenset[str]]) -> int:
-    missing, extra, columns = shape_differences(spec, shape)
+def _shape_score(spec: Spec, shape: Mapping[str, frozenset[str]], columns_known: bool = True) -> int:
+    missing, extra, columns = shape_differences(spec, shape, columns_known)
     return len(missing) + len(extra) + sum(len(a) + len(b) for a, b in columns.values())
 
 
-def _shape_words(spec: Spec, shape: Mapping[str, frozenset[str]]) -> str:
-    missing, extra, columns = shape_differences(spec, shape)
+def _shape_words(spec: Spec, shape: Mapping[str, frozenset[str]], columns_known: bool = True) -> str:
+    missing, extra, columns = shape_differences(spec, shape, columns_known)
     parts = []
     if missing:
         parts.append("it lacks the table" + ("s " if len(missing) > 1 else " ") + ", ".join(missing))
@@ -185,10 +195,18 @@ def _shape_words(spec: Spec, shape: Mapping[str, frozenset[str]]) -> str:
     return "; ".join(parts)
 
 
-def _best_shape(specs: Mapping[str, Spec], shape: Mapping[str, frozenset[str]]) -> tuple[str, int]:
-    scored = sorted((_shape_score(s, shape), -i, v) for i, (v, s) in
-                    enumerate(sorted(specs.items(), key=lambda kv: _version_key(kv[0]))))
-    score, _, version = scored[0]
+def _default(specs: Mapping[str, Spec]) -> str:
+    """The default version (v2.0, what ``load_spec()`` gives) when it is among *specs*, else the oldest."""
+    return DEFAULT_VERSION if DEFAULT_VERSION in specs else min(specs, key=_version_key)
+
+
+def _best_shape(specs: Mapping[str, Spec], shape: Mapping[str, frozenset[str]],
+                columns_known: bool = True) -> tuple[str, int]:
+    """The version whose IDB the shape fits best, and its score (0: exactly); a tie goes to the
+    default version, then to the older."""
+    default = _default(specs)
+    scored = sorted((_shape_score(s, shape, columns_known), v != default, _version_key(v), v) for v, s in specs.items())
+    score, _, _, version = scored[0]
     return version, score
 
 
@@ -255,13 +273,13 @@ def choose_version(peek: HeaderPeek | None, *, specs: Mapping[str, Spec], overri
         chosen_by = "period"
         reason = f"{why}; assumed from the reporting period {period} (from {period_from})"
     elif peek.shape:
-        version, _ = _best_shape(specs, peek.shape)
+        version, _ = _best_shape(specs, peek.shape, peek.columns_known)
         chosen_by = "shape"
         reason = f"{why} and no reporting period is known; assumed from the tables and columns the file has"
     else:
-        version = max(specs, key=_version_key)
+        version = _default(specs)
         chosen_by = "default"
-        reason = f"{why} and no reporting period is known; assumed the newest version, {version}"
+        reason = f"{why} and no reporting period is known; assumed the default version, {version}"
     notes.append(f"{why[0].upper()}{why[1:]}. Assumed: the v{version} rules ({chosen_by_words(chosen_by)}); "
                  "what SDCS does with such a file is not public.")
     return VersionChoice(version, chosen_by, reason, declared=declared, period=period,
@@ -271,19 +289,19 @@ def choose_version(peek: HeaderPeek | None, *, specs: Mapping[str, Spec], overri
 def chosen_by_words(chosen_by: str) -> str:
     return {"override": "given explicitly", "spec": "the spec given", "header": "from DatSetVer in the header",
             "period": "from the reporting period", "shape": "from the tables and columns",
-            "default": "the newest version", "submission": "the version the submission was read as"}[chosen_by]
+            "default": "the default version", "submission": "the version the submission was read as"}[chosen_by]
 
 
 def _shape_note(specs: Mapping[str, Spec], version: str, peek: HeaderPeek, by: str) -> tuple[str, ...]:
     """A note when the file's tables and columns fit another version better than the chosen one."""
     if not peek.shape or version not in specs or len(specs) < 2:
         return ()
-    chosen = _shape_score(specs[version], peek.shape)
-    best, score = _best_shape(specs, peek.shape)
-    if best == version or score >= chosen:
+    chosen = _shape_score(specs[version], peek.shape, peek.columns_known)
+    best, score = _best_shape(specs, peek.shape, peek.columns_known)
+    if best == version or score * 3 >= chosen:  # only a file clearly of the other version's shape
         return ()
     return (f"The tables and columns are those of the IAPT v{best} IDB, not v{version} ({by}): "
-            f"against v{version}, {_shape_words(specs[version], peek.shape)}.",)
+            f"against v{version}, {_shape_words(specs[version], peek.shape, peek.columns_known)}.",)
 
 
 def structure_note(choice: VersionChoice) -> str | None:

@@ -91,7 +91,7 @@ def test_an_unknown_datsetver_is_reported_and_the_version_assumed_from_the_perio
     assert "not public" in c.notes[0]
 
 
-def test_an_unreadable_header_takes_the_upload_period_then_the_shape_then_the_newest(specs):
+def test_an_unreadable_header_takes_the_upload_period_then_the_shape_then_the_default(specs):
     by_upload = choose_version(HeaderPeek(problem="there is no header table (IDS000Header)"), specs=specs,
                                upload_period="2021-03")
     assert (by_upload.version, by_upload.chosen_by) == ("2.0", "period")
@@ -101,8 +101,16 @@ def test_an_unreadable_header_takes_the_upload_period_then_the_shape_then_the_ne
     by_shape = choose_version(HeaderPeek(declared=(None,), shape=v21_shape), specs=specs)
     assert (by_shape.version, by_shape.chosen_by) == ("2.1", "shape")
     assert by_shape.reason.startswith("DatSetVer in the header is blank")
-    newest = choose_version(HeaderPeek(declared=()), specs=specs)
-    assert (newest.version, newest.chosen_by) == ("2.1", "default")
+    default = choose_version(HeaderPeek(declared=()), specs=specs)
+    assert (default.version, default.chosen_by) == ("2.0", "default")
+    assert default.reason.endswith("assumed the default version, 2.0")
+    # in-memory rows: the tables alone tell (a key no row has is NULL, not a missing column)
+    tables_only = {t.name: frozenset() for t in specs["2.1"].tables.values()}
+    by_tables = choose_version(HeaderPeek(declared=(), shape=tables_only, columns_known=False), specs=specs)
+    assert (by_tables.version, by_tables.chosen_by) == ("2.1", "shape")
+    # a shape that fits both as well (a few tables): the default version
+    few = {"IDS000Header": frozenset(), "IDS001MPI": frozenset()}
+    assert choose_version(HeaderPeek(declared=(), shape=few, columns_known=False), specs=specs).version == "2.0"
 
 
 def test_header_rows_that_disagree_are_not_guessed_between(specs):

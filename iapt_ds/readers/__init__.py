@@ -98,24 +98,29 @@ def _peek_rows(rows: Mapping[str, Any], spec: Spec | None) -> HeaderPeek:
 
     header_names = {"ids000", "ids000header"} if spec is None else {spec.header.lower(),
                                                                      spec.tables[spec.header].name.lower()}
+    shape: dict[str, frozenset[str]] = {name.strip(): frozenset() for name in rows if isinstance(name, str)}
+
+    def peek(**kw: Any) -> HeaderPeek:
+        return HeaderPeek(shape=shape, columns_known=False, **kw)
+
     for name, table_rows in rows.items():
         if not (isinstance(name, str) and name.strip().lower() in header_names):
             continue
         if isinstance(table_rows, (str, bytes)) or not isinstance(table_rows, (list, tuple)):
-            return HeaderPeek(problem="the header rows could not be looked at before reading")
+            return peek(problem="the header rows could not be looked at before reading")
         declared, period = [], None
         for r in table_rows:
             if not isinstance(r, Mapping):
-                return HeaderPeek(problem="a header row is not a mapping")
+                return peek(problem="a header row is not a mapping")
             low = {k.lower(): v for k, v in r.items() if isinstance(k, str)}
             v = low.get("datsetver")
             declared.append(None if v is None else str(v))
             if period is None:
                 period = period_text(low.get("reportingperiodstartdate"))
         if not declared:
-            return HeaderPeek(declared=(), problem="the header table has no row")
-        return HeaderPeek(declared=tuple(declared), period=period)
-    return HeaderPeek(problem="there is no header table (IDS000Header)")
+            return peek(declared=(), problem="the header table has no row")
+        return peek(declared=tuple(declared), period=period)
+    return peek(problem="there is no header table (IDS000Header)")
 
 
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
