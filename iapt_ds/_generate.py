@@ -2,19 +2,22 @@
 (``iapt_ds/records/v2_0.py``, ``v2_1.py`` and the package's ``__init__.py``), the rule catalogue
 and data model (``docs/rules.md`` and ``docs/data-model.md`` for v2.0, ``docs/rules-v2.1.md`` and
 ``docs/data-model-v2.1.md`` for v2.1), ``docs/versions.md`` (every difference between
-versions) and the compiled spec ``iapt_ds/spec_compiled.json``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into memory and fails
-when a checked-in file is out of step."""
+versions), ``docs/kinds.md`` and the compiled spec ``iapt_ds/spec_compiled.json``.
+``scripts/generate.py`` calls :func:`write_all`; a test regenerates into memory and fails when a
+checked-in file is out of step."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import cast
 
+from .checks.base import Kind
 from .spec import Spec, load_spec
 from .spec_yaml import COMPILED, compiled_text
 
 __all__ = ["records_source", "records_package_source", "rules_markdown", "data_model_markdown",
-           "versions_markdown", "generated_files", "write_all", "doc_suffix", "module_name"]
+           "versions_markdown", "kinds_markdown", "generated_files", "write_all", "doc_suffix",
+           "module_name"]
 
 #: the version whose docs keep the plain names (docs/rules.md): the first, so links stay stable
 _PLAIN = "2.0"
@@ -158,7 +161,7 @@ def rules_markdown(spec: Spec) -> str:
                 what += f" — {r.note}"
             table = f"[{r.table}](data-model{doc_suffix(spec.version)}.md#{r.table.lower()})" if r.table else "—"
             lines.append(f"| {_anchor(r.code)}{r.code} | {r.severity} | {table} | {', '.join(r.fields) or '—'} | "
-                         f"{_md_escape(checks(r, spec))} | {_md_escape(what)} | `{r.kind}` | {r.status} |")
+                         f"{_md_escape(checks(r, spec))} | {_md_escape(what)} | [`{r.kind}`](kinds.md#{r.kind}) | {r.status} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -278,6 +281,60 @@ def versions_markdown(specs: list[Spec]) -> str:
     return "\n".join(lines)
 
 
+_STAGE_WORDS = {
+    "structure": "the structure check, before any row rule (`iapt_ds.structure`)",
+    "mandatory": "the mandatory-table check, before any row rule (`iapt_ds.structure`)",
+    "row": "the row rules and uniqueness (`iapt_ds.pipeline`)",
+    "pipeline": "after the row rules, seeing which rows are still accepted (`iapt_ds.pipeline`)",
+    "cascade": "the cascade, in the spec's cascade order (`iapt_ds.cascade`)",
+    "outcome": "the file outcome, once everything else has run (`iapt_ds.outcome`)",
+}
+
+
+def kinds_markdown(spec: Spec) -> str:
+    """docs/kinds.md: every kind of the spec's version, from its kind object."""
+    used: dict[str, list[str]] = {}
+    for r in spec.rules.values():
+        used.setdefault(r.kind, []).append(r.code)
+    lines = [
+        f"# IAPT v{spec.version} rule kinds",
+        "",
+        "GENERATED from the kind objects (`iapt_ds.checks.catalogue`) by `scripts/generate.py`: do not edit by hand.",
+        "",
+        "A rule in `spec/iapt-v{0}/rules/*.yaml` names its `kind` and gives the kind's `params`.".format(spec.version),
+        "Each kind is one object (see `iapt_ds.checks.base`) holding its parameters, its evaluation, what a",
+        "NULL or an unparsable value does under it, its words for `explain`, how `iapt_ds.testing` breaks",
+        "it, and a slot for its SQL. The YAML format is described in `spec/README.md`.",
+        "",
+        "| Kind | Phase | Rules | Parameters |",
+        "|---|---|---|---|",
+    ]
+    for name, k in spec.kinds.items():
+        params = ", ".join(f"`{p}`" + ("" if d.required else "?") for p, d in k.params.items()) or "—"
+        lines.append(f"| [`{name}`](#{name}) | {k.phase.value} | {len(used.get(name, []))} | {params} |")
+    lines.append("")
+    for name, k in spec.kinds.items():
+        cls = type(k)
+        lines += [_anchor(name), f"## `{name}`", "", _md_escape(k.summary), "",
+                  f"- Defined in: `{cls.__module__}.{cls.__name__}`",
+                  f"- Runs in: {_STAGE_WORDS[k.phase.value]}",
+                  f"- NULL: {k.nulls.value}; unparsable value: {k.unparsable.value}"]
+        if k.testing.breaker:
+            lines.append(f"- Broken by `iapt_ds.testing` with `{k.testing.breaker}`")
+        else:
+            lines.append(f"- Never broken by `iapt_ds.testing`: {k.testing.unbreakable}")
+        lines.append("- SQL: " + ("given" if type(k).sql is not Kind.sql else "not yet (runs in Python only)"))
+        codes = used.get(name, [])
+        lines.append(f"- Rules ({len(codes)}): " + (", ".join(f"[{c}](rules.md#{c})" for c in codes) or "none in this version"))
+        lines.append("")
+        if k.params:
+            lines += ["| Parameter | Type | Required | Meaning |", "|---|---|---|---|"]
+            for p, d in k.params.items():
+                lines.append(f"| `{p}` | {d.type_name} | {'yes' if d.required else 'no'} | {_md_escape(d.doc) or '—'} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
 def _shipped_specs() -> list[Spec]:
     from .version_choice import specs_by_version
 
@@ -292,6 +349,7 @@ def generated_files(root: Path, spec: Spec | None = None) -> dict[Path, str]:
         out[root / "docs" / f"rules{doc_suffix(s.version)}.md"] = rules_markdown(s)
         out[root / "docs" / f"data-model{doc_suffix(s.version)}.md"] = data_model_markdown(s)
     out[root / "docs" / "versions.md"] = versions_markdown(specs)
+    out[root / "docs" / "kinds.md"] = kinds_markdown(spec or load_spec())
     out[root / "iapt_ds" / COMPILED.name] = compiled_text(root / "spec")
     return out
 
