@@ -16,6 +16,7 @@ import functools
 import re
 from typing import Any
 
+from ._gcpause import gc_paused
 from .cascade import run_cascade
 from .checks.context import Context, ReferenceData, Upload
 from .checks.kinds import ROW_KINDS
@@ -89,6 +90,7 @@ def _text_arg(name: str, v: Any) -> str | None:
     return v.strip()
 
 
+@gc_paused
 def validate(submission: Any, *, period: Any = None, provider: str | None = None, sender: str | None = None,
              submitted_at: _dt.datetime | str | None = None, reference_data: ReferenceData | None = None,
              spec: Spec | None = None) -> Result:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from .._gcpause import paused
 from ..errors import UsageError
 from ..result import Result
 from ..spec import Spec
@@ -43,4 +44,5 @@ def write_report(result: Result, out: TextIO, format: str = "text", *, redact: b
     writer = FORMATS.get(format)
     if writer is None:
         raise UsageError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    writer(result, out, redact=redact, spec=spec)
+    with paused():
+        writer(result, out, redact=redact, spec=spec)
