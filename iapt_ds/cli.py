@@ -3,7 +3,7 @@
 ::
 
     iapt-ds validate PATH [--period YYYY-MM] [--provider ODS] [--sender ODS] [--submitted-at WHEN]
-                          [--format text|json|csv|html] [--output FILE] [--redact] [--fail-on SEVERITY]
+                          [--format text|json|csv|html|xlsx] [--output FILE] [--redact] [--fail-on SEVERITY]
     iapt-ds validate --example ...       the bundled example instead of PATH
     iapt-ds rules [--table T] [--severity S]
     iapt-ds explain CODE
@@ -30,7 +30,7 @@ from typing import Any, NoReturn, TextIO
 from . import ReferenceSets, __version__, example_path
 from .calendar import PeriodInfo, dataset_periods, parse_period, period_info
 from .errors import IaptDsError
-from .report import FORMATS, write_report
+from .report import BINARY_FORMATS, FORMATS, write_report
 from .report._view import ordinal_rank
 from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, dependents, example_words,
                              failing_message)
@@ -40,7 +40,8 @@ from .pipeline import validate
 
 __all__ = ["main", "build_parser"]
 
-_SUFFIX_FORMATS = {".txt": "text", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html"}
+_SUFFIX_FORMATS = {".txt": "text", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html",
+                   ".xlsx": "xlsx"}
 _IDB_SUFFIXES = (".accdb", ".mdb")
 
 
@@ -152,9 +153,13 @@ def _to_file(path: Path, write: Callable[[TextIO], None], fmt: str) -> None:
     """Run *write* on a new file at *path*, replacing it only once the report is complete."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8",
-                      newline="" if fmt == "csv" else None) as fh:
-            write(fh)
+        if fmt in BINARY_FORMATS:
+            with tmp.open("wb") as bfh:
+                write(bfh)  # type: ignore[arg-type]
+        else:
+            with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                          newline="" if fmt == "csv" else None) as fh:
+                write(fh)
         os.replace(tmp, path)
     except OSError as exc:
         raise _Fail(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -211,6 +216,14 @@ def _exit_status(result: Result, fail_on: str) -> int:
     return int(any(n and ordinal_rank(sev) <= limit for sev, n in result.counts_by_severity().items()))
 
 
+def _warn_checked(result: Result) -> None:
+    """What a person should hear before trusting the result (a submitted-at in no SDCS window …),
+    on standard error; the text report says it in its own header."""
+    if result.checked is not None:
+        for warning in result.checked.warnings():
+            sys.stderr.write(f"iapt-ds validate: warning: {warning}\n")
+
+
 def _run_validate(args: argparse.Namespace) -> int:
     if args.example and args.path:
         raise _Fail("give either PATH or --example, not both")
@@ -225,11 +238,19 @@ def _run_validate(args: argparse.Namespace) -> int:
     def write(out: TextIO) -> None:
         write_report(result, out, fmt, redact=args.redact)
 
+    if fmt != "text" or (args.output and args.output != "-"):
+        _warn_checked(result)
+
     if args.output and args.output != "-":
         _to_file(Path(args.output), write, fmt)
         sev = result.counts_by_severity()
         sys.stderr.write(f"{result.outcome}: {', '.join(f'{n} {s}' for s, n in sev.items())} findings; "
                          f"{fmt} report written to {args.output}\n")
+    elif fmt in BINARY_FORMATS:
+        if sys.stdout.isatty():
+            raise _Fail(f"the {fmt} report is a binary file: give --output FILE.{fmt}")
+        write(sys.stdout.buffer)  # type: ignore[arg-type]
+        sys.stdout.buffer.flush()
     else:
         _to_stdout(write, utf8=fmt != "text")
     return _exit_status(result, args.fail_on)

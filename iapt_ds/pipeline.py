@@ -18,6 +18,7 @@ from typing import Any
 
 from ._gcpause import gc_paused
 from .cascade import run_cascade
+from .checked import what_was_checked
 from .checks.context import Context, ReferenceData, Upload
 from .checks.kinds import ROW_KINDS
 from .errors import UsageError
@@ -150,7 +151,11 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
         for i, f in state.reason[tid].items():
             col[i] = f
         reasons[tid] = col
-    period_text = f"{ctx.rps:%Y-%m}" if ctx.rps else None
+    header_period = f"{ctx.rps:%Y-%m}" if ctx.rps else None
+    chosen = f"{start:%Y-%m}" if start is not None else None
+    checked = what_was_checked(spec, period=chosen, header_period=header_period, provider=upload.provider,
+                               sender=upload.sender, submitted_at=at, submitted_at_given=submitted_at is not None,
+                               reference=reference_data)
     return Result(outcome=outcome, findings=tuple(state.findings), tables=tables,
-                  not_checked=dict(sorted(ctx.not_checked.items())), period=period_text,
-                  source=sub.source, reasons=reasons)
+                  not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
+                  source=sub.source, reasons=reasons, checked=checked)

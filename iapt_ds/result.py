@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from .checked import Checked
 from .findings import Finding, Severity
 
 __all__ = ["Result", "TableResult"]
@@ -42,8 +43,10 @@ class Result:
     not_checked: Mapping[str, str] = attrs.field(repr=False)
     #: table id -> for each row, its first rejecting finding (None when the row is accepted)
     _reasons: Mapping[str, list] = attrs.field(repr=False, alias="reasons")
-    period: str | None = None                      # YYYY-MM, from the header
+    period: str | None = None                      # YYYY-MM: the period chosen, else the header's
     source: str = ""
+    #: what was checked: the upload's details, the SDCS window, versions, time, reference data
+    checked: Checked | None = attrs.field(default=None, repr=False)
 
     @property
     def accepted(self) -> bool:

@@ -10,7 +10,7 @@ from iapt_ds.report import write_json
 from test_report_data import FORMULA, SCRIPT, UNICODE, messy_fixture  # noqa: F401  (a fixture)
 
 TOP_LEVEL = ["format", "version", "generator", "dataset", "outcome", "period", "source", "redacted", "counts",
-             "tables", "not_checked", "root_causes", "rules", "findings"]
+             "tables", "checked", "not_checked", "root_causes", "rules", "findings"]
 FINDING = ["id", "code", "severity", "table", "row", "line", "key", "field", "value", "other", "message", "caused_by"]
 
 
@@ -34,6 +34,17 @@ def test_top_level_contract(messy):
         assert doc["tables"][tid] == {"name": t.name, "read": t.read, "accepted": t.accepted, "rejected": t.rejected,
                                       "with_warnings": t.with_warnings}
     assert set(doc["rules"]) == set(result.counts_by_code())
+
+
+def test_what_was_checked_is_recorded(messy):
+    result, _ = messy
+    checked = _report(result)["checked"]
+    assert (checked["period"], checked["header_period"], checked["provider"], checked["sender"]) == (
+        "2021-03", "2021-03", "R1Z", "R1Z")
+    assert checked["submitted_at"] == "2021-04-05T12:00:00" and checked["submitted_at_given"] is True
+    assert checked["window"] == "the primary window for 2021-03 (opens 2021-04-01, closes 2021-04-29)"
+    assert checked["tool_version"] == iapt_ds.__version__ and checked["spec"] == {"name": "IAPT", "version": "2.0"}
+    assert checked["reference_data"] == [] and checked["reference_given"] is False
 
 
 def test_each_finding_has_the_contract_fields(messy):

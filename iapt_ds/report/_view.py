@@ -122,6 +122,58 @@ class ReportView:
         """Root-cause findings with the number of rows each takes down, most first."""
         return self._roots
 
+    def fix_first(self) -> list[tuple[Finding, int]]:
+        """What to fix, in order: every file-level finding first (any one rejects the whole file),
+        then the other root causes by the rows each takes down; ties by code, table and row, so
+        the order never depends on chance. Each with the rows it takes down (0 for a file-level
+        finding that rejects no row of its own)."""
+        down = {id(f): n for f, n in self._roots}
+        items = [(f, down.get(id(f), 0)) for f in self.result.file_findings]
+        seen = {id(f) for f, _ in items}
+        items += [(f, n) for f, n in self._roots if id(f) not in seen]
+        return sorted(items, key=lambda x: (x[0].rule.severity != "file", -x[1], x[0].code, x[0].table or "",
+                                            x[0].row or 0))
+
+    def fix_groups(self) -> list[dict[str, Any]]:
+        """:meth:`fix_first` grouped by code and field ("IDS00115 NHSNumberStatus: 812 root
+        causes taking down 812 rows"): file-level groups first, then by rows taken down, then by
+        how many findings. Each group: code, severity, table, field, findings, rows, example (where
+        the first one is) and message (the first one's)."""
+        groups: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for f, n in self.fix_first():
+            g = groups.get((f.code, f.field))
+            if g is None:
+                g = groups[(f.code, f.field)] = {
+                    "code": f.code, "severity": f.rule.severity, "table": f.table, "field": f.field,
+                    "findings": 0, "rows": 0, "example": self.where(f), "message": self.message(f), "first": f}
+            g["findings"] += 1
+            g["rows"] += n
+        return sorted(groups.values(), key=lambda g: (g["severity"] != "file", -g["rows"], -g["findings"],
+                                                      g["code"], g["field"] or ""))
+
+    def values(self, f: Finding) -> str:
+        """The values of the rule's fields in the row, joined (masked when redacting)."""
+        return ", ".join("" if v is None else v for v in self._shown(f).values)
+
+    def key_text(self, f: Finding) -> str:
+        """The row's identifying values as ``LocalPatientId=R1Z0000101; …`` (masked when redacting)."""
+        return "; ".join(f"{k}={'' if v is None else v}" for k, v in self.key(f).items())
+
+    def checked(self) -> list[tuple[str, str]]:
+        """What was checked, as (label, value) lines every report shows: the source, the
+        dataset version (and why), the period, provider, sender, submitted-at and the SDCS window
+        it falls in, the tool and spec versions, the time of the run, the reference data."""
+        r = self.result
+        lines = [("source", r.source or "in-memory rows")]
+        run = getattr(r, "checked", None)
+        if run is None:
+            lines.append(("reporting period", r.period or "unknown"))
+            return lines
+        lines += run.lines()
+        if self.redacted:
+            lines.append(("redacted", "NHS numbers, local patient identifiers, postcodes and birth dates are masked"))
+        return lines
+
     def rules_present(self) -> list[str]:
         """The codes found, most serious first, then by code."""
         return sorted(self.result.counts_by_code(), key=lambda c: (ordinal_rank(self.spec.rules[c].severity), c))
@@ -138,6 +190,7 @@ class ReportView:
                        "by_code": r.counts_by_code()},
             "tables": {tid: {"name": t.name, "read": t.read, "accepted": t.accepted, "rejected": t.rejected,
                              "with_warnings": t.with_warnings} for tid, t in r.tables.items()},
+            "checked": r.checked.as_dict() if r.checked is not None else None,
             "not_checked": dict(r.not_checked),
             "root_causes": [{**self.ref(f), "rows_rejected": n} for f, n in self._roots],
         }

@@ -206,11 +206,10 @@ class _Page:
         else:
             words = "SDCS would reject the whole file: nothing in it would be loaded."
         self.w(f'<header class="top {"accepted" if r.accepted else "rejected"}">\n<h1>{verdict}</h1>\n'
-               f"<p>{_e(words)}</p>\n<dl><dt>Source</dt><dd>{_e(r.source)}</dd>"
-               f"<dt>Reporting period</dt><dd>{_e(r.period or 'unknown')}</dd>"
-               f"<dt>Findings</dt><dd>{len(r.findings)}</dd>")
-        if self.view.redacted:
-            self.w("<dt>Redacted</dt><dd>NHS numbers, local patient identifiers, postcodes and birth dates masked</dd>")
+               f"<p>{_e(words)}</p>\n<dl>")
+        for label, value in self.view.checked():
+            self.w(f"<dt>{_e(label[:1].upper() + label[1:])}</dt><dd>{_e(value)}</dd>")
+        self.w(f"<dt>Findings</dt><dd>{len(r.findings)}</dd>")
         self.w('</dl>\n<ul class="chips">')
         for sev, n in r.counts_by_severity().items():
             self.w(f'<li><a href="#findings" data-filter="sev:{sev}">{n} {_e(SEVERITY_WORDS[sev])}'

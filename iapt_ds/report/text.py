@@ -43,11 +43,11 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
         w(f"ACCEPTED: SDCS would accept this file{tail}.\n")
     else:
         w("REJECTED: SDCS would reject the whole file; nothing in it would be loaded.\n")
-    w(f"  source: {result.source}\n")
-    if result.period:
-        w(f"  period: {result.period}\n")
-    if view.redacted:
-        w("  NHS numbers, local patient identifiers, postcodes and birth dates are masked.\n")
+    for label, value in view.checked():
+        w(_wrap(value, " " * 20, f"  {label + ':':<18}") + "\n")
+    if result.checked is not None:
+        for warning in result.checked.warnings():
+            w(_wrap(f"Warning: {warning}.", "    ", "  ") + "\n")
 
     file_findings = result.file_findings
     if file_findings:

@@ -1,0 +1,271 @@
+"""The Excel report: one workbook a data manager can sort, filter and share, with the sheets a
+DQ report has (needs the ``xlsx`` extra: ``pip install 'iapt-ds[xlsx]'``, XlsxWriter).
+
+Sheets, in order:
+
+* **Summary** — the outcome in words, everything that was checked (source, period, provider,
+  sender, submitted-at and its SDCS window, versions, time of the run, reference data), the counts;
+* **Why rejected** — the file-level findings, one line per code, with how many and what to do;
+* **Fix first** — root causes grouped by code and field, file level first, then by the rows each
+  group takes down; then every root cause on its own, in the same order;
+* **Findings** — every finding, one row each, with an autofilter and a frozen header;
+  identifiers (NHS numbers, SNOMED CT ids, local ids) are text cells, so leading zeros and long
+  digit strings survive; more than a sheet holds continues on "Findings (2)" and so on;
+* **By code** — each code found, its type, how many, what it checks and what to do;
+* **Rows by table** — read, accepted, rejected and warned rows per table;
+* **Not checked** — the rules that could not be checked, and why.
+
+The columns carry the names a user of SDCS extracts knows: table, row, field, code, message,
+values, type, action. Every cell of text is written as a string, never as a formula, so a
+hostile value in a submission cannot run anything. The workbook is written in XlsxWriter's
+constant-memory mode: a million findings stream through without being held.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import IO, Any
+
+from ..errors import UsageError
+from ..result import Result
+from ..spec import Spec
+from ._view import ReportView
+from .explain import SEVERITY_WORDS, advice, checks
+
+__all__ = ["write_xlsx", "SHEET_ROWS", "FINDING_COLUMNS"]
+
+#: data rows a sheet holds below its header (Excel's limit is 1,048,576 rows in all)
+SHEET_ROWS = 1_048_575
+
+#: the Findings sheet's columns
+FINDING_COLUMNS = ("id", "type", "code", "table", "row", "line", "key", "field", "values", "message",
+                   "action", "root cause")
+
+_WIDTHS = {"id": 8, "type": 16, "code": 11, "table": 8, "row": 8, "line": 8, "key": 36, "field": 26,
+           "values": 22, "message": 70, "action": 50, "root cause": 26}
+
+_MAX_CELL = 32_767  # characters Excel keeps in one cell
+
+
+def _text(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
+
+
+class _Book:
+    """The workbook being written, with its formats."""
+
+    def __init__(self, target: Any) -> None:
+        try:
+            import xlsxwriter
+        except ImportError:
+            raise UsageError("the xlsx report needs XlsxWriter: pip install 'iapt-ds[xlsx]'") from None
+        self.wb = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False,
+                                               "strings_to_urls": False, "strings_to_numbers": False,
+                                               "in_memory": False})
+        self.wb.set_properties({"title": "iapt-ds data quality report", "comments": "Made by iapt-ds"})
+        add = self.wb.add_format
+        self.head = add({"bold": True, "bg_color": "#E5E7EB", "border": 1, "text_wrap": True, "valign": "top"})
+        self.title = add({"bold": True, "font_size": 16})
+        self.bold = add({"bold": True})
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+        self.plain = add({"valign": "top"})
+        self.label = add({"bold": True, "valign": "top"})
+        self.verdict = {True: add({"bold": True, "font_size": 14, "font_color": "#FFFFFF", "bg_color": "#15803D"}),
+                        False: add({"bold": True, "font_size": 14, "font_color": "#FFFFFF", "bg_color": "#9B1C1C"}),
+                        None: add({"bold": True, "font_size": 14, "font_color": "#1F2937", "bg_color": "#FCD34D"})}
+
+    def table_sheet(self, name: str, columns: Sequence[str], rows: Any, *, widths: Sequence[int] | None = None,
+                    numeric: Sequence[str] = (), wrap: Sequence[str] = (), intro: str | None = None,
+                    max_rows: int = SHEET_ROWS) -> int:
+        """A sheet (or several, past *max_rows*) with a header, an autofilter and a frozen header
+        row; *rows* are sequences in *columns*' order. Returns the number of sheets written."""
+        numeric_at = {i for i, c in enumerate(columns) if c in numeric}
+        wrap_at = {i for i, c in enumerate(columns) if c in wrap}
+        sheets = 0
+        ws = None
+        r = first = 0
+        count = 0
+
+        def start() -> Any:
+            nonlocal sheets, r, first
+            sheets += 1
+            ws = self.wb.add_worksheet(name if sheets == 1 else f"{name} ({sheets})"[:31])
+            r = 0
+            if intro:
+                ws.write_string(0, 0, intro, self.plain)
+                r = 2
+            first = r
+            for i, c in enumerate(columns):
+                ws.write_string(r, i, c, self.head)
+                ws.set_column(i, i, widths[i] if widths else max(10, len(c) + 2), None)
+            ws.freeze_panes(r + 1, 0)
+            r += 1
+            return ws
+
+        def finish(ws: Any, last: int) -> None:
+            ws.autofilter(first, 0, max(first, last), len(columns) - 1)
+
+        ws = start()
+        for row in rows:
+            if count == max_rows:
+                finish(ws, r - 1)
+                ws = start()
+                count = 0
+            for i, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                if i in numeric_at and isinstance(v, (int, float)):
+                    ws.write_number(r, i, v)
+                else:
+                    ws.write_string(r, i, _text(v), self.wrap if i in wrap_at else self.plain)
+            r += 1
+            count += 1
+        finish(ws, r - 1)
+        return sheets
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def _ref(ref: dict[str, Any] | None) -> str:
+    if ref is None:
+        return ""
+    where = ref["table"] or "file"
+    if ref["row"] is not None:
+        where += f" row {ref['row']}"
+    return f"{ref['code']} at {where}"
+
+
+def _summary(book: _Book, view: ReportView) -> None:
+    r = view.result
+    ws = book.wb.add_worksheet("Summary")
+    ws.set_column(0, 0, 30)
+    ws.set_column(1, 1, 100)
+    rejected_rows = sum(t.rejected for t in r.tables.values())
+    if r.accepted:
+        verdict = "ACCEPTED" + (f", with {rejected_rows} rejected rows" if rejected_rows else "")
+        words = ("SDCS would accept this file" + (f", but {rejected_rows} rows would be rejected." if rejected_rows
+                 else " and every row in it."))
+        tone = None if rejected_rows else True
+    else:
+        verdict, words, tone = "REJECTED", "SDCS would reject the whole file: nothing in it would be loaded.", False
+    ws.set_row(0, 24)
+    ws.write_string(0, 0, verdict, book.verdict[tone])
+    ws.write_string(0, 1, words, book.verdict[tone])
+    row = 2
+    ws.write_string(row, 0, "What was checked", book.title)
+    row += 1
+    for label, value in view.checked():
+        ws.write_string(row, 0, label, book.label)
+        ws.write_string(row, 1, _text(value), book.wrap)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "Findings", book.title)
+    row += 1
+    ws.write_string(row, 0, "all", book.label)
+    ws.write_number(row, 1, len(r.findings))
+    row += 1
+    for sev, n in r.counts_by_severity().items():
+        ws.write_string(row, 0, SEVERITY_WORDS[sev] + "s", book.label)
+        ws.write_number(row, 1, n)
+        row += 1
+    ws.write_string(row, 0, "rows rejected", book.label)
+    ws.write_number(row, 1, rejected_rows)
+    row += 1
+    ws.write_string(row, 0, "rules not checked", book.label)
+    ws.write_number(row, 1, len(r.not_checked))
+    row += 2
+    ws.write_string(row, 0, "Sheets", book.title)
+    row += 1
+    for name, what in (("Why rejected", "the file-level findings, by code"),
+                       ("Fix first", "root causes by code and field, most harmful first, then each root cause"),
+                       ("Findings", "every finding, one row each (filter the header)"),
+                       ("By code", "each code found, what it checks and what to do"),
+                       ("Rows by table", "rows read, accepted, rejected and warned in each table"),
+                       ("Not checked", "rules that could not be checked, and why")):
+        ws.write_string(row, 0, name, book.label)
+        ws.write_string(row, 1, what)
+        row += 1
+
+
+def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bool = False,
+               spec: Spec | None = None, max_rows: int = SHEET_ROWS) -> None:
+    """Write *result* as an Excel workbook to *out*, a binary file object or a path. *redact*
+    masks personal identifiers; *max_rows* is how many rows a sheet holds before the next one
+    (Excel's limit unless told)."""
+    if hasattr(out, "encoding") and not hasattr(out, "buffer"):
+        raise UsageError("the xlsx report is binary: give a file opened in binary mode, or a path")
+    view = ReportView(result, redact=redact, spec=spec)
+    spec = view.spec
+    book = _Book(out.buffer if hasattr(out, "buffer") and hasattr(out, "encoding") else out)
+    action = {code: advice(spec.rules[code], spec) for code in result.counts_by_code()}
+    kind = {code: SEVERITY_WORDS[spec.rules[code].severity] for code in action}
+    counts = result.counts_by_code()
+
+    _summary(book, view)
+
+    file_codes = [c for c in view.rules_present() if spec.rules[c].severity == "file"]
+    firsts = {}
+    for f in result.file_findings:
+        firsts.setdefault(f.code, f)
+    book.table_sheet(
+        "Why rejected", ("code", "type", "table", "field", "findings", "first at", "message", "checks", "action"),
+        ((c, kind[c], spec.rules[c].table or "", spec.rules[c].field or "", counts[c], view.where(firsts[c]),
+          view.message(firsts[c]), checks(spec.rules[c], spec), action[c]) for c in file_codes),
+        widths=(11, 16, 8, 24, 10, 30, 70, 50, 50), numeric=("findings",), wrap=("message", "checks", "action"),
+        intro=("Nothing is rejected at file level." if not file_codes else
+               "Any one of these rejects the whole file. Every occurrence is on the Findings sheet (filter type)."),
+        max_rows=max_rows)
+
+    groups = view.fix_groups()
+    roots = view.fix_first()
+    book.table_sheet(
+        "Fix first", ("rank", "code", "type", "table", "field", "root causes", "rows taken down", "example",
+                      "message", "action"),
+        ((i, g["code"], kind.get(g["code"], g["severity"]), g["table"] or "", g["field"] or "", g["findings"],
+          "whole file" if g["severity"] == "file" else g["rows"], g["example"], g["message"], action[g["code"]])
+         for i, g in enumerate(groups, 1)),
+        widths=(6, 11, 16, 8, 24, 12, 14, 32, 70, 50), numeric=("rank", "root causes", "rows taken down"),
+        wrap=("message", "action"),
+        intro=("Nothing to fix." if not groups else
+               "Fix from the top: file-level problems first, then the causes that take down the most rows. "
+               "The sheet 'Root causes' lists each one."),
+        max_rows=max_rows)
+    book.table_sheet(
+        "Root causes", ("rank", "code", "type", "table", "row", "key", "field", "values", "rows taken down",
+                        "message", "action"),
+        ((i, f.code, kind[f.code], f.table or "", f.row, view.key_text(f), f.field or "", view.values(f),
+          "whole file" if f.rule.severity == "file" else n, view.message(f), action[f.code])
+         for i, (f, n) in enumerate(roots, 1)),
+        widths=(6, 11, 16, 8, 8, 36, 24, 22, 14, 70, 50), numeric=("rank", "row", "rows taken down"),
+        max_rows=max_rows)
+
+    def findings() -> Any:
+        for f, rec in zip(result.findings, view.records()):
+            cause = rec["caused_by"]
+            yield (rec["id"], kind[f.code], rec["code"], rec["table"] or "", rec["row"], rec["line"],
+                   view.key_text(f), rec["field"] or "", view.values(f), view.message(f, root=False),
+                   action[f.code], _ref(cause["root"]) if cause else "")
+
+    book.table_sheet("Findings", FINDING_COLUMNS, findings(), widths=[_WIDTHS[c] for c in FINDING_COLUMNS],
+                     numeric=("id", "row", "line"), max_rows=max_rows)
+
+    book.table_sheet(
+        "By code", ("code", "type", "table", "field", "findings", "status", "checks", "action"),
+        ((c, kind[c], spec.rules[c].table or "", spec.rules[c].field or "", counts[c], spec.rules[c].status,
+          checks(spec.rules[c], spec), action[c]) for c in view.rules_present()),
+        widths=(11, 16, 8, 24, 10, 10, 70, 60), numeric=("findings",), wrap=("checks", "action"), max_rows=max_rows)
+    book.table_sheet(
+        "Rows by table", ("table", "name", "read", "accepted", "rejected", "with warnings"),
+        ((t.table, t.name, t.read, t.accepted, t.rejected, t.with_warnings) for t in result.tables.values()),
+        widths=(8, 30, 12, 12, 12, 14), numeric=("read", "accepted", "rejected", "with warnings"), max_rows=max_rows)
+    book.table_sheet(
+        "Not checked", ("code", "why not", "checks"),
+        ((c, why, checks(spec.rules[c], spec)) for c, why in result.not_checked.items()),
+        widths=(11, 50, 90), wrap=("why not", "checks"),
+        intro=("Every rule was checked." if not result.not_checked else
+               "These rules need what SDCS takes from the upload or national reference data."),
+        max_rows=max_rows)
+    book.close()
