@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 from ..cleanse import cleanse_column
@@ -20,6 +21,7 @@ from ..spec import TableSpec
 __all__ = ["TableBuilder"]
 
 _CHUNK = 16384
+_SAMPLE = 2048  # cells looked at to tell a column of identifiers from one of repeated values
 
 
 class TableBuilder:
@@ -31,7 +33,7 @@ class TableBuilder:
 
     def __init__(self, spec: TableSpec, source_name: str | None, columns: Sequence[str],
                  problems: list[InputProblem], *, source_types: dict[str, str] | None = None,
-                 track_lines: bool = False, shared: dict | None = None) -> None:
+                 track_lines: bool = False, shared: dict | None = None, text_cells: bool = False) -> None:
         self.spec = spec
         self.source_name = source_name
         self.problems = problems
@@ -39,6 +41,10 @@ class TableBuilder:
         self.ncols = len(self.columns)
         self.source_types = source_types or {}
         self.shared = shared if shared is not None else {}
+        #: every cell is text or None (a CSV file), so no cell needs a type check
+        self.text_cells = text_cells
+        #: cells came in by add_columns, where an empty cell is NULL (no zero-length text)
+        self.blank_is_null = False
         self._chunk: list[Sequence[Any]] = []
         self._cols: list[list] = [[] for _ in range(self.ncols)]
         self.nrows = 0
@@ -89,14 +95,21 @@ class TableBuilder:
             for k, r in enumerate(rows):
                 self.add([c if c else None for c in r], first_line + k)
             return
+        self.add_columns([list(values) for values in zip(*rows)] if rows else [[] for _ in self._cols],
+                         first_line)
+
+    def add_columns(self, columns: Sequence[list[str]], first_line: int) -> None:
+        """Whole columns of text, as many as the header has, from consecutive source lines, where
+        an empty cell is NULL (the CSV fast path: no quotes anywhere in the file). The cells are
+        converted, cleansed and shared when the table is built, once per distinct value."""
         self._flush()
-        sd = self.shared.setdefault
-        if self.ncols:
-            for col, values in zip(self._cols, zip(*rows)):
-                col.extend([sd(v, v) if v else None for v in values])
-        self.nrows += len(rows)
+        self.blank_is_null = True
+        n = len(columns[0]) if columns else 0
+        for col, values in zip(self._cols, columns):
+            col.extend(values)
+        self.nrows += n
         if self.lines is not None:
-            self.lines.extend(range(first_line, first_line + len(rows)))
+            self.lines.extend(range(first_line, first_line + n))
 
     def _fit(self, cells: Sequence[Any], line: int | None) -> list:
         n = len(cells)
@@ -117,9 +130,13 @@ class TableBuilder:
         if not self._chunk:
             return
         if self.ncols:
-            sd = self.shared.setdefault
-            for col, values in zip(self._cols, zip(*self._chunk)):
-                col.extend([sd(v, v) if type(v) is str else v for v in values])
+            if self.text_cells:  # shared when the table is built
+                for col, values in zip(self._cols, zip(*self._chunk)):
+                    col.extend(values)
+            else:
+                sd = self.shared.setdefault
+                for col, values in zip(self._cols, zip(*self._chunk)):
+                    col.extend([sd(v, v) if type(v) is str else v for v in values])
         self._chunk = []
 
     # -- result -------------------------------------------------------------------------------
@@ -132,6 +149,9 @@ class TableBuilder:
             first_line, lines = (lines[0] if n else None), None
         table = Table(spec=self.spec, nrows=n, source_name=self.source_name, lines=lines, first_line=first_line,
                       source_columns=tuple(self.columns), source_types=dict(self.source_types))
+        linked = set(self.spec.key)
+        if self.spec.parent is not None:
+            linked.add(self.spec.parent[1])
         for f in self.spec.fields:
             pos = self.field_pos.get(f.name)
             if pos is None:
@@ -139,11 +159,18 @@ class TableBuilder:
                 continue
             raw = self._cols[pos]
             self._cols[pos] = []
-            table.values[f.name], originals = _convert(raw, f.type)
+            if self.text_cells:
+                table.values[f.name], originals = _convert_text_cells(
+                    raw, f.type, self.shared if f.type == "text" else None, f.name in linked, self.blank_is_null)
+            else:
+                table.values[f.name], originals = _convert(raw, f.type)
             if originals:
                 table.originals[f.name] = originals
         for name, pos in self.extra_pos.items():
-            table.extra[name] = [c if c is None or isinstance(c, str) else render(c) for c in self._cols[pos]]
+            col = self._cols[pos]
+            if self.blank_is_null:
+                col = [c if c else None for c in col]
+            table.extra[name] = [c if c is None or isinstance(c, str) else render(c) for c in col]
         self._cols = []
         return table
 
@@ -173,6 +200,74 @@ def _convert(raw: list, ftype: str) -> tuple[list, dict[int, str]]:
         if type(v) is str and render(value) != v:
             originals[i] = v
     return values, originals
+
+
+def _convert_text_cells(raw: list, ftype: str, shared: dict | None, linked: bool, blank_is_null: bool
+                        ) -> tuple[list, dict[int, str]]:
+    """:func:`_convert` for a column whose cells are all text or None, doing the work once per
+    *distinct* text: cleansing (or parsing), and for text, sharing one string object for equal
+    values across the submission's tables (*shared*) where that pays: when the column repeats
+    values or links rows to other tables (*linked*: the table's key or its parent's key). When
+    *blank_is_null*, an empty cell is NULL as written (the CSV fast path), not a zero-length text.
+
+    The columns are mapped through a dict of the distinct texts in C (``map``), so a row costs
+    one dictionary look-up; rows are visited in Python only where a text must be kept as the
+    original (it was trimmed, or does not render back as written)."""
+    n = len(raw)
+    if ftype == "text" and n > 4 * _SAMPLE and len(set(raw[:_SAMPLE])) > _SAMPLE // 2 and None not in raw:
+        # mostly distinct values (identifiers): a set of them would cost more than it saves, so
+        # when no cell needs trimming, only NULLs are looked for (and shared when linked)
+        joined = "\0".join(raw)
+        if not (joined.startswith(" ") or joined.endswith(" ") or "\0 " in joined or " \0" in joined):
+            del joined
+            blanks = "" in raw
+            if shared is not None and linked:
+                sd = shared.setdefault
+                values = [sd(v, v) if v else None for v in raw] if blanks else list(map(sd, raw, raw))
+            else:
+                values = [v or None for v in raw] if blanks else raw
+            if not blanks or blank_is_null:
+                return values, {}
+            return values, {i: "" for i, v in enumerate(raw) if v == ""}
+    distinct = set(raw)
+    distinct.discard(None)
+    kept: set[str] = set()  # texts whose original is kept (they differ from their value's rendering)
+    if ftype == "text":
+        changed: dict[str | None, Any] = {}
+        for v in distinct:
+            c = v.strip(" ") or None
+            if c is not v:
+                changed[v] = c
+                if v or not blank_is_null:
+                    kept.add(v)
+        if shared is not None and (linked or len(distinct) < n):
+            sd = shared.setdefault
+            table: dict[str | None, Any] = {None: None}
+            for v in distinct:
+                c = changed.get(v, v)
+                table[v] = None if c is None else sd(c, c)
+            values = list(map(table.__getitem__, raw))
+        elif changed:
+            values = list(map(changed.get, raw, raw))
+        else:
+            values = raw
+    else:
+        parse = PARSERS[ftype]
+        typed: dict[str | None, Any] = {None: None}
+        for v in distinct:
+            if not v.strip():
+                typed[v] = None
+                if v or not blank_is_null:
+                    kept.add(v)
+            else:
+                value = parse(v)
+                typed[v] = value
+                if render(value) != v:
+                    kept.add(v)
+        values = list(map(typed.__getitem__, raw))
+    if not kept:
+        return values, {}
+    return values, {i: raw[i] for i in compress(range(n), map(kept.__contains__, raw))}
 
 
 class _TypedCache(dict):
