@@ -13,6 +13,7 @@ person can follow the chain to the root cause.
 from __future__ import annotations
 
 from itertools import compress
+from operator import not_
 from typing import TYPE_CHECKING
 
 from .parse import Invalid
@@ -33,7 +34,9 @@ def run_cascade(ctx: Context, state: Ledger) -> None:
         key = rule.params["key"]
         keys = related.values[key]
         rejected = state.rejected[related.id]
-        accepted_keys = set(compress(keys, (not r for r in rejected)))
+        # whole columns first, in C: the keys of accepted related rows, then the child keys
+        # without one; rows are visited only for those keys
+        accepted_keys = set(compress(keys, map(not_, rejected)))
         child_keys = child.values[key]
         missing = set(child_keys) - accepted_keys
         missing.discard(None)
@@ -43,9 +46,11 @@ def run_cascade(ctx: Context, state: Ledger) -> None:
         # for a key whose related rows are all rejected: the first such row's reason is the cause
         causes: dict = {}
         reasons = state.reason[related.id]
-        for j, k in enumerate(keys):
-            if k in missing and k not in causes:
+        for j in compress(range(len(keys)), map(missing.__contains__, keys)):
+            k = keys[j]
+            if k not in causes:
                 causes[k] = reasons.get(j)
-        failures = [(i, causes.get(k)) for i, k in enumerate(child_keys) if k in missing]
+        failures = [(i, causes.get(child_keys[i]))
+                    for i in compress(range(len(child_keys)), map(missing.__contains__, child_keys))]
         for i, cause in failures:
             state.add(rule, child, i, other=None, cause=cause)

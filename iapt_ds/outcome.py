@@ -31,7 +31,8 @@ def final_file_findings(ctx: Context, state: Ledger) -> None:
             detail = f"it has {header.nrows}"
         else:
             reason = state.reason[header.id].get(0)
-            detail = f"its row is rejected ({reason.code})" if reason else "its row is rejected"
+            detail = (f"its row is rejected ({state.finding(reason).code})" if reason is not None
+                      else "its row is rejected")
         state.add_file(spec.rules["IDSREJ015"], table=header.id, detail=detail)
     _records_in_period(ctx, state)
     referrals = ctx.table("IDS101")

@@ -140,22 +140,22 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     run_cascade(ctx, state)                              # the 18 referential-integrity rules
     final_file_findings(ctx, state)                      # IDSREJ015, 012, 101
 
-    outcome = "rejected" if any(f.rule.severity == "file" for f in state.findings) else "accepted"
+    outcome = "rejected" if any(r.severity == "file" for r in state.findings.rules()) else "accepted"
     tables = {}
     reasons = {}
     for tid, t in sub.tables.items():
         rej = sum(state.rejected[tid])
         tables[tid] = TableResult(table=tid, name=t.name, read=t.nrows, accepted=t.nrows - rej, rejected=rej,
                                   with_warnings=len(state.warned[tid]))
-        col: list = [None] * t.nrows
-        for i, f in state.reason[tid].items():
-            col[i] = f
+        col: list = [None] * t.nrows  # position of each row's rejecting finding
+        for i, k in state.reason[tid].items():
+            col[i] = k
         reasons[tid] = col
     header_period = f"{ctx.rps:%Y-%m}" if ctx.rps else None
     chosen = f"{start:%Y-%m}" if start is not None else None
     checked = what_was_checked(spec, period=chosen, header_period=header_period, provider=upload.provider,
                                sender=upload.sender, submitted_at=at, submitted_at_given=submitted_at is not None,
                                reference=reference_data)
-    return Result(outcome=outcome, findings=tuple(state.findings), tables=tables,
+    return Result(outcome=outcome, findings=state.findings, tables=tables,
                   not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
                   source=sub.source, reasons=reasons, checked=checked)
