@@ -8,7 +8,6 @@ A finding made by the cascade links to the finding that rejected the related row
 
 from __future__ import annotations
 
-import enum
 import functools
 import string
 from collections.abc import Iterator, Sequence
@@ -16,28 +15,12 @@ from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 
-from .spec import RuleSpec
+from .spec import RuleSpec, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Table
 
 __all__ = ["Severity", "Finding", "Findings"]
-
-
-class Severity(str, enum.Enum):
-    """SDCS's four outcome levels."""
-
-    FILE = "file"
-    GROUP = "group"
-    RECORD = "record"
-    WARNING = "warning"
-
-    @property
-    def rejects(self) -> bool:
-        return self is not Severity.WARNING
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class _Blank(dict):
@@ -73,11 +56,11 @@ class Finding:
 
     @property
     def severity(self) -> Severity:
-        return Severity(self.rule.severity)
+        return self.rule.severity
 
     @property
     def rejects(self) -> bool:
-        return self.rule.severity != "warning"
+        return self.rule.severity is not Severity.WARNING
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .findings import Finding, Findings
 from .model import Submission, Table
-from .spec import RuleSpec
+from .spec import RuleSpec, Severity
 
 __all__ = ["Ledger"]
 
@@ -30,7 +30,7 @@ class Ledger:
         """A finding on row *i* (0-based) of *table*; *cause* is the position of the finding that
         rejected the related row (cascade). Returns the new finding's position."""
         k = self.findings.add_row(rule, table, i, other, detail, cause, expected)
-        if rule.severity != "warning":
+        if rule.severity is not Severity.WARNING:
             rejected = self.rejected[table.id]
             if not rejected[i]:
                 rejected[i] = 1
