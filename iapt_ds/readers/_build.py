@@ -229,45 +229,58 @@ def _convert_text_cells(raw: list, ftype: str, shared: dict | None, linked: bool
             if not blanks or blank_is_null:
                 return values, {}
             return values, {i: "" for i, v in enumerate(raw) if v == ""}
-    distinct = set(raw)
-    distinct.discard(None)
-    kept: set[str] = set()  # texts whose original is kept (they differ from their value's rendering)
-    if ftype == "text":
-        changed: dict[str | None, Any] = {}
-        for v in distinct:
-            c = v.strip(" ") or None
-            if c is not v:
-                changed[v] = c
-                if v or not blank_is_null:
-                    kept.add(v)
-        if shared is not None and (linked or len(distinct) < n):
-            sd = shared.setdefault
-            table: dict[str | None, Any] = {None: None}
-            for v in distinct:
-                c = changed.get(v, v)
-                table[v] = None if c is None else sd(c, c)
-            values = list(map(table.__getitem__, raw))
-        elif changed:
-            values = list(map(changed.get, raw, raw))
-        else:
+    # one pass in C: each cell is looked up in a dict of the distinct texts seen so far; a text
+    # not seen yet is cleansed (or parsed) and shared once, by the dict's __missing__
+    canon = _Canon(ftype, shared if (shared is not None and ftype == "text") else None, blank_is_null)
+    values = list(map(canon.__getitem__, raw))
+    if ftype == "text" and not canon.kept and (shared is None or (not linked and len(canon) > n // 2)):
+        # mostly distinct text not linking tables: sharing would not pay, keep the cells as read
+        if not canon.changed:
             values = raw
-    else:
-        parse = PARSERS[ftype]
-        typed: dict[str | None, Any] = {None: None}
-        for v in distinct:
-            if not v.strip():
-                typed[v] = None
-                if v or not blank_is_null:
-                    kept.add(v)
-            else:
-                value = parse(v)
-                typed[v] = value
-                if render(value) != v:
-                    kept.add(v)
-        values = list(map(typed.__getitem__, raw))
+    kept = canon.kept
     if not kept:
         return values, {}
     return values, {i: raw[i] for i in compress(range(n), map(kept.__contains__, raw))}
+
+
+class _Canon(dict):
+    """text -> its value, filled on first sight (``__missing__``): for text the cleansed string
+    (one shared object per value across the submission when *shared* is given), otherwise the
+    parsed value. Notes the texts whose original must be kept (*kept*) and whether any text
+    changed (*changed*)."""
+
+    __slots__ = ("ftype", "parse", "sd", "blank_is_null", "kept", "changed")
+
+    def __init__(self, ftype: str, shared: dict | None, blank_is_null: bool) -> None:
+        super().__init__()
+        self[None] = None
+        self.ftype = ftype
+        self.parse = PARSERS.get(ftype)
+        self.sd = shared.setdefault if shared is not None else None
+        self.blank_is_null = blank_is_null
+        self.kept: set[str] = set()
+        self.changed = False
+
+    def __missing__(self, v: str) -> Any:
+        value: Any
+        if self.ftype == "text":
+            c = v.strip(" ") or None
+            if c is not v:
+                self.changed = True
+                if v or not self.blank_is_null:
+                    self.kept.add(v)
+            value = c if c is None or self.sd is None else self.sd(c, c)
+        elif not v.strip():
+            value = None
+            self.changed = True
+            if v or not self.blank_is_null:
+                self.kept.add(v)
+        else:
+            value = self.parse(v)
+            if render(value) != v:
+                self.kept.add(v)
+        self[v] = value
+        return value
 
 
 class _TypedCache(dict):
