@@ -87,7 +87,7 @@ class Result:
 
     def counts_by_severity(self) -> dict[str, int]:
         c = Counter(r.severity for r in self._rules())
-        return {s.value: c.get(s.value, 0) for s in Severity}
+        return {s.value: c.get(s, 0) for s in Severity}
 
     def counts_by_code(self) -> dict[str, int]:
         return dict(sorted(Counter(r.code for r in self._rules()).items()))
