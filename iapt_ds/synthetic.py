@@ -272,9 +272,12 @@ def _realistic_rows(spec: Spec, tid: str, columns: list[str], by_patient: list[d
     makers: dict[str, Callable[[int, dict], str]] = {}
     # and one seeded stream of well-formed values per column any such value suits
     draws: dict[str, Callable[[], str]] = {}
+    def renumbered(c: str) -> Callable[[int, dict], str]:
+        return lambda p, r: r[c][:12] + people.suffix[p]
+
     for c in _ID_COLUMNS:
         if c in pos:
-            makers[c] = lambda p, r, c=c: r[c][:12] + people.suffix[p]
+            makers[c] = renumbered(c)
     if tid == "IDS001":
         makers["NHSNumber"] = lambda p, r: people.nhs[p]
         makers["PersonBirthDate"] = lambda p, r: _shift(r["PersonBirthDate"], people.birth_shift[p])

@@ -276,7 +276,7 @@ class _Canon(dict):
             if v or not self.blank_is_null:
                 self.kept.add(v)
         else:
-            value = self.parse(v)
+            value = self.parse(v)  # type: ignore[misc]  # a parser exists for every type but text
             if render(value) != v:
                 self.kept.add(v)
         self[v] = value

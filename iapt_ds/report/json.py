@@ -69,11 +69,12 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
 def _write_block(out: TextIO, value: Any, encoded: bool = False) -> None:
     """A dict or a list with one item per line (each item compact), anything else compact;
     *encoded*: the items of the list are JSON text already."""
+    items: Iterator[str]
     if isinstance(value, dict):
         items = (f"{_dump(k)}: {_dump(v)}" for k, v in value.items())
         opener, closer = "{", "}"
     elif isinstance(value, (list, Iterator)):
-        items = value if encoded else (_dump(v) for v in value)
+        items = iter(value) if encoded else (_dump(v) for v in value)
         opener, closer = "[", "]"
     else:
         out.write(_dump(value))
