@@ -33,7 +33,8 @@ class TableBuilder:
 
     def __init__(self, spec: TableSpec, source_name: str | None, columns: Sequence[str],
                  problems: list[InputProblem], *, source_types: dict[str, str] | None = None,
-                 track_lines: bool = False, shared: dict | None = None, text_cells: bool = False) -> None:
+                 track_lines: bool = False, shared: dict | None = None, text_cells: bool = False,
+                 blank_is_null: bool = False) -> None:
         self.spec = spec
         self.source_name = source_name
         self.problems = problems
@@ -43,13 +44,23 @@ class TableBuilder:
         self.shared = shared if shared is not None else {}
         #: every cell is text or None (a CSV file), so no cell needs a type check
         self.text_cells = text_cells
-        #: cells came in by add_columns, where an empty cell is NULL (no zero-length text)
-        self.blank_is_null = False
+        #: an empty cell is NULL as written, never a zero-length text (the CSV fast path)
+        self.blank_is_null = blank_is_null
         self._chunk: list[Sequence[Any]] = []
         self._cols: list[list] = [[] for _ in range(self.ncols)]
         self.nrows = 0
         self.lines = array("L") if track_lines else None
         self._map_columns()
+        # with text cells, each field's column is converted as it comes (slice by slice), so the
+        # text of a whole table is never held at once
+        self._convs: dict[int, _Column] = {}
+        if text_cells:
+            linked = set(spec.key) | ({spec.parent[1]} if spec.parent is not None else set())
+            types = {f.name: f.type for f in spec.fields}
+            for name, pos in self.field_pos.items():
+                ftype = types[name]
+                self._convs[pos] = _Column(ftype, self.shared if ftype == "text" else None, name in linked,
+                                           blank_is_null)
 
     # -- columns ------------------------------------------------------------------------------
     def _map_columns(self) -> None:
@@ -103,10 +114,9 @@ class TableBuilder:
         an empty cell is NULL (the CSV fast path: no quotes anywhere in the file). The cells are
         converted, cleansed and shared when the table is built, once per distinct value."""
         self._flush()
-        self.blank_is_null = True
         n = len(columns[0]) if columns else 0
-        for col, values in zip(self._cols, columns):
-            col.extend(values)
+        for pos, values in enumerate(columns[: self.ncols]):
+            self._feed(pos, values)
         self.nrows += n
         if self.lines is not None:
             self.lines.extend(range(first_line, first_line + n))
@@ -130,14 +140,21 @@ class TableBuilder:
         if not self._chunk:
             return
         if self.ncols:
-            if self.text_cells:  # shared when the table is built
-                for col, values in zip(self._cols, zip(*self._chunk)):
-                    col.extend(values)
+            if self.text_cells:
+                for pos, values in enumerate(zip(*self._chunk)):
+                    self._feed(pos, list(values))
             else:
                 sd = self.shared.setdefault
                 for col, values in zip(self._cols, zip(*self._chunk)):
                     col.extend([sd(v, v) if type(v) is str else v for v in values])
         self._chunk = []
+
+    def _feed(self, pos: int, cells: list) -> None:
+        conv = self._convs.get(pos)
+        if conv is not None:
+            conv.feed(cells)
+        else:
+            self._cols[pos].extend(cells)
 
     # -- result -------------------------------------------------------------------------------
     def build(self) -> Table:
@@ -149,20 +166,17 @@ class TableBuilder:
             first_line, lines = (lines[0] if n else None), None
         table = Table(spec=self.spec, nrows=n, source_name=self.source_name, lines=lines, first_line=first_line,
                       source_columns=tuple(self.columns), source_types=dict(self.source_types))
-        linked = set(self.spec.key)
-        if self.spec.parent is not None:
-            linked.add(self.spec.parent[1])
         for f in self.spec.fields:
             pos = self.field_pos.get(f.name)
             if pos is None:
                 table.values[f.name] = [None] * n
                 continue
-            raw = self._cols[pos]
-            self._cols[pos] = []
-            if self.text_cells:
-                table.values[f.name], originals = _convert_text_cells(
-                    raw, f.type, self.shared if f.type == "text" else None, f.name in linked, self.blank_is_null)
+            conv = self._convs.get(pos)
+            if conv is not None:
+                table.values[f.name], originals = conv.values, conv.originals
             else:
+                raw = self._cols[pos]
+                self._cols[pos] = []
                 table.values[f.name], originals = _convert(raw, f.type)
             if originals:
                 table.originals[f.name] = originals
@@ -202,45 +216,56 @@ def _convert(raw: list, ftype: str) -> tuple[list, dict[int, str]]:
     return values, originals
 
 
-def _convert_text_cells(raw: list, ftype: str, shared: dict | None, linked: bool, blank_is_null: bool
-                        ) -> tuple[list, dict[int, str]]:
-    """:func:`_convert` for a column whose cells are all text or None, doing the work once per
-    *distinct* text: cleansing (or parsing), and for text, sharing one string object for equal
-    values across the submission's tables (*shared*) where that pays: when the column repeats
-    values or links rows to other tables (*linked*: the table's key or its parent's key). When
+class _Column:
+    """One field's column of text cells (text or None), converted slice by slice as it is read,
+    with the work done once per *distinct* text: cleansing (or parsing), and for text, sharing
+    one string object for equal values across the submission's tables (*shared*). When
     *blank_is_null*, an empty cell is NULL as written (the CSV fast path), not a zero-length text.
 
-    The columns are mapped through a dict of the distinct texts in C (``map``), so a row costs
-    one dictionary look-up; rows are visited in Python only where a text must be kept as the
-    original (it was trimmed, or does not render back as written)."""
-    n = len(raw)
-    if ftype == "text" and n > 4 * _SAMPLE and len(set(raw[:_SAMPLE])) > _SAMPLE // 2 and None not in raw:
-        # mostly distinct values (identifiers): a set of them would cost more than it saves, so
-        # when no cell needs trimming, only NULLs are looked for (and shared when linked)
-        joined = "\0".join(raw)
-        if not (joined.startswith(" ") or joined.endswith(" ") or "\0 " in joined or " \0" in joined):
-            del joined
-            blanks = "" in raw
-            if shared is not None and linked:
-                sd = shared.setdefault
-                values = [sd(v, v) if v else None for v in raw] if blanks else list(map(sd, raw, raw))
-            else:
-                values = [v or None for v in raw] if blanks else raw
-            if not blanks or blank_is_null:
-                return values, {}
-            return values, {i: "" for i, v in enumerate(raw) if v == ""}
-    # one pass in C: each cell is looked up in a dict of the distinct texts seen so far; a text
-    # not seen yet is cleansed (or parsed) and shared once, by the dict's __missing__
-    canon = _Canon(ftype, shared if (shared is not None and ftype == "text") else None, blank_is_null)
-    values = list(map(canon.__getitem__, raw))
-    if ftype == "text" and not canon.kept and (shared is None or (not linked and len(canon) > n // 2)):
-        # mostly distinct text not linking tables: sharing would not pay, keep the cells as read
-        if not canon.changed:
-            values = raw
-    kept = canon.kept
-    if not kept:
-        return values, {}
-    return values, {i: raw[i] for i in compress(range(n), map(kept.__contains__, raw))}
+    A slice is mapped through a dict of the texts seen so far in C (``map``), so a row costs one
+    dictionary look-up; a slice of mostly distinct values (identifiers) is not looked up at all
+    unless it links tables (*linked*: the table's key or its parent's key), where sharing pays.
+    Rows are visited in Python only where a text must be kept as the original (it was trimmed,
+    or does not render back as written)."""
+
+    __slots__ = ("canon", "linked", "values", "originals", "blank_is_null")
+
+    def __init__(self, ftype: str, shared: dict | None, linked: bool, blank_is_null: bool) -> None:
+        self.canon = _Canon(ftype, shared, blank_is_null)
+        self.linked = linked
+        self.blank_is_null = blank_is_null
+        self.values: list = []
+        self.originals: dict[int, str] = {}
+
+    def feed(self, cells: list) -> None:
+        start = len(self.values)
+        canon = self.canon
+        if (canon.ftype == "text" and len(cells) >= _SAMPLE and len(set(cells[:_SAMPLE])) > _SAMPLE // 2
+                and None not in cells and self._feed_distinct(cells, start)):
+            return
+        self.values.extend(map(canon.__getitem__, cells))
+        kept = canon.kept
+        if kept:
+            for i in compress(range(len(cells)), map(kept.__contains__, cells)):
+                self.originals[start + i] = cells[i]
+
+    def _feed_distinct(self, cells: list, start: int) -> bool:
+        """Mostly distinct text with nothing to trim: only NULLs are looked for (and the values
+        shared when they link tables). False when some cell needs trimming."""
+        joined = "\0".join(cells)
+        if joined.startswith(" ") or joined.endswith(" ") or "\0 " in joined or " \0" in joined:
+            return False
+        del joined
+        blanks = "" in cells
+        sd = self.canon.sd
+        if sd is not None and self.linked:
+            self.values.extend([sd(v, v) if v else None for v in cells] if blanks else map(sd, cells, cells))
+        else:
+            self.values.extend([v or None for v in cells] if blanks else cells)
+        if blanks and not self.blank_is_null:
+            for i in compress(range(len(cells)), map("".__eq__, cells)):
+                self.originals[start + i] = ""
+        return True
 
 
 class _Canon(dict):

@@ -219,7 +219,7 @@ def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shar
                 if not lines or not lines[0]:
                     return None
                 builder = TableBuilder(tspec, path.stem, [c.strip() for c in lines[0].split(",")], found,
-                                       track_lines=True, shared=shared, text_cells=True)
+                                       track_lines=True, shared=shared, text_cells=True, blank_is_null=True)
                 line_no = 1
                 del lines[0]
             if "" in lines:
