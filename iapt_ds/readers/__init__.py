@@ -19,6 +19,7 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
 from ..spec import Spec
@@ -64,6 +65,7 @@ def read(source: Any, *, spec: Spec | None = None, version: str | None = None, p
                      "Access IDB path, a mapping of table name to rows, or a Submission")
 
 
+@gc_paused
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
                     period: str | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed. The version is chosen
@@ -123,6 +125,7 @@ def _peek_rows(rows: Mapping[str, Any], spec: Spec | None) -> HeaderPeek:
     return peek(problem="there is no header table (IDS000Header)")
 
 
+@gc_paused
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
               version: str | None = None, period: str | None = None, source: str = "<memory>") -> Submission:
     """Read in-memory rows: table name (``IDS001MPI`` or ``IDS001``) → iterable of dicts.

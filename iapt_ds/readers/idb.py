@@ -62,6 +62,7 @@ from collections.abc import Callable, Sequence
 from os import PathLike, fspath
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..model import InputProblem, Submission, Table
 from ..spec import FieldSpec, Spec, TableSpec
 from ..version_choice import HeaderPeek, period_text
@@ -133,6 +134,7 @@ def _peek(db: Database) -> HeaderPeek:
     return HeaderPeek(declared=tuple(declared), period=period, shape=shape)
 
 
+@gc_paused
 def read_idb(path: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
              period: str | None = None, progress: Progress | None = None) -> Submission:
     """Read an Access IDB into a :class:`Submission`, one table at a time.
