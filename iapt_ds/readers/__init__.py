@@ -19,6 +19,7 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
 from ..spec import Spec, load_spec
@@ -56,6 +57,7 @@ def read(source: Any, *, spec: Spec | None = None,
                      "Access IDB path, a mapping of table name to rows, or a Submission")
 
 
+@gc_paused
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed."""
     spec = spec or load_spec()
@@ -78,6 +80,7 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Subm
     return finish_submission(spec, tables, problems, str(folder), unknown)
 
 
+@gc_paused
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
               source: str = "<memory>") -> Submission:
     """Read in-memory rows: table name (``IDS001MPI`` or ``IDS001``) → iterable of dicts.
