@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from ._gcpause import gc_paused
 from .cascade import run_cascade
 from .checked import what_was_checked
 from .checks.base import Phase
@@ -38,6 +39,7 @@ from .readers import read
 from .result import Outcome, Result, TableResult
 from .spec import Severity, Spec, load_spec
 from .structure import mandatory_table_findings, structure_findings
+from .version_choice import VersionChoice
 
 __all__ = ["ENGINES", "STAGES", "Stage", "validate", "period_bounds", "run_kinds"]
 
@@ -133,10 +135,16 @@ def _engine(engine: Any) -> Any:
     raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
+@gc_paused
 def validate(submission: Any, *, period: Any = None, provider: str | None = None, sender: str | None = None,
              submitted_at: _dt.datetime | str | None = None, reference_data: ReferenceData | None = None,
-             spec: Spec | None = None, engine: Any = "python") -> Result:
+             spec: Spec | None = None, version: str | None = None, engine: Any = "python") -> Result:
     """Validate a submission as SDCS would.
+
+    The IAPT version whose rules run is chosen as SDCS chooses it, from the header's DatSetVer
+    (``'2.0'``, ``'2.1'``); *version* (or *spec*) names it instead. ``Result.dataset_version`` and
+    ``Result.version_reason`` say which ran and why; ``Result.version_notes`` any mismatch (a
+    DatSetVer that does not fit the period or names no known version) and what was assumed.
 
     *submission* is a :class:`~iapt_ds.model.Submission`, a path (a CSV folder or an Access IDB
     ``.accdb``/``.mdb``) or in-memory rows (mapping of table name to row dicts). *period*, *provider*, *sender* and *submitted_at* stand
@@ -149,7 +157,8 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     Never raises on bad data (it is a finding); raises :class:`~iapt_ds.errors.UsageError` on a
     wrong argument and :class:`~iapt_ds.errors.InputError` on a path that cannot be read.
     """
-    spec = spec or load_spec()
+    if version is not None and not isinstance(version, str):
+        raise UsageError(f"version must be text such as '2.1', not {version!r}")
     start = end = None
     if period is not None:
         start, end = period_bounds(period)
@@ -172,7 +181,11 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
                     sender=_text_arg("sender", sender), submitted_at=at)
 
     runner = _engine(engine)
-    sub = read(submission, spec=spec)
+    sub = read(submission, spec=spec, version=version, period=f"{start:%Y-%m}" if start else None)
+    if spec is not None and sub.spec is not spec:
+        raise UsageError(f"this Submission was read with another spec (IAPT v{sub.spec.version}) than the one given")
+    spec = sub.spec
+    choice = sub.version or VersionChoice(spec.version, "submission", f"the submission was read as IAPT v{spec.version}")
     ctx = Context(spec, sub, upload, reference_data)
     state = Ledger(sub)
 
@@ -183,22 +196,22 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
         if runner is not None:
             runner.close()
 
-    outcome = Outcome.REJECTED if any(f.rule.severity is Severity.FILE for f in state.findings) else Outcome.ACCEPTED
+    outcome = Outcome.REJECTED if any(r.severity is Severity.FILE for r in state.findings.rules()) else Outcome.ACCEPTED
     tables: dict[str, TableResult] = {}
-    reasons: dict[str, list[Finding | None]] = {}
+    reasons: dict[str, list[int | None]] = {}
     for tid, t in sub.tables.items():
         rej = sum(state.rejected[tid])
         tables[tid] = TableResult(table=tid, name=t.name, read=t.nrows, accepted=t.nrows - rej, rejected=rej,
                                   with_warnings=len(state.warned[tid]))
-        col: list[Finding | None] = [None] * t.nrows
-        for i, f in state.reason[tid].items():
-            col[i] = f
+        col: list[int | None] = [None] * t.nrows  # position of each row's rejecting finding
+        for i, k in state.reason[tid].items():
+            col[i] = k
         reasons[tid] = col
     header_period = f"{ctx.rps:%Y-%m}" if ctx.rps else None
     chosen = f"{start:%Y-%m}" if start is not None else None
     checked = what_was_checked(spec, period=chosen, header_period=header_period, provider=upload.provider,
                                sender=upload.sender, submitted_at=at, submitted_at_given=submitted_at is not None,
                                reference=reference_data)
-    return Result(outcome=outcome, findings=tuple(state.findings), tables=tables,
+    return Result(outcome=outcome, findings=state.findings, tables=tables,
                   not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
-                  source=sub.source, reasons=reasons, checked=checked)
+                  source=sub.source, reasons=reasons, checked=checked, version=choice, spec=spec)
