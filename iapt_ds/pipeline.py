@@ -123,7 +123,7 @@ def _text_arg(name: str, v: Any) -> str | None:
 
 
 def _engine(engine: Any) -> Any:
-    """None for the Python engine, else an engine object (``stages()``, ``close()``)."""
+    """None for the Python engine, else an engine object (``stages(STAGES, run_kinds)``, ``close()``)."""
     if engine == "python":
         return None
     if engine == "duckdb":
@@ -190,7 +190,7 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     state = Ledger(sub)
 
     try:
-        for stage in (STAGES if runner is None else runner.stages()):
+        for stage in (STAGES if runner is None else runner.stages(STAGES, run_kinds)):
             stage.run(ctx, state)
     finally:
         if runner is not None:

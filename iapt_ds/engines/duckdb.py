@@ -1,7 +1,7 @@
 """The DuckDB engine: ``validate(..., engine="duckdb")`` (``pip install 'iapt-ds[duckdb]'``).
 
 It runs the pipeline's stages (:data:`iapt_ds.pipeline.STAGES`) in the same order over the same
-:class:`~iapt_ds.ledger.Ledger`; only the row rules and uniqueness stage differs: each table read
+:class:`~iapt_ds.ledger.Ledger`; the row rules (with uniqueness) and the cascade differ: each table read
 by the usual readers is loaded into an in-memory DuckDB database (typed columns, see
 :mod:`iapt_ds.checks.sql`), and each rule whose kind has SQL (:meth:`~iapt_ds.checks.base.Kind.sql`)
 is one query giving its failing rows. A rule whose kind has no SQL, or whose query cannot run on
@@ -10,7 +10,9 @@ evaluation instead: results are complete whatever the kind. The findings are mad
 ledger calls, in the same order, so they are the Python engine's, finding for finding; the
 differential test (``tests/test_engine_duckdb.py``) holds the two engines to it.
 
-The other stages (structure, pipeline rules, the cascade, the file outcome) run in Python.
+The cascade's has_related rules are anti-joins against the related rows accepted so far (the
+ledger's rejections loaded before each rule). The other stages (structure, mandatory tables,
+the rules on accepted rows, the file outcome) run in Python.
 """
 
 from __future__ import annotations
@@ -74,12 +76,14 @@ class DuckDBEngine:
         self.ran_in_sql: list[str] = []
         self.ran_in_python: dict[str, str] = {}
 
-    def stages(self) -> tuple[Stage, ...]:
-        """The pipeline's stages, the row rules run here."""
-        from ..pipeline import STAGES, Stage
+    def stages(self, stages: tuple[Stage, ...], run_kinds: Any) -> tuple[Stage, ...]:
+        """The pipeline's *stages* with the row rules and the cascade run here; *run_kinds* is the
+        pipeline's loop over the rules (given, so that this module does not import the pipeline)."""
+        import attrs
 
+        self._run_kinds = run_kinds
         mine = {"row rules": self.check_rows, "cascade": self.cascade}
-        return tuple(Stage(s.name, mine[s.name]) if s.name in mine else s for s in STAGES)
+        return tuple(attrs.evolve(s, run=mine[s.name]) if s.name in mine else s for s in stages)
 
     # ------------------------------------------------------------------------------ loading
 
@@ -232,12 +236,10 @@ class DuckDBEngine:
     def check_rows(self, ctx: Context, state: Ledger) -> None:
         """The row rules and uniqueness (:data:`~iapt_ds.checks.base.Phase.ROW`), in the spec's
         order, each as its kind's SQL where it has some."""
-        from ..pipeline import run_kinds
-
         if self.con is None:
             self._connect(ctx)
         self._results: dict[str, dict[str, list[Fail] | str]] = {}
-        run_kinds(ctx, state, Phase.ROW, evaluate=self._evaluate)
+        self._run_kinds(ctx, state, Phase.ROW, evaluate=self._evaluate)
 
     def _evaluate(self, kind: Any, rule: Any, table: Table, ctx: Context) -> list[Fail]:
         results = self._results.get(table.id)
