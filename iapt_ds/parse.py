@@ -93,11 +93,21 @@ def parse_datetime(text: str) -> _dt.datetime | Invalid:
     return Invalid(text)
 
 
+#: the most digits an integer cell may have: far beyond any IDB column (a Long has 10), and below
+#: Python's limit on converting text to int (4,300 digits), which would otherwise raise
+MAX_INTEGER_DIGITS = 1000
+
+
 def parse_integer(text: str) -> int | Invalid:
     t = text.strip()
-    if _INTEGER.fullmatch(t):
+    if len(t) <= MAX_INTEGER_DIGITS + 1 and _INTEGER.fullmatch(t):
         return int(t)
     return Invalid(text)
+
+
+def _huge(value: int) -> bool:
+    """An int of more than :data:`MAX_INTEGER_DIGITS` digits (too big to be rendered as text)."""
+    return value.bit_length() > MAX_INTEGER_DIGITS * 3.32
 
 
 def parse_decimal(text: str) -> Decimal | Invalid:
@@ -145,8 +155,10 @@ def parse_value(ftype: str, value: Any) -> Any:
             return value.time()
     elif ftype == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return value if not _huge(value) else Invalid(render(value))
         if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            if value.adjusted() >= MAX_INTEGER_DIGITS:
+                return Invalid(render(value))
             return int(value)
     elif ftype == "decimal":
         finite = value.is_finite() if isinstance(value, Decimal) else isinstance(value, int)
@@ -154,7 +166,7 @@ def parse_value(ftype: str, value: Any) -> Any:
             return Decimal(value)
     elif ftype == "text":
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            return str(value)
+            return render(value)
     return Invalid(render(value))
 
 
@@ -170,4 +182,6 @@ def render(value: Any) -> str | None:
         return value.isoformat(timespec="seconds")
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
+    if type(value) is int and _huge(value):
+        return f"(an integer of about {int(value.bit_length() / 3.3219)} digits)"
     return str(value)

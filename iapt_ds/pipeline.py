@@ -104,6 +104,8 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     Never raises on bad data (it is a finding); raises :class:`~iapt_ds.errors.UsageError` on a
     wrong argument and :class:`~iapt_ds.errors.InputError` on a path that cannot be read.
     """
+    if spec is not None and not isinstance(spec, Spec):
+        raise UsageError(f"spec must be a Spec (iapt_ds.load_spec()), not {type(spec).__name__}")
     spec = spec or load_spec()
     start = end = None
     if period is not None:

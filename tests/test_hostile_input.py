@@ -174,3 +174,51 @@ def test_4_consecutive_gp_registrations_are_linear_in_one_patients_rows(tmp_path
     # the first half is followed by other practices' registrations (no warning); the second by none
     warned = {f.row for f in result.findings if f.code == "IDS00223"}
     assert warned == set(range(n + 1, 2 * n + 1))
+
+
+# ------------------------------------------------------------------------------ 5-8: crashes
+
+def test_5_an_integer_of_thousands_of_digits_is_an_invalid_value_not_a_crash(tmp_path):
+    # Python refuses to convert more than 4,300 digits to an int (ValueError)
+    from iapt_ds.spec_examples import base_rows
+
+    huge = "9" * 5000
+    head, row = _lines("IDS201CareContact")[:2]
+    names = head.split(",")
+    cells = row.split(",")
+    cells[names.index("ClinContDurOfCareCont")] = huge
+    result = validate(_example(tmp_path, IDS201CareContact=head + "\n" + ",".join(cells) + "\n"), **UPLOAD)
+    flagged = [f for f in result.findings if f.table == "IDS201" and f.row == 1]
+    assert flagged and all(huge not in f.message or len(f.message) > 5000 for f in flagged)
+    write_report(result, io.StringIO(), "json")
+    rows = base_rows(result_spec := iapt_ds.load_spec())
+    rows["IDS201"][0]["ClinContDurOfCareCont"] = 10 ** 5000
+    in_memory = validate(rows, **UPLOAD, spec=result_spec)
+    assert [f for f in in_memory.findings if f.table == "IDS201" and f.row == 1]
+    for fmt in ("json", "csv", "text", "html"):
+        write_report(in_memory, io.StringIO(), fmt)
+
+
+def test_6_a_catalog_whose_flags_are_text_is_read_without_a_type_error():
+    from iapt_ds.readers._jet.database import _catalog_entry
+
+    assert _catalog_entry((5, 6, "T", 1, "0")) == (5, 6, "T", 1, 0)
+    assert _catalog_entry(("x", None, 7, True, 8)) == (None, None, None, None, 8)
+
+
+def test_8_validate_refuses_a_spec_that_is_no_spec_and_an_empty_path():
+    from iapt_ds.errors import InputError, UsageError
+
+    with pytest.raises(UsageError, match="spec must be a Spec"):
+        validate(iapt_ds.example_path(), spec="x")
+    with pytest.raises(UsageError, match="non-empty"):
+        validate("")
+    with pytest.raises(InputError, match="cannot be opened|no such"):
+        validate("a" * 5000)
+
+
+def test_8_the_calendar_of_december_9999():
+    from iapt_ds.calendar import period_info
+
+    info = period_info("9999-12")
+    assert info.end == _dt.date(9999, 12, 31)
