@@ -23,6 +23,7 @@ from .checks.kinds import ROW_KINDS
 from .errors import UsageError
 from .ledger import Ledger
 from .model import Table
+from .parse import render
 from .outcome import final_file_findings
 from .structure import mandatory_table_findings, structure_findings
 from .readers import read
@@ -158,4 +159,21 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
                                reference=reference_data)
     return Result(outcome=outcome, findings=tuple(state.findings), tables=tables,
                   not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
-                  source=sub.source, reasons=reasons, checked=checked)
+                  source=sub.source, reasons=reasons, checked=checked, identifiers=_identifiers(sub))
+
+
+def _identifiers(sub: Any) -> frozenset[str]:
+    """The text of every value the submission's sensitive fields hold (``sensitive:`` in the
+    spec), as read and as typed: what redaction masks wherever it appears."""
+    found: set[str] = set()
+    for table in sub.tables.values():
+        for name in sub.spec.sensitive_fields:
+            column = table.values.get(name)
+            if column is None:
+                continue
+            found.update(t for t in map(render, set(column)) if t)
+            originals = table.originals.get(name)
+            if originals:
+                found.update(t.strip() for t in originals.values() if t and t.strip())
+    found.update(t[:10] for t in list(found) if len(t) > 10 and t[4:5] == "-" and t[10:11] == "T")
+    return frozenset(found)

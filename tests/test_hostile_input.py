@@ -222,3 +222,99 @@ def test_8_the_calendar_of_december_9999():
 
     info = period_info("9999-12")
     assert info.end == _dt.date(9999, 12, 31)
+
+
+# ------------------------------------------------------------------------------ 9: redaction
+
+def _damaged(tmp_path: Path, damage: str) -> Path:
+    """The example with one kind of realistic damage."""
+    mpi = _lines("IDS001MPI")
+    ref = _lines("IDS101Referral")
+    if damage == "nhs-number-as-key":
+        cells = ref[1].split(",")
+        cells[0] = "9994021834"   # a ServiceRequestId that is an NHS number
+        cells[1] = "R1Z9999999"   # an unknown patient: the row is rejected, its key shown
+        ref[1] = ",".join(cells)
+        return _example(tmp_path, IDS101Referral="\n".join(ref) + "\n")
+    if damage == "missing-cell":
+        cells = mpi[2].split(",")
+        del cells[3]              # no NHSNumber cell: the birth date moves under NHSNumberStatus
+        mpi[2] = ",".join(cells)
+    elif damage == "extra-cell":
+        mpi[2] = mpi[2] + ",1985-06-14,9434765870"
+    elif damage == "swapped-headers":
+        names = mpi[0].split(",")
+        names[0], names[8] = names[8], names[0]   # LocalPatientId <-> EthnicCategory
+        mpi[0] = ",".join(names)
+    elif damage == "header-is-a-row":
+        mpi = mpi[1:]
+    elif damage == "bad-bytes":
+        folder = _example(tmp_path)
+        raw = (folder / "IDS001MPI.csv").read_bytes().replace(b"9994021834", b"99940\xff21834", 1)
+        (folder / "IDS001MPI.csv").write_bytes(raw)
+        return folder
+    return _example(tmp_path, IDS001MPI="\n".join(mpi) + "\n")
+
+
+DAMAGE = ["nhs-number-as-key", "missing-cell", "extra-cell", "swapped-headers", "header-is-a-row", "bad-bytes"]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_9_redaction_masks_identifiers_wherever_damage_moves_them(tmp_path, damage):
+    from test_report_data import sensitive_values
+    from test_report_redact import _text
+
+    from iapt_ds.report import FORMATS
+
+    folder = _damaged(tmp_path, damage)
+    secrets = sensitive_values(EXAMPLE) | {"9994021834", "9434765870", "99940", "21834"}
+    words = " ".join(r.message for r in iapt_ds.load_spec().rules.values())
+    secrets = {s for s in secrets if s not in words}
+    result = validate(folder, **UPLOAD)
+    assert any(f.table in ("IDS001", "IDS101") for f in result.findings)
+    assert any(s in _text(result, "json") for s in secrets)  # unredacted, the damage shows them
+    for fmt in sorted(FORMATS):
+        text = _text(result, fmt, redact=True)
+        leaked = sorted(s for s in secrets if s in text)
+        assert not leaked, f"{damage}: the {fmt} report leaks {leaked[:5]}"
+
+
+def test_9_the_invalid_utf8_message_names_the_byte_not_the_text_around_it(tmp_path):
+    sub = read(_damaged(tmp_path, "bad-bytes"))
+    [problem] = [p for p in sub.problems if "UTF-8" in p.detail]
+    assert "FF" in problem.detail and "99940" not in problem.detail and "21834" not in problem.detail
+
+
+def test_9_the_sensitive_fields_are_in_the_spec():
+    spec = iapt_ds.load_spec()
+    assert spec.sensitive == {"nhs_number": ("NHSNumber",), "local_patient_id": ("LocalPatientId",),
+                              "postcode": ("Postcode",), "birth_date": ("PersonBirthDate",)}
+
+
+# ------------------------------------------------------------------------------ 10: active characters
+
+ACTIVE = "\x1b[2J\x1b]0;pwned\x07\r\u202egnp.exe\u200b\u2066x\u2069\x9b"
+
+
+def test_10_control_bidi_and_invisible_characters_are_shown_not_acted(tmp_path):
+    from test_report_redact import _text
+
+    from iapt_ds.report import FORMATS
+    from iapt_ds.report._safe import visible
+
+    head, row = _lines("IDS001MPI")[:2]
+    names = head.split(",")
+    cells = row.split(",")
+    cells[names.index("EthnicCategory")] = '"' + "Z" + ACTIVE + '"'
+    result = validate(_example(tmp_path, IDS001MPI=head + "\n" + ",".join(cells) + "\n"), **UPLOAD)
+    assert any(f.field == "EthnicCategory" for f in result.findings)
+    for fmt in sorted(FORMATS):
+        text = _text(result, fmt)
+        if fmt == "json":  # the data kept exactly, the controls escaped by JSON
+            assert "\x1b" not in text and "\\u001b[2J" in text
+            continue
+        active = {c for c in ACTIVE if visible(c) != c}
+        left = active & set(text.replace("\r\n", "\n"))
+        assert not left, f"{fmt}: {sorted(left)}"
+        assert "␛[2J" in text and "⟨U+202E⟩" in text, fmt
+    assert visible("Zoë Ünal 日本 😀") == "Zoë Ünal 日本 😀"
