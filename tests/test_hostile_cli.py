@@ -69,7 +69,7 @@ def test_8_an_internal_error_exits_2_in_one_line_and_debug_shows_the_traceback(m
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(cli, "validate", broken)
+    monkeypatch.setattr("iapt_ds.pipeline.validate", broken)
     assert cli.main(["validate", "--example"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "internal error: ZeroDivisionError: boom" in err and "--debug" in err
@@ -159,7 +159,7 @@ def test_13_a_signal_leaves_no_temporary_file(tmp_path, signum):
         "    out.flush()\n"
         "    print('writing', file=sys.stderr, flush=True)\n"
         "    time.sleep(60)\n"
-        "cli.write_report = slow\n"
+        "rep.write_report = slow\n"
         f"sys.exit(cli.main(['validate', '--example', '--output', {str(out)!r}]))\n")
     child = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
     assert child.stderr.readline().strip() == "writing"

@@ -24,7 +24,6 @@ import os
 import signal
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -145,6 +144,8 @@ def output_file(path: str | os.PathLike, *, binary: bool = False, encoding: str 
             with contextlib.suppress(OSError):
                 fh.close()
         return
+    import tempfile  # here, not at start-up
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
