@@ -66,13 +66,18 @@ def parse_date(text: str) -> _dt.date | Invalid:
 
 
 def parse_time(text: str) -> _dt.time | Invalid:
-    """``HH:MM:SS`` → time; a date-time gives its time of day (the date part is Access's day 0)."""
+    """``HH:MM:SS`` → time; a date-time gives its time of day (the date part is Access's day 0),
+    and a date alone is midnight, as an Access Date/Time column holds it."""
     t = text.strip()
     m = _TIME.fullmatch(t) or _DATETIME.fullmatch(t)
     try:
         if m:
             g = [int(x) for x in m.groups()[-3:]]
             return _dt.time(*g)
+        m = _DATE.fullmatch(t)
+        if m:
+            _dt.date(int(m[1]), int(m[2]), int(m[3]))  # a real date
+            return _dt.time(0)
     except ValueError:
         pass
     return Invalid(text)

@@ -26,16 +26,19 @@ def structure_findings(ctx: Context, state: Ledger) -> None:
         else:
             state.add_file(rule, table=p.table, detail=p.detail, line=p.line)
     # a cell whose text is no value of its field's type, where the field has no format rule of
-    # its own (time-of-day columns: SDCS's time rules never fire, and an Access Date/Time column
-    # could not hold such text)
+    # its own; and a time-of-day cell that is no time (SDCS's own time rules never fire, as an
+    # Access Date/Time column cannot hold such text): the row, under the field's time rule
     for tid, table in ctx.tables.items():
         for f in table.spec.fields:
-            if f.format_rule != "IDSREJ001":
+            if f.format_rule is None:
+                continue
+            own = ctx.spec.rules[f.format_rule]
+            if f.format_rule != "IDSREJ001" and not (f.type == "time" and own.kind == "placeholder"):
                 continue
             col = table.values[f.name]
             for i, v in enumerate(col):
                 if type(v) is Invalid:
-                    state.add(rule, table, i, other=None,
+                    state.add(rule if own.code == "IDSREJ001" else own, table, i, other=None,
                               detail=f"{table.name}.{f.name} row {i + 1}: {v.text!r} is not a {f.type}")
 
 

@@ -318,3 +318,80 @@ def test_10_control_bidi_and_invisible_characters_are_shown_not_acted(tmp_path):
         assert not left, f"{fmt}: {sorted(left)}"
         assert "␛[2J" in text and "⟨U+202E⟩" in text, fmt
     assert visible("Zoë Ünal 日本 😀") == "Zoë Ünal 日本 😀"
+
+
+# ------------------------------------------------------------------------------ 16-19: conformance
+
+@pytest.mark.parametrize("ending", ["\n\r", "\r\n\r", "\n\r\r\n"])
+def test_16_a_stray_cr_reads_the_same_with_or_without_a_quoted_cell(tmp_path, ending):
+    # a file ending \n\r was rejected by the quote-free fast path, accepted by the general path
+    head, *rows = _lines("IDS902CarePersQual")
+    plain = head + "\n" + "\n".join(rows) + ending
+    cells = rows[0].split(",")
+    cells[0] = '"' + cells[0] + '"'
+    quoted = head + "\n" + "\n".join([",".join(cells)] + rows[1:]) + ending
+    a = validate(_example(tmp_path / "a", IDS902CarePersQual=plain), **UPLOAD)
+    b = validate(_example(tmp_path / "b", IDS902CarePersQual=quoted), **UPLOAD)
+    assert a.outcome == b.outcome
+    assert sorted((f.code, f.row, f.detail) for f in a.findings) == sorted((f.code, f.row, f.detail) for f in b.findings)
+    assert a.tables["IDS902"].read == b.tables["IDS902"].read == len(rows)
+
+
+def test_17_a_snomed_ct_id_in_full_width_digits_is_rejected():
+    from iapt_ds.checks.values import snomed_ct_is_valid
+
+    assert snomed_ct_is_valid("720433000", 6, 18)
+    # DSP tests the partition digits on the raw text: full-width ０ is not 0
+    assert not snomed_ct_is_valid("７２０４３３０００", 6, 18)
+    assert not snomed_ct_is_valid("720433０00", 6, 18)
+
+
+def test_17_full_width_snomed_codes_reject_their_rows_and_the_cascade(tmp_path):
+    head, *rows = _lines("IDS011SocPerCircumstances")
+    names = head.split(",")
+    i = names.index("SocPerCircumstance")
+    cells = rows[0].split(",")
+    assert cells[i].isascii() and cells[i].isdigit()
+    cells[i] = cells[i].translate({ord(str(d)): chr(0xFF10 + d) for d in range(10)})
+    result = validate(_example(tmp_path, IDS011SocPerCircumstances="\n".join([head, ",".join(cells)] + rows[1:]) + "\n"),
+                      **UPLOAD)
+    assert "IDS01109" in {f.code for f in result.findings if f.table == "IDS011" and f.row == 1}
+    assert result.is_rejected("IDS011", 1)
+
+
+def test_18_an_nhs_number_with_one_full_width_digit_is_no_palindrome():
+    from iapt_ds.checks.values import nhs_number_is_valid
+
+    # 1111221111: a correct check digit, but a palindrome
+    assert not nhs_number_is_valid("1111221111")
+    # DSP tests the palindrome on the raw text (11112２1111 is none); the digit conversion is for
+    # the check-digit arithmetic only, which passes
+    assert nhs_number_is_valid("11112\uff121111")
+    assert not nhs_number_is_valid("11112\uff131111")  # a wrong check digit stays wrong
+
+
+def test_18_the_file_is_not_rejected_for_it(tmp_path):
+    head, *rows = _lines("IDS001MPI")
+    names = head.split(",")
+    cells = rows[0].split(",")
+    cells[names.index("NHSNumber")] = "11112\uff121111"
+    result = validate(_example(tmp_path, IDS001MPI="\n".join([head, ",".join(cells)] + rows[1:]) + "\n"), **UPLOAD)
+    assert "IDSREJ006" not in {f.code for f in result.findings}
+
+
+@pytest.mark.parametrize("text, code", [("2022-01-17", None), ("10:00:00", None), ("25:00:00", "IDS20109"),
+                                        ("11:00", "IDS20109"), ("soon", "IDS20109")])
+def test_19_a_time_that_is_no_time_rejects_the_row_not_the_file(tmp_path, text, code):
+    head, *rows = _lines("IDS201CareContact")
+    names = head.split(",")
+    cells = rows[0].split(",")
+    cells[names.index("CareContTime")] = text
+    result = validate(_example(tmp_path, IDS201CareContact="\n".join([head, ",".join(cells)] + rows[1:]) + "\n"),
+                      **UPLOAD)
+    assert result.accepted
+    assert not [f for f in result.findings if f.code == "IDSREJ001"]
+    codes = {f.code for f in result.findings if f.table == "IDS201" and f.row == 1}
+    if code is None:
+        assert not result.is_rejected("IDS201", 1)
+    else:
+        assert code in codes and result.is_rejected("IDS201", 1)
