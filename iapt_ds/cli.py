@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "before you submit, and explain what it finds.")
     p.add_argument("--version", action="version", version=f"iapt-ds {__version__}")
     p.add_argument("--debug", action="store_true", help="on an error, show the traceback too")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="on an error, show the traceback too")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------------ output
 
-def _to_stdout(write: Callable[[TextIO], None], *, utf8: bool = False) -> None:
+def _to_stdout(write: Callable[[TextIO], object], *, utf8: bool = False) -> None:
     """Run *write* on standard output (see :func:`iapt_ds.report._output.to_stdout`)."""
     to_stdout(write, utf8=utf8)
 

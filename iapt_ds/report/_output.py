@@ -112,7 +112,7 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def output_file(path: str | os.PathLike, *, binary: bool = False, encoding: str = "utf-8",
-                newline: str | None = None) -> Iterator[IO[Any]]:
+                newline: str | None = None) -> Iterator[Any]:
     """A file object to write a report to *path* (see the module docstring); the target is
     replaced only when the ``with`` block ends without an exception."""
     named = Path(path)
@@ -176,7 +176,7 @@ def _why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def to_stdout(write: Callable[[IO[Any]], None], *, binary: bool = False, utf8: bool = False) -> None:
+def to_stdout(write: Callable[[Any], object], *, binary: bool = False, utf8: bool = False) -> None:
     """Run *write* on standard output (its binary buffer when *binary*; for text, UTF-8 when
     *utf8*, else the terminal's encoding with what it cannot show replaced). A reader that stops
     early is not an error; anything else that stops the writing is an :class:`OutputError`, and
