@@ -90,7 +90,9 @@ _CHECKS: dict[str, _Describe] = {
     "valid_date": lambda r, s, f: f"{f} must be a real calendar date (YYYY-MM-DD).",
     "valid_datetime": lambda r, s, f: f"{f} must be a real date and time (YYYY-MM-DDThh:mm:ss).",
     "date_min": lambda r, s, f: f"{f} must be on or after {r.params['min']}.",
-    "placeholder": lambda r, s, f: "Nothing: SDCS defines this rule but never applies it.",
+    "placeholder": lambda r, s, f: (f"That {f} is a time of day, HH:MM:SS (a date alone is midnight). SDCS "
+                                    "defines this rule but never applies it, as an IDB holds only times; iapt-ds "
+                                    "applies it to CSV and in-memory input."),
     "nhs_number": lambda r, s, f: (f"{f} must be a valid NHS number: 10 digits, no spaces, a correct "
                                    "Modulus 11 check digit, not reading the same backwards."),
     "snomed_ct": lambda r, s, f: f"{f} must be a valid SNOMED CT identifier (check digit and partition).",

@@ -60,16 +60,27 @@ def mask(value: str | None) -> str | None:
     """
     if not value:
         return value
-    alnum = len(value) - len(_ALNUM.sub("", value))
+    ascii_ = value.isascii()
+    alnum = len(value) - len(value.translate(_ASCII_DROP) if ascii_ else _ALNUM.sub("", value))
     if alnum <= 4:
-        return _ALNUM.sub("*", value)
+        return _stars(value, ascii_)
     # the position of the second-last letter or digit: everything before it is masked
     cut, seen = len(value), 0
     while seen < _KEEP:
         cut -= 1
         if _ALNUM.match(value, cut):
             seen += 1
-    return _ALNUM.sub("*", value[:cut]) + value[cut:]
+    return _stars(value[:cut], ascii_) + value[cut:]
+
+
+_ASCII_ALNUM = [c for c in range(128) if chr(c).isalnum()]
+_ASCII_DROP = dict.fromkeys(_ASCII_ALNUM)
+_ASCII_STAR = dict.fromkeys(_ASCII_ALNUM, "*")
+
+
+def _stars(text: str, ascii_: bool) -> str:
+    """Every letter and digit of *text* as ``*`` (a translation table for ASCII text: fast)."""
+    return text.translate(_ASCII_STAR) if ascii_ else _ALNUM.sub("*", text)
 
 
 def _field_of(ref: object) -> str | None:

@@ -212,7 +212,8 @@ def _registry(spec: Spec) -> tuple[dict[str, Breaker], dict[str, str]]:
     breakers, unbreakable = {}, {}
     for code, rule in spec.rules.items():
         if rule.kind == "placeholder":
-            unbreakable[code] = "a placeholder: SDCS defines the code but never applies it"
+            unbreakable[code] = ("SDCS's own time check, which never fires on an IDB; iapt-ds applies it only to a "
+                                 "time no IDB could hold, which the in-memory strategies do not make")
             continue
         fn = KIND_BREAKERS.get(rule.kind) or ROW_BREAKERS[rule.kind]
         breakers[code] = Breaker(code=code, fn=fn, how=(fn.__doc__ or "").strip().split("\n\n")[0],
