@@ -312,7 +312,7 @@ def _run_explain(args: argparse.Namespace) -> int:
               "", "When it fails", _wrapped(consequence(rule), "  ", "  ")]
     deps = dependents(rule, spec)
     if deps:
-        lines.append(_wrapped("Rows that fall with a rejected " + rule.table + " row: " + "; ".join(
+        lines.append(_wrapped(f"Rows that fall with a rejected {rule.table} row: " + "; ".join(
             f"{d.table} rows with the same {d.params['key']} ({d.code})" for d in deps) + ".", "  ", "  "))
     lines += ["", "The report says", _wrapped(rule.message, "  ", "  ")]
     fails = rule.examples.get("fail") or ()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from typing import overload
 
 import attrs
 
@@ -49,6 +50,12 @@ _TRAILING = ".:/-"
 _MIN_IDENTIFIER = 4
 _QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 _DATE_TYPES = frozenset({"date", "datetime"})
+
+
+@overload
+def mask(value: str) -> str: ...
+@overload
+def mask(value: None) -> None: ...
 
 
 def mask(value: str | None) -> str | None:
