@@ -212,7 +212,7 @@ def _registry(spec: Spec) -> tuple[dict[str, Breaker], dict[str, str]]:
     breakers, unbreakable = {}, {}
     for code, rule in spec.rules.items():
         if rule.kind == "placeholder":
-            unbreakable[code] = ("SDCS's own time check, which never fires on an IDB; iapt-ds applies it only to a "
+            unbreakable[code] = ("a placeholder of SDCS (its time check never fires on an IDB); iapt-ds applies it only to a "
                                  "time no IDB could hold, which the in-memory strategies do not make")
             continue
         fn = KIND_BREAKERS.get(rule.kind) or ROW_BREAKERS[rule.kind]
