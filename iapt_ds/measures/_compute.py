@@ -235,9 +235,9 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
     if not file_ok:
         restore = diff(tuple(base_totals.counts.values()), tuple(totals.counts.values()))
         n = sum(r.accepted for r in base)
-        codes = tuple(sorted({f.code for f in result.file_findings}))
-        out.append(CodeCost(code=codes[0], rule=spec.rules[codes[0]], rows={}, referrals=n, gains=gains_of(restore),
-                            file_level=True, together=codes))
+        file_codes = tuple(sorted({f.code for f in result.file_findings}))
+        out.append(CodeCost(code=file_codes[0], rule=spec.rules[file_codes[0]], rows={}, referrals=n,
+                            gains=gains_of(restore), file_level=True, together=file_codes))
     all_pts = patients({t: list(r) for t, r in own.items()})
     delta, _, back = scenario(None, all_pts)
     all_counts = add(tuple(base_totals.counts.values()), delta)

@@ -59,7 +59,7 @@ class CodeCost:
                      f"the file-level rejections ({', '.join(codes)}, all of them)")
         else:
             where = f"{self.code} on " + " and ".join(f"{n} {t} row{'' if n == 1 else 's'}" for t, n in self.rows.items())
-        parts = []
+        parts: list[str] = []
         for name in HEADLINE:
             n = self.gains.get(name, 0)
             if n and len(parts) < 4:
