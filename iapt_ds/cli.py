@@ -283,10 +283,10 @@ def _run_measures(args: argparse.Namespace) -> int:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
         raise _Fail("give the submission to measure (a CSV folder or an IDB file), or --example")
-    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
-    if fmt not in MEASURE_FORMATS:
-        raise _Fail(f"measures are written as {', '.join(MEASURE_FORMATS)}, not {fmt}")
+    fmt = choose_format(args.output, args.format, MEASURE_FORMATS, "measures are written as {formats}, not {fmt}")
     path = example_path() if args.example else Path(args.path)
+    if args.output and args.output != "-":
+        refuse_input_files(args.output, path, _is_table_file)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
     sub = read(_source(path))
     result = validate(sub, period=args.period, provider=args.provider, sender=args.sender,
@@ -297,14 +297,17 @@ def _run_measures(args: argparse.Namespace) -> int:
         WRITERS[fmt](preview, out)
 
     if args.output and args.output != "-":
-        _to_file(Path(args.output), write, fmt)
+        with output_file(args.output, binary=fmt in BINARY_FORMATS,
+                         encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                         newline="" if fmt == "csv" else None) as fh:
+            write(fh)
         t = preview.totals
         sys.stderr.write(f"preview: {t['finished']} finished, {t['recovered']} recovered; "
                          f"{fmt} written to {args.output}\n")
     elif fmt in BINARY_FORMATS:
-        if sys.stdout.isatty():
+        if sys.stdout is not None and sys.stdout.isatty():
             raise _Fail(f"the {fmt} preview is a binary file: give --output FILE.{fmt}")
-        write(sys.stdout.buffer)  # type: ignore[arg-type]
+        to_stdout(write, binary=True)
     else:
         _to_stdout(write, utf8=fmt != "text")
     return 0

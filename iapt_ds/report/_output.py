@@ -44,7 +44,8 @@ class OutputError(IaptDsError):
     default = "the report cannot be written"
 
 
-def choose_format(output: str | None, fmt: str | None, formats: Iterable[str]) -> str:
+def choose_format(output: str | None, fmt: str | None, formats: Iterable[str],
+                  unavailable: str = "no {fmt} report in this installation (formats: {formats})") -> str:
     """The report format: *fmt* (``--format``) if given, else the one *output*'s suffix names,
     else ``text``. A suffix naming another format than *fmt*, or a format not in *formats*, is
     refused. A suffix no format claims (``.out``, none) goes with any format."""
@@ -55,7 +56,7 @@ def choose_format(output: str | None, fmt: str | None, formats: Iterable[str]) -
         raise OutputError(f"{output} names a {named} file but the format is {chosen}; give an output "
                           f"ending {_suffix_for(chosen)} or --format {named}")
     if chosen not in available:
-        raise OutputError(f"no {chosen} report in this installation (formats: {', '.join(available)})")
+        raise OutputError(unavailable.format(fmt=chosen, formats=", ".join(available)))
     return chosen
 
 
