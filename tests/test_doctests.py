@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["iapt_ds", "iapt_ds.spec", "iapt_ds.cleanse", "iapt_ds.parse", "iapt_ds.checks.values",
-           "iapt_ds.result", "iapt_ds.report"]
+           "iapt_ds.result", "iapt_ds.report", "iapt_ds._gcpause"]
 
 
 @pytest.mark.parametrize("name", MODULES)

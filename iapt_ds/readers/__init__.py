@@ -19,6 +19,7 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
 from ..spec import Spec, load_spec
@@ -70,6 +71,7 @@ def _shown(path: str, most: int = 120) -> str:
     return path if len(path) <= most else f"{path[:60]}…{path[-50:]}"
 
 
+@gc_paused
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed."""
     spec = spec or load_spec()
@@ -92,6 +94,7 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Subm
     return finish_submission(spec, tables, problems, str(folder), unknown)
 
 
+@gc_paused
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
               source: str = "<memory>") -> Submission:
     """Read in-memory rows: table name (``IDS001MPI`` or ``IDS001``) → iterable of dicts.

@@ -60,6 +60,7 @@ from collections.abc import Callable, Sequence
 from os import PathLike, fspath
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..model import InputProblem, Submission, Table
 from ..spec import FieldSpec, Spec, TableSpec, load_spec
 from ._build import TableBuilder
@@ -92,6 +93,7 @@ def open_idb(path: str | PathLike) -> Database:
     return Database(path)
 
 
+@gc_paused
 def read_idb(path: str | PathLike, *, spec: Spec | None = None, progress: Progress | None = None) -> Submission:
     """Read an Access IDB into a :class:`Submission`, one table at a time.
 
