@@ -22,25 +22,33 @@ from typing import Any
 from .._gcpause import gc_paused
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
-from ..spec import Spec, load_spec
+from ..spec import Spec
+from ..version_choice import HeaderPeek
 from ._build import TableBuilder
-from ._submission import finish_submission
-from .csv_folder import csv_tables, read_csv_table
+from ._submission import choose_spec, finish_submission
+from .csv_folder import csv_tables, peek_csv_folder, read_csv_table
 
-__all__ = ["read", "read_csv_folder", "read_rows"]
+__all__ = ["read", "read_csv_folder", "read_rows", "choose_spec"]
 
 ACCESS_SUFFIXES = (".accdb", ".mdb")
 
 
-def read(source: Any, *, spec: Spec | None = None,
+def read(source: Any, *, spec: Spec | None = None, version: str | None = None, period: str | None = None,
          progress: Callable[[str, int, int], None] | None = None) -> Submission:
     """Read *source* into a :class:`Submission` (see the module docstring for what it accepts).
+
+    The IAPT version is chosen before anything is typed, as SDCS chooses it: from the header's
+    DatSetVer, unless *version* (``"2.0"``, ``"2.1"``) or *spec* says which; *period* (``YYYY-MM``,
+    the upload's) is used when the header gives none (:mod:`iapt_ds.version_choice`). The
+    submission's ``version`` says which version was chosen and why.
 
     *progress*, for an Access IDB, is called now and then with (table, rows read, rows in it)."""
     if spec is not None and not isinstance(spec, Spec):
         raise UsageError(f"spec must be a Spec (iapt_ds.load_spec()), not {type(spec).__name__}")
-    spec = spec or load_spec()
     if isinstance(source, Submission):
+        if version is not None and version != source.spec.version:
+            raise UsageError(f"this Submission was read as IAPT v{source.spec.version}; read it again with "
+                             f"version={version!r} to validate it as v{version}")
         return source
     if isinstance(source, (str, PathLike)):
         text = fspath(source)
@@ -52,16 +60,16 @@ def read(source: Any, *, spec: Spec | None = None,
         except (OSError, ValueError) as exc:  # a name too long, a NUL byte …
             raise InputError(f"{_shown(text)}: cannot be opened ({getattr(exc, 'strerror', None) or exc})") from None
         if is_dir:
-            return read_csv_folder(path, spec=spec)
+            return read_csv_folder(path, spec=spec, version=version, period=period)
         if not exists:
             raise InputError(f"{_shown(text)}: no such file or folder")
         if path.suffix.lower() in ACCESS_SUFFIXES:
             from .idb import read_idb  # idb builds on this module's helpers
 
-            return read_idb(path, spec=spec, progress=progress)
+            return read_idb(path, spec=spec, version=version, period=period, progress=progress)
         raise InputError(f"{_shown(text)}: not a submission; give a folder of <TableName>.csv files or an Access IDB")
     if isinstance(source, Mapping):
-        return read_rows(source, spec=spec)
+        return read_rows(source, spec=spec, version=version, period=period)
     raise UsageError(f"cannot read a submission from {type(source).__name__}; pass a folder path, an "
                      "Access IDB path, a mapping of table name to rows, or a Submission")
 
@@ -72,12 +80,18 @@ def _shown(path: str, most: int = 120) -> str:
 
 
 @gc_paused
-def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Submission:
-    """Read a CSV folder. Files are opened read-only and never changed."""
-    spec = spec or load_spec()
+def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
+                    period: str | None = None) -> Submission:
+    """Read a CSV folder. Files are opened read-only and never changed. The version is chosen
+    from the header file before the tables are typed (see :func:`read`)."""
     folder = Path(fspath(folder))
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
+    try:
+        peek = peek_csv_folder(folder, spec)
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot be listed ({exc.strerror or exc})") from None
+    spec, choice = choose_spec(peek, spec=spec, version=version, period=period)
     problems: list[InputProblem] = []
     unknown: list[str] = []
     tables: dict[str, Table] = {}
@@ -88,24 +102,60 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Subm
     shared: dict = {}
     for tid, path in files:
         try:
-            tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared)
+            tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared, spec.version)
         except OSError as exc:
             problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
-    return finish_submission(spec, tables, problems, str(folder), unknown)
+    return finish_submission(spec, tables, problems, str(folder), unknown, choice)
+
+
+def _peek_rows(rows: Mapping[str, Any], spec: Spec | None) -> HeaderPeek:
+    """The header's DatSetVer and period in in-memory rows (table name → rows)."""
+    from ..version_choice import period_text
+
+    header_names = {"ids000", "ids000header"} if spec is None else {spec.header.lower(),
+                                                                     spec.tables[spec.header].name.lower()}
+    shape: dict[str, frozenset[str]] = {name.strip(): frozenset() for name in rows if isinstance(name, str)}
+
+    def peek(**kw: Any) -> HeaderPeek:
+        return HeaderPeek(shape=shape, columns_known=False, **kw)
+
+    for name, table_rows in rows.items():
+        if not (isinstance(name, str) and name.strip().lower() in header_names):
+            continue
+        if isinstance(table_rows, (str, bytes)) or not isinstance(table_rows, (list, tuple)):
+            return peek(problem="the header rows could not be looked at before reading")
+        declared, period = [], None
+        for r in table_rows:
+            if not isinstance(r, Mapping):
+                return peek(problem="a header row is not a mapping")
+            low = {k.lower(): v for k, v in r.items() if isinstance(k, str)}
+            v = low.get("datsetver")
+            declared.append(None if v is None else str(v))
+            if period is None:
+                period = period_text(low.get("reportingperiodstartdate"))
+        if not declared:
+            return peek(declared=(), problem="the header table has no row")
+        return peek(declared=tuple(declared), period=period)
+    return peek(problem="there is no header table (IDS000Header)")
 
 
 @gc_paused
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
-              source: str = "<memory>") -> Submission:
+              version: str | None = None, period: str | None = None, source: str = "<memory>") -> Submission:
     """Read in-memory rows: table name (``IDS001MPI`` or ``IDS001``) → iterable of dicts.
 
     Values may be text (parsed like CSV cells) or Python values of the field's type (``date``,
     ``datetime``, ``time``, ``int``, ``Decimal``). A key a row lacks is NULL; a key no field
-    matches is an input problem (its values are kept in ``Table.extra``).
+    matches is an input problem (its values are kept in ``Table.extra``). The version is chosen
+    from the header rows (see :func:`read`).
     """
-    spec = spec or load_spec()
     if not isinstance(rows, Mapping):
         raise UsageError(f"rows must be a mapping of table name to rows, not {type(rows).__name__}")
+    # the header's rows are looked at before anything is typed: hold them if they are a one-pass iterable
+    rows = {k: list(v) if (isinstance(k, str) and k.strip().lower() in ("ids000", "ids000header")
+                           and isinstance(v, Iterable) and not isinstance(v, (list, tuple, str, bytes))) else v
+            for k, v in rows.items()}
+    spec, choice = choose_spec(_peek_rows(rows, spec), spec=spec, version=version, period=period)
     problems: list[InputProblem] = []
     unknown: list[str] = []
     tables: dict[str, Table] = {}
@@ -117,7 +167,7 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
             tspec = spec.table(name)
         except KeyError:
             unknown.append(name)
-            problems.append(InputProblem(None, f"{name!r} is not a table of the v2.0 IDB"))
+            problems.append(InputProblem(None, f"{name!r} is not a table of the v{spec.version} IDB"))
             continue
         if tspec.id in tables:
             raise UsageError(f"the table {tspec.name} is given twice (as {tables[tspec.id].source_name!r} and {name!r})")
@@ -135,9 +185,9 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
                     raise UsageError(f"column names in {name} must be text, got {k!r}")
                 if k.lower() not in known and k not in extra:
                     extra.append(k)
-        builder = TableBuilder(tspec, name, columns + extra, problems, shared=shared)
+        builder = TableBuilder(tspec, name, columns + extra, problems, shared=shared, version=spec.version)
         for r in materialised:
             lowered = {k.lower(): v for k, v in r.items()}
             builder.add([lowered.get(c.lower()) for c in columns] + [r.get(k) for k in extra])
         tables[tspec.id] = builder.build()
-    return finish_submission(spec, tables, problems, source, unknown)
+    return finish_submission(spec, tables, problems, source, unknown, choice)

@@ -39,7 +39,7 @@ class ReportView:
         #: show control, bidi and invisible characters of the data as marks (every report a person
         #: reads; the JSON report keeps the data exact)
         self.visible = visible
-        self.spec = spec or load_spec()
+        self.spec = spec or result.spec or load_spec()
         self.redacted = redact
         self._redactor = Redactor(self.spec, getattr(result, "identifiers", ()), self._untrusted(result)) \
             if redact else None
@@ -186,7 +186,8 @@ class ReportView:
         dataset version (and why), the period, provider, sender, submitted-at and the SDCS window
         it falls in, the tool and spec versions, the time of the run, the reference data."""
         r = self.result
-        lines = [("source", self._text(r.source or "in-memory rows"))]
+        lines = [("source", self._text(r.source or "in-memory rows")), ("rules", self.version_line())]
+        lines += [("version note", self._text(note)) for note in r.version_notes]
         run = getattr(r, "checked", None)
         if run is None:
             lines.append(("reporting period", r.period or "unknown"))
@@ -199,6 +200,19 @@ class ReportView:
     def rules_present(self) -> list[str]:
         """The codes found, most serious first, then by code."""
         return sorted(self.result.counts_by_code(), key=lambda c: (ordinal_rank(self.spec.rules[c].severity), c))
+
+    def dataset(self) -> dict[str, Any]:
+        """The dataset validated against: name, version, and how and why that version was chosen."""
+        r = self.result
+        out: dict[str, Any] = {"name": self.spec.name, "version": self.spec.version}
+        if r.version is not None:
+            out.update(chosen_by=r.version.chosen_by, reason=r.version.reason, declared=r.version.declared,
+                       notes=list(r.version.notes))
+        return out
+
+    def version_line(self) -> str:
+        """One line for a person: which version's rules ran, and why."""
+        return f"IAPT v{self.spec.version} rules ({self.result.version_reason})"
 
     def header(self) -> dict[str, Any]:
         """Everything about the result except the findings themselves."""
