@@ -464,7 +464,9 @@ def _run_explain(args: argparse.Namespace) -> int:
         spec = next((s for s in reversed(list(specs.values())) if wanted in s.rules), spec)
     rule = _rule(spec, args.code, specs)
     params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
-    status = ("confirmed: taken from NHS Digital's published v2.0 rule code" if rule.status == "confirmed" else
+    status = (("confirmed: taken from NHS Digital's published v2.0 rule code" if spec.version == "2.0" else
+               f"confirmed: taken from NHS Digital's published code (v2.0's rule, or a change v{spec.version}'s "
+               "table definitions force)") if rule.status == "confirmed" else
               "inferred: SDCS's implementation is not public; the behaviour is reconstructed")
     lines = [f"{rule.code}: {SEVERITY_WORDS[rule.severity]}"]
     if rule.table:
