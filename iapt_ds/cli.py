@@ -25,10 +25,10 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import difflib
-import os
 import sys
 import textwrap
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -38,6 +38,8 @@ from . import version_choice as _versions
 from .calendar import PeriodInfo, dataset_periods, parse_period, period_info, spec_for_period
 from .errors import IaptDsError
 from .report import BINARY_FORMATS, FORMATS
+from .report._output import (choose_format, exit_on_signals, flush_stdout, output_file,
+                             refuse_input_files, to_stdout)
 from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, dependents, example_words,
                              failing_message)
 from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec
@@ -51,8 +53,6 @@ MEASURE_FORMATS = ("text", "json", "csv", "xlsx")
 
 __all__ = ["main", "build_parser"]
 
-_SUFFIX_FORMATS = {".txt": "text", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html",
-                   ".xlsx": "xlsx"}
 _IDB_SUFFIXES = (".accdb", ".mdb")
 
 
@@ -101,10 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="iapt-ds", description="Validate NHS IAPT submissions (v2.0 and v2.1) as SDCS Cloud does, "
                 "before you submit, and explain what it finds.")
     p.add_argument("--version", action="version", version=f"iapt-ds {__version__}")
+    p.add_argument("--debug", action="store_true", help="on an error, show the traceback too")
+    common = _Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="on an error, show the traceback too")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    v = sub.add_parser("validate", help="validate a submission and report what SDCS would do with it",
+    v = sub.add_parser("validate", parents=[common], help="validate a submission and report what SDCS would do with it",
                        description="Validate a submission (a folder of <TableName>.csv files, or an Access "
                        "IDB) and report what SDCS would do with it. Exit status: "
                        "0 accepted, 1 rejected (or a finding at or above --fail-on), 2 usage or input error.")
@@ -135,13 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
                      "DatSetVer names, as SDCS chooses it)")
     v.set_defaults(run=_run_validate)
 
-    r = sub.add_parser("rules", help="list the rules", description="List the IAPT rules of one version, with what each checks.")
+    r = sub.add_parser("rules", parents=[common], help="list the rules", description="List the IAPT rules of one version, with what each checks.")
     r.add_argument("--table", metavar="T", help="only the rules of this table (IDS002 or IDS002GP)")
     r.add_argument("--severity", choices=SEVERITIES, help="only the rules of this severity")
     _dataset_version(r, "whose rules to list (default: 2.0)")
     r.set_defaults(run=_run_rules)
 
-    e = sub.add_parser("explain", help="explain one rule code",
+    e = sub.add_parser("explain", parents=[common], help="explain one rule code",
                        description="Explain one rule: what it checks, what its severity does, an example that "
                        "fails and one that passes, and what to do.")
     e.add_argument("code", metavar="CODE", help="a rule code, e.g. IDS00211 or IDSREJ006, or a measure, e.g. recovery")
@@ -149,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "from it)")
     e.set_defaults(run=_run_explain)
 
-    c = sub.add_parser("calendar", help="the dates, Unique_MonthID and submission windows of a period",
+    c = sub.add_parser("calendar", parents=[common], help="the dates, Unique_MonthID and submission windows of a period",
                        description="Show a reporting period's dates, its Unique_MonthID and the SDCS windows for "
                        "its two submissions (Primary/Refresh; Provisional/Performance from August 2023); with "
                        "no period, the whole calendar of a version.")
@@ -181,44 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------------ output
 
-def _stdout(utf8: bool) -> TextIO:
-    """Standard output: UTF-8 for a report format (JSON, CSV, HTML); for text, in the terminal's
-    encoding with any character it cannot show replaced."""
-    out = sys.stdout
-    reconfigure = getattr(out, "reconfigure", None)
-    if reconfigure is not None:
-        reconfigure(**({"encoding": "utf-8"} if utf8 else {"errors": "replace"}))
-    return out
-
-
 def _to_stdout(write: Callable[[TextIO], object], *, utf8: bool = False) -> None:
-    """Run *write* on standard output; a reader that stops early (``| head``) is not an error."""
-    out = _stdout(utf8)
-    try:
-        write(out)
-        out.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, out.fileno())
-
-
-def _to_file(path: Path, write: Callable[[TextIO], None], fmt: str) -> None:
-    """Run *write* on a new file at *path*, replacing it only once the report is complete."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        if fmt in BINARY_FORMATS:
-            with tmp.open("wb") as bfh:
-                write(bfh)  # type: ignore[arg-type]
-        else:
-            with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8",
-                          newline="" if fmt == "csv" else None) as fh:
-                write(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise _Fail(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Run *write* on standard output (see :func:`iapt_ds.report._output.to_stdout`)."""
+    to_stdout(write, utf8=utf8)
 
 
 class _Progress:
@@ -277,6 +246,17 @@ def _warn_checked(result: Result) -> None:
             sys.stderr.write(f"iapt-ds validate: warning: {warning}\n")
 
 
+def _is_table_file(name: str) -> bool:
+    """Whether a file of this name in a CSV folder would be read as one of its tables."""
+    if not name.lower().endswith(".csv"):
+        return False
+    try:
+        load_spec().table(name[:-4])
+    except KeyError:
+        return False
+    return True
+
+
 def _run_validate(args: argparse.Namespace) -> int:
     from .checks.context import ReferenceSets
     from .pipeline import validate
@@ -286,8 +266,11 @@ def _run_validate(args: argparse.Namespace) -> int:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
         raise _Fail("give the submission to validate (a CSV folder or an IDB file), or --example")
-    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
+    fmt = choose_format(args.output, args.format, FORMATS)
     path = example_path() if args.example else Path(args.path)
+    to_file = bool(args.output) and args.output != "-"
+    if to_file:
+        refuse_input_files(args.output, path, _is_table_file)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
     result = validate(_source(path, args.dataset_version, args.period), period=args.period, provider=args.provider,
                       sender=args.sender, submitted_at=args.submitted_at, reference_data=reference,
@@ -299,16 +282,18 @@ def _run_validate(args: argparse.Namespace) -> int:
     if fmt != "text" or (args.output and args.output != "-"):
         _warn_checked(result)
 
-    if args.output and args.output != "-":
-        _to_file(Path(args.output), write, fmt)
+    if to_file:
+        with output_file(args.output, binary=fmt in BINARY_FORMATS,
+                         encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                         newline="" if fmt == "csv" else None) as fh:
+            write(fh)
         sev = result.counts_by_severity()
         sys.stderr.write(f"{result.outcome}: {', '.join(f'{n} {s}' for s, n in sev.items())} findings; "
                          f"{fmt} report written to {args.output}\n")
     elif fmt in BINARY_FORMATS:
-        if sys.stdout.isatty():
+        if sys.stdout is not None and sys.stdout.isatty():
             raise _Fail(f"the {fmt} report is a binary file: give --output FILE.{fmt}")
-        write(sys.stdout.buffer)  # type: ignore[arg-type]
-        sys.stdout.buffer.flush()
+        to_stdout(write, binary=True)
     else:
         _to_stdout(write, utf8=fmt != "text")
     return _exit_status(result, args.fail_on)
@@ -327,10 +312,10 @@ def _run_measures(args: argparse.Namespace) -> int:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
         raise _Fail("give the submission to measure (a CSV folder or an IDB file), or --example")
-    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
-    if fmt not in MEASURE_FORMATS:
-        raise _Fail(f"measures are written as {', '.join(MEASURE_FORMATS)}, not {fmt}")
+    fmt = choose_format(args.output, args.format, MEASURE_FORMATS, "measures are written as {formats}, not {fmt}")
     path = example_path() if args.example else Path(args.path)
+    if args.output and args.output != "-":
+        refuse_input_files(args.output, path, _is_table_file)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
     sub = read(_source(path))
     result = validate(sub, period=args.period, provider=args.provider, sender=args.sender,
@@ -341,14 +326,17 @@ def _run_measures(args: argparse.Namespace) -> int:
         WRITERS[fmt](preview, out)
 
     if args.output and args.output != "-":
-        _to_file(Path(args.output), write, fmt)
+        with output_file(args.output, binary=fmt in BINARY_FORMATS,
+                         encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                         newline="" if fmt == "csv" else None) as fh:
+            write(fh)
         t = preview.totals
         sys.stderr.write(f"preview: {t['finished']} finished, {t['recovered']} recovered; "
                          f"{fmt} written to {args.output}\n")
     elif fmt in BINARY_FORMATS:
-        if sys.stdout.isatty():
+        if sys.stdout is not None and sys.stdout.isatty():
             raise _Fail(f"the {fmt} preview is a binary file: give --output FILE.{fmt}")
-        write(sys.stdout.buffer)  # type: ignore[arg-type]
+        to_stdout(write, binary=True)
     else:
         _to_stdout(write, utf8=fmt != "text")
     return 0
@@ -479,7 +467,9 @@ def _run_explain(args: argparse.Namespace) -> int:
         spec = next((s for s in reversed(list(specs.values())) if wanted in s.rules), spec)
     rule = _rule(spec, args.code, specs)
     params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
-    status = ("confirmed: taken from NHS Digital's published v2.0 rule code" if rule.status == "confirmed" else
+    status = (("confirmed: taken from NHS Digital's published v2.0 rule code" if spec.version == "2.0" else
+               f"confirmed: taken from NHS Digital's published code (v2.0's rule, or a change v{spec.version}'s "
+               "table definitions force)") if rule.status == "confirmed" else
               "inferred: SDCS's implementation is not public; the behaviour is reconstructed")
     lines = [f"{rule.code}: {SEVERITY_WORDS[rule.severity]}"]
     if rule.table:
@@ -578,16 +568,41 @@ def _run_calendar(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------------ main
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (0 accepted, 1 rejected, 2 any other
+    failure, told in one line on standard error; ``--debug`` adds the traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
     try:
-        return args.run(args)
+        with exit_on_signals():
+            status = args.run(args)
+            flush_stdout()  # a failure to write is reported here, not by the interpreter at exit
+            return status
     except (_Fail, IaptDsError) as exc:
-        reason = " ".join(str(exc).split())
-        sys.stderr.write(f"iapt-ds {args.command}: error: {reason}\n")
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"iapt-ds {args.command}: error: {_one_line(exc)}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("iapt-ds: interrupted\n")
         return 130
+    except RecursionError:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"iapt-ds {args.command}: error: the input is nested too deeply to read\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write(f"iapt-ds {args.command}: error: out of memory\n")
+        return 2
+    except Exception as exc:  # an internal error: never a traceback, never exit 0 or 1
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " (run with --debug for the details)"
+        sys.stderr.write(f"iapt-ds {args.command}: internal error: {type(exc).__name__}: "
+                         f"{_one_line(exc)[:300]}{hint}\n")
+        return 2
