@@ -403,7 +403,7 @@ class Placeholder(Kind):
         return _failing_values(_col(table, rule), lambda v: type(v) is Invalid)
 
     def sql(self, rule, dialect):
-        return _select(rule, dialect, "FALSE")
+        return _select(rule, dialect, f"t.{Q.bad(rule.fields[0])}")
 
 
 @kind
