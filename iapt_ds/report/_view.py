@@ -67,6 +67,11 @@ class ReportView:
     def _shown(self, f: Finding) -> Finding:
         return self._redactor.finding(f) if self._redactor is not None else f
 
+    def shown(self, f: Finding) -> Finding:
+        """*f* as the report shows it: with its values, key, compared value and detail masked
+        when redacting (the finding itself otherwise)."""
+        return self._shown(f)
+
     def _key(self, f: Finding, shown: Finding) -> dict[str, str | None]:
         if f.table is None or not shown.key:
             return {}
