@@ -3,19 +3,31 @@
 >>> import iapt_ds
 >>> result = iapt_ds.validate(iapt_ds.example_path(), period="2021-03", provider="R1Z")
 >>> result.outcome
-'accepted'
+<Outcome.ACCEPTED: 'accepted'>
+>>> result.accepted
+True
+
+The names below are the public API; each is imported when first used, so ``import iapt_ds`` (and
+a command such as ``iapt-ds --help``) stays quick. Everything else is importable from its module
+(e.g. :class:`iapt_ds.model.Submission`, :class:`iapt_ds.checks.context.ReferenceSets`).
 """
 
-from pathlib import Path
+from __future__ import annotations
 
-from .checks.context import ReferenceData, ReferenceSets
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from .errors import IaptDsError, InputError, SpecError, UsageError
-from .findings import Finding, Severity
-from .model import InputProblem, Submission, Table
-from .readers import read
-from .result import Result, TableResult
-from .spec import Spec, load_spec
-from .pipeline import validate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checks.context import ReferenceData, ReferenceSets
+    from .findings import Finding
+    from .model import InputProblem, Submission, Table
+    from .pipeline import validate
+    from .readers import read
+    from .result import Outcome, Result, TableResult
+    from .spec import Severity, Spec, load_spec
 
 __version__ = "0.1.0.dev0"
 
@@ -24,22 +36,47 @@ __all__ = [
     "read",
     "example_path",
     "load_spec",
-    "Submission",
-    "Table",
-    "InputProblem",
     "Result",
-    "TableResult",
     "Finding",
     "Severity",
-    "Spec",
-    "ReferenceData",
-    "ReferenceSets",
+    "Outcome",
     "IaptDsError",
-    "SpecError",
     "UsageError",
     "InputError",
-    "__version__",
+    "SpecError",
 ]
+
+# name -> the module it comes from, imported on first use. The names after the public API are
+# kept importable from here for existing code; their homes are their modules.
+_LAZY = {
+    "validate": "pipeline",
+    "read": "readers",
+    "load_spec": "spec",
+    "Result": "result",
+    "Finding": "findings",
+    "Severity": "spec",
+    "Outcome": "result",
+    "Submission": "model",
+    "Table": "model",
+    "InputProblem": "model",
+    "TableResult": "result",
+    "Spec": "spec",
+    "ReferenceData": "checks.context",
+    "ReferenceSets": "checks.context",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module 'iapt_ds' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def example_path() -> Path:

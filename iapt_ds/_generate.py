@@ -1,5 +1,5 @@
-"""Write the files generated from the spec: ``iapt_ds/records.py``, ``docs/rules.md`` and
-``docs/data-model.md``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into
+"""Write the files generated from the spec: ``iapt_ds/records.py``, ``docs/rules.md``,
+``docs/data-model.md`` and the compiled spec ``iapt_ds/spec_compiled.json``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into
 memory and fails when a checked-in file is out of step."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .spec import Spec, load_spec
+from .spec_yaml import COMPILED, compiled_text
 
 __all__ = ["records_source", "rules_markdown", "data_model_markdown", "generated_files", "write_all"]
 
@@ -173,6 +174,7 @@ def generated_files(root: Path, spec: Spec | None = None) -> dict[Path, str]:
         root / "iapt_ds" / "records.py": records_source(spec),
         root / "docs" / "rules.md": rules_markdown(spec),
         root / "docs" / "data-model.md": data_model_markdown(spec),
+        root / "iapt_ds" / COMPILED.name: compiled_text(root / "spec"),
     }
 
 

@@ -25,18 +25,19 @@ import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from . import ReferenceSets, __version__, example_path
+from . import __version__, example_path
 from .calendar import PeriodInfo, dataset_periods, parse_period, period_info
 from .errors import IaptDsError
-from .report import BINARY_FORMATS, FORMATS, write_report
-from .report._view import ordinal_rank
+from .report import BINARY_FORMATS, FORMATS
 from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, dependents, example_words,
                              failing_message)
-from .result import Result
 from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec
-from .pipeline import validate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Submission
+    from .result import Result
 
 __all__ = ["main", "build_parser"]
 
@@ -194,14 +195,12 @@ class _Progress:
         self.err.flush()
 
 
-def _source(path: Path) -> Any:
-    """What to validate: an Access IDB is read here, with progress, when its reader is installed;
-    anything else goes to :func:`iapt_ds.validate` as it is."""
+def _source(path: Path) -> Path | Submission:
+    """What to validate: an Access IDB is read here, with progress; anything else goes to
+    :func:`iapt_ds.validate` as it is."""
     if path.suffix.lower() in _IDB_SUFFIXES and path.is_file():
-        try:
-            from .readers.idb import read_idb
-        except ImportError:
-            return path  # validate() says that this version cannot read Access files
+        from .readers.idb import read_idb
+
         return read_idb(path, progress=_Progress(sys.stderr))
     return path
 
@@ -210,6 +209,8 @@ def _source(path: Path) -> Any:
 
 def _exit_status(result: Result, fail_on: str) -> int:
     """1 when the file is rejected or a finding reaches *fail_on*, else 0."""
+    from .report._view import ordinal_rank
+
     if not result.accepted:
         return 1
     limit = ordinal_rank(fail_on)
@@ -225,6 +226,10 @@ def _warn_checked(result: Result) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    from .checks.context import ReferenceSets
+    from .pipeline import validate
+    from .report import write_report
+
     if args.example and args.path:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
@@ -296,10 +301,11 @@ def _rule(spec: Spec, code: str) -> RuleSpec:
     raise _Fail(f"no rule {code!r} in IAPT v{spec.version}{hint}")
 
 
-def _pick_pass(rule: RuleSpec) -> dict | None:
-    """The most telling passing example: the first that changes something."""
-    passes = rule.examples.get("pass") or ()
-    return next((p for p in passes if p), passes[0] if passes else None)
+def _pick_pass(rule: RuleSpec) -> dict:
+    """The most telling passing example: the first that changes something (the spec gives every
+    rule at least one)."""
+    passes = rule.examples["pass"]
+    return next((p for p in passes if p), passes[0])
 
 
 def _run_explain(args: argparse.Namespace) -> int:
@@ -330,9 +336,7 @@ def _run_explain(args: argparse.Namespace) -> int:
         said = failing_message(rule, spec)
         if said:
             lines.append(_wrapped(f"→ {said}", "    ", "      "))
-    passing = _pick_pass(rule)
-    if passing is not None:
-        lines += ["", "Passes, for example", _wrapped(example_words(rule, passing, spec), "  ", "  ")]
+    lines += ["", "Passes, for example", _wrapped(example_words(rule, _pick_pass(rule), spec), "  ", "  ")]
     lines += ["", "What to do", _wrapped(advice(rule, spec), "  ", "  ")]
     _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
     return 0

@@ -19,9 +19,27 @@ class IaptDsError(Exception):
 
 
 class SpecError(IaptDsError, ValueError):
-    """The spec YAML is malformed: the message names the file, the entry and what is wrong."""
+    """The spec YAML is malformed: the message names the file, the entry and what is wrong.
+
+    :attr:`file` is the YAML file (relative to the spec folder), :attr:`entry` the entry in it (a
+    table id, rule code, code list …) and :attr:`field` the key of that entry at fault, each
+    ``None`` when the problem has none (e.g. a missing folder)."""
 
     default = "the spec is malformed"
+
+    def __init__(self, message: str | None = None, *, file: str | None = None, entry: str | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.entry = entry
+        self.field = field
+
+    @classmethod
+    def at(cls, file: str, entry: str, what: str) -> SpecError:
+        """The error for *what* is wrong at *entry* of *file*; an entry written ``A.b.c`` is the
+        entry ``A`` and its field ``b.c``. The message reads ``file: entry: what``."""
+        head, dot, tail = entry.partition(".")
+        return cls(f"{file}: {entry}: {what}", file=file, entry=head, field=tail if dot else None)
 
 
 class UsageError(IaptDsError, TypeError):

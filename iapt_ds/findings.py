@@ -8,30 +8,13 @@ A finding made by the cascade links to the finding that rejected the related row
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 import attrs
 
-from .spec import RuleSpec
+from .spec import RuleSpec, Severity
 
 __all__ = ["Severity", "Finding"]
-
-
-class Severity(str, enum.Enum):
-    """SDCS's four outcome levels."""
-
-    FILE = "file"
-    GROUP = "group"
-    RECORD = "record"
-    WARNING = "warning"
-
-    @property
-    def rejects(self) -> bool:
-        return self is not Severity.WARNING
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class _Blank(dict):
@@ -60,11 +43,11 @@ class Finding:
 
     @property
     def severity(self) -> Severity:
-        return Severity(self.rule.severity)
+        return self.rule.severity
 
     @property
     def rejects(self) -> bool:
-        return self.rule.severity != "warning"
+        return self.rule.severity is not Severity.WARNING
 
     @property
     def fields(self) -> tuple[str, ...]:

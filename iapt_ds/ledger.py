@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .findings import Finding
 from .model import Submission, Table
-from .spec import RuleSpec
+from .spec import RuleSpec, Severity
 
 __all__ = ["Ledger"]
 
@@ -26,7 +26,7 @@ class Ledger:
                     values=tuple(table.text(i, x) for x in rule.fields), other=other, detail=detail,
                     line=table.line(i), cause=cause, expected=expected)
         self.findings.append(f)
-        if rule.severity != "warning":
+        if rule.severity is not Severity.WARNING:
             if not self.rejected[table.id][i]:
                 self.rejected[table.id][i] = 1
                 self.reason[table.id][i] = f

@@ -1,9 +1,17 @@
 """``validate()``: the whole pipeline, in SDCS's order.
 
-read → cleanse → type (:mod:`iapt_ds.readers`) → structure and mandatory tables
-(:mod:`iapt_ds.structure`) → row rules and uniqueness (:mod:`iapt_ds.checks`) → rules that depend
-on other rows (:mod:`iapt_ds.rules`) → the cascade (:mod:`iapt_ds.cascade`) → the file outcome
-(:mod:`iapt_ds.outcome`) → :class:`~iapt_ds.result.Result`.
+:func:`iapt_ds.readers.read` reads, cleanses and types the submission; then the stages of
+:data:`STAGES` run in order over one :class:`~iapt_ds.ledger.Ledger` of findings:
+
+1. ``structure`` — IDSREJ001 (:mod:`iapt_ds.structure`);
+2. ``mandatory tables`` — IDSREJ002-005 (:mod:`iapt_ds.structure`);
+3. ``row rules`` — the row rules and uniqueness (:mod:`iapt_ds.checks`);
+4. ``rules on accepted rows`` — rules that depend on which other rows are still accepted
+   (:mod:`iapt_ds.rules`);
+5. ``cascade`` — referential integrity (:mod:`iapt_ds.cascade`);
+6. ``file outcome`` — IDSREJ015, 012, 101 (:mod:`iapt_ds.outcome`);
+
+and the ledger becomes a :class:`~iapt_ds.result.Result`.
 
 Every rule runs, even after the file is known to be rejected: users want every error in one pass.
 """
@@ -14,27 +22,27 @@ import calendar
 import datetime as _dt
 import functools
 import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+import attrs
 
 from .cascade import run_cascade
 from .checked import what_was_checked
 from .checks.context import Context, ReferenceData, Upload
 from .checks.kinds import ROW_KINDS
 from .errors import UsageError
+from .findings import Finding
 from .ledger import Ledger
 from .model import Table
 from .outcome import final_file_findings
-from .structure import mandatory_table_findings, structure_findings
 from .readers import read
-from .result import Result, TableResult
+from .result import Outcome, Result, TableResult
 from .rules import PIPELINE_KINDS
-from .spec import RuleSpec, Spec, load_spec
+from .spec import RuleSpec, Severity, Spec, load_spec
+from .structure import mandatory_table_findings, structure_findings
 
-__all__ = ["validate", "period_bounds"]
-
-# kinds handled by a stage of their own rather than as row rules
-_STAGE_KINDS = frozenset({"has_related", "structure", "table_not_empty", "single_valid_header",
-                          "records_in_period", "not_all_rejected"})
+__all__ = ["STAGES", "Stage", "validate", "period_bounds"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -53,7 +61,8 @@ def _expected(rule: RuleSpec, spec: Spec, table: Table, i: int) -> str | None:
     return None
 
 
-def _run_kinds(ctx: Context, state: Ledger, kinds: dict, extra: tuple = ()) -> None:
+def _run_kinds(ctx: Context, state: Ledger, kinds: Mapping[str, Callable[..., Iterable[Any]]],
+               extra: tuple[Any, ...] = ()) -> None:
     spec = ctx.spec
     for tid in spec.tables:
         table = ctx.table(tid)
@@ -64,6 +73,37 @@ def _run_kinds(ctx: Context, state: Ledger, kinds: dict, extra: tuple = ()) -> N
                 continue
             for i, other, detail in kinds[rule.kind](rule, table, ctx, *extra):
                 state.add(rule, table, i, other=other, detail=detail, expected=_expected(rule, spec, table, i))
+
+
+def check_rows(ctx: Context, state: Ledger) -> None:
+    """The row rules and uniqueness: every rule whose kind looks at one row, or at the rows of
+    one table (:data:`iapt_ds.checks.kinds.ROW_KINDS`)."""
+    _run_kinds(ctx, state, ROW_KINDS)
+
+
+def check_against_accepted_rows(ctx: Context, state: Ledger) -> None:
+    """The rules that depend on which other rows are still accepted (IDS00223, IDS10129,
+    IDS20169: :data:`iapt_ds.rules.PIPELINE_KINDS`)."""
+    _run_kinds(ctx, state, PIPELINE_KINDS, (state.accepted,))
+
+
+@attrs.frozen
+class Stage:
+    """One step of the pipeline: a name to say and a function adding to the ledger."""
+
+    name: str
+    run: Callable[[Context, Ledger], None] = attrs.field(repr=False)
+
+
+#: the pipeline after reading, in SDCS's order
+STAGES: tuple[Stage, ...] = (
+    Stage("structure", structure_findings),                    # IDSREJ001
+    Stage("mandatory tables", mandatory_table_findings),       # IDSREJ002-005
+    Stage("row rules", check_rows),                            # row rules and uniqueness
+    Stage("rules on accepted rows", check_against_accepted_rows),  # IDS00223, IDS10129, IDS20169
+    Stage("cascade", run_cascade),                             # the 18 referential-integrity rules
+    Stage("file outcome", final_file_findings),                # IDSREJ015, 012, 101
+)
 
 
 def period_bounds(period: Any) -> tuple[_dt.date, _dt.date]:
@@ -130,22 +170,17 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     ctx = Context(spec, sub, upload, reference_data)
     state = Ledger(sub)
 
-    structure_findings(ctx, state)                       # IDSREJ001
-    mandatory_table_findings(ctx, state)                 # IDSREJ002-005
-    row_kinds = {k: v for k, v in ROW_KINDS.items() if k not in _STAGE_KINDS}
-    _run_kinds(ctx, state, row_kinds)                    # row rules and uniqueness
-    _run_kinds(ctx, state, PIPELINE_KINDS, (state.accepted,))  # IDS00223, IDS10129, IDS20169
-    run_cascade(ctx, state)                              # the 18 referential-integrity rules
-    final_file_findings(ctx, state)                      # IDSREJ015, 012, 101
+    for stage in STAGES:
+        stage.run(ctx, state)
 
-    outcome = "rejected" if any(f.rule.severity == "file" for f in state.findings) else "accepted"
-    tables = {}
-    reasons = {}
+    outcome = Outcome.REJECTED if any(f.rule.severity is Severity.FILE for f in state.findings) else Outcome.ACCEPTED
+    tables: dict[str, TableResult] = {}
+    reasons: dict[str, list[Finding | None]] = {}
     for tid, t in sub.tables.items():
         rej = sum(state.rejected[tid])
         tables[tid] = TableResult(table=tid, name=t.name, read=t.nrows, accepted=t.nrows - rej, rejected=rej,
                                   with_warnings=len(state.warned[tid]))
-        col: list = [None] * t.nrows
+        col: list[Finding | None] = [None] * t.nrows
         for i, f in state.reason[tid].items():
             col[i] = f
         reasons[tid] = col

@@ -3,11 +3,14 @@
 >>> import iapt_ds
 >>> result = iapt_ds.validate(iapt_ds.example_path())
 >>> result.outcome, result.counts_by_severity()["file"]
-('accepted', 0)
+(<Outcome.ACCEPTED: 'accepted'>, 0)
+>>> result.outcome == "accepted"
+True
 """
 
 from __future__ import annotations
 
+import enum
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -17,7 +20,21 @@ import attrs
 from .checked import Checked
 from .findings import Finding, Severity
 
-__all__ = ["Result", "TableResult"]
+__all__ = ["Outcome", "Result", "TableResult"]
+
+
+class Outcome(str, enum.Enum):
+    """What SDCS does with the file (or a row): a ``str``, ``Outcome.ACCEPTED == "accepted"``,
+    written as its value in every report."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
 
 
 @attrs.frozen
@@ -36,7 +53,7 @@ class TableResult:
 class Result:
     """What :func:`iapt_ds.validate` returns."""
 
-    outcome: str                                   # "accepted" or "rejected" (the file)
+    outcome: Outcome = attrs.field(converter=Outcome)  # the file's
     findings: tuple[Finding, ...] = attrs.field(repr=False)
     tables: Mapping[str, TableResult] = attrs.field(repr=False)
     #: rule codes that could not be checked, with the reason (reference data, upload details)
@@ -50,11 +67,11 @@ class Result:
 
     @property
     def accepted(self) -> bool:
-        return self.outcome == "accepted"
+        return self.outcome is Outcome.ACCEPTED
 
     @property
     def file_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.rule.severity == "file")
+        return tuple(f for f in self.findings if f.rule.severity is Severity.FILE)
 
     def counts_by_severity(self) -> dict[str, int]:
         c = Counter(f.rule.severity for f in self.findings)
@@ -77,10 +94,10 @@ class Result:
         """1-based numbers of the rejected rows of *table*."""
         return [i + 1 for i, r in enumerate(self._reasons[table]) if r is not None]
 
-    def rows(self, table: str) -> Iterator[tuple[int, str, Finding | None]]:
-        """(row, "accepted" | "rejected", reason) for every row of *table*."""
+    def rows(self, table: str) -> Iterator[tuple[int, Outcome, Finding | None]]:
+        """(row, accepted or rejected, reason) for every row of *table*."""
         for i, r in enumerate(self._reasons[table]):
-            yield i + 1, ("accepted" if r is None else "rejected"), r
+            yield i + 1, (Outcome.ACCEPTED if r is None else Outcome.REJECTED), r
 
     def findings_for(self, table: str, row: int | None = None, code: str | None = None) -> list[Finding]:
         return [f for f in self.findings if f.table == table and (row is None or f.row == row)

@@ -14,6 +14,7 @@ The YAML is the single source of truth for tables, fields, keys, relationships, 
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import functools
 import re
 from collections.abc import Mapping
@@ -22,18 +23,23 @@ from types import MappingProxyType
 from typing import Any
 
 import attrs
-import yaml
 
 from .errors import SpecError
+from .spec_yaml import NotYaml
+from .spec_yaml import parse as _parse_yaml
 
 __all__ = [
     "AssessmentTool",
     "CodeList",
     "FieldSpec",
+    "FileRuleSpec",
     "RuleSpec",
+    "Severity",
     "Spec",
+    "TableRuleSpec",
     "TableSpec",
     "Window",
+    "FILE_KINDS",
     "KIND_PARAMS",
     "SEVERITIES",
     "FIELD_TYPES",
@@ -41,7 +47,29 @@ __all__ = [
     "spec_path",
 ]
 
-SEVERITIES = ("file", "group", "record", "warning")
+
+
+class Severity(str, enum.Enum):
+    """SDCS's four outcome levels, most serious first. A ``str``: ``Severity.FILE == "file"``, and
+    it is written as its value (``"file"``) in every report."""
+
+    FILE = "file"
+    GROUP = "group"
+    RECORD = "record"
+    WARNING = "warning"
+
+    @property
+    def rejects(self) -> bool:
+        return self is not Severity.WARNING
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 FIELD_TYPES = ("text", "integer", "decimal", "date", "time", "datetime")
 STATUSES = ("M", "R", "O")
 
@@ -83,13 +111,18 @@ KIND_PARAMS: Mapping[str, Mapping[str, tuple[tuple[type, ...], bool]]] = Mapping
     "consecutive_gp_registration": {},
     "discharged_before_period": {"follow_up_app_type": (_S, True)},
     "attended_has_activity": {"attended": (_L, True)},
-    # file-level stages
+    # file-level stages (FILE_KINDS)
     "structure": {},
     "table_not_empty": {},
     "single_valid_header": {},
     "records_in_period": {},
     "not_all_rejected": {},
 })
+
+#: the kinds of the rules about the file as a whole (:class:`FileRuleSpec`); each runs in a stage of
+#: its own rather than over a table's rows
+FILE_KINDS = frozenset({"structure", "table_not_empty", "single_valid_header", "records_in_period",
+                        "not_all_rejected"})
 
 _UPLOAD_ITEMS = ("period_start", "period_end", "provider", "sender", "submitted_at")
 _REFERENCE_LOOKUPS = ("organisation", "gp_practice", "site", "postcode")
@@ -181,10 +214,11 @@ class AssessmentTool:
 
 @attrs.frozen
 class RuleSpec:
-    """One rule code as declared in ``spec/iapt-v2.0/rules/*.yaml``."""
+    """One rule code as declared in ``spec/iapt-v2.0/rules/*.yaml``: a :class:`TableRuleSpec`
+    (checked over a table's rows) or a :class:`FileRuleSpec` (about the file as a whole)."""
 
     code: str
-    severity: str
+    severity: Severity = attrs.field(converter=Severity)
     table: str | None
     fields: tuple[str, ...]
     kind: str
@@ -203,7 +237,31 @@ class RuleSpec:
     @property
     def rejects(self) -> bool:
         """True for the three error levels (a warning keeps the row)."""
-        return self.severity != "warning"
+        return self.severity is not Severity.WARNING
+
+
+@attrs.frozen
+class TableRuleSpec(RuleSpec):
+    """A rule checked over the rows of its table (a row rule, uniqueness, a rule on other rows
+    still accepted, or a cascade rule): it always has a table."""
+
+    table: str = attrs.field(kw_only=True)
+
+
+@attrs.frozen
+class FileRuleSpec(RuleSpec):
+    """A rule about the file as a whole (its kind is one of :data:`FILE_KINDS`): the structure,
+    the mandatory tables, the header, the period, every referral rejected."""
+
+
+def rule_spec(**fields: Any) -> RuleSpec:
+    """A :class:`FileRuleSpec` or a :class:`TableRuleSpec`, as the rule's kind says."""
+    if fields["kind"] in FILE_KINDS:
+        return FileRuleSpec(**fields)
+    if fields.get("table") is None:
+        raise SpecError.at(fields.get("source") or "rules/", f"{fields['code']}.table",
+                           f"a rule of kind {fields['kind']!r} checks a table's rows, so it needs a table")
+    return TableRuleSpec(**fields)
 
 
 @attrs.frozen
@@ -278,18 +336,18 @@ class _Loader:
 
     # -- helpers -----------------------------------------------------------------------------
     def fail(self, file: str, entry: str, what: str) -> SpecError:
-        return SpecError(f"{file}: {entry}: {what}")
+        return SpecError.at(file, entry, what)
 
     def read(self, rel: str) -> Any:
         p = self.folder / rel
         try:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
-            raise SpecError(f"{rel}: cannot be read ({exc.strerror or exc})") from None
+            raise SpecError(f"{rel}: cannot be read ({exc.strerror or exc})", file=rel) from None
         try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise SpecError(f"{rel}: not valid YAML: {exc}") from None
+            return _parse_yaml(text)
+        except NotYaml as exc:
+            raise SpecError(f"{rel}: not valid YAML: {exc}", file=rel) from None
 
     def keys(self, file: str, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
         if not isinstance(d, dict):
@@ -469,7 +527,7 @@ class _Loader:
         folder = self.folder / "rules"
         files = sorted(folder.glob("*.yaml"))
         if not files:
-            raise SpecError(f"rules/: no rule files in {folder}")
+            raise SpecError(f"rules/: no rule files in {folder}", file="rules/")
         for path in files:
             file = f"rules/{path.name}"
             raw = self.read(file)
@@ -525,7 +583,7 @@ class _Loader:
         except (ValueError, IndexError) as exc:
             raise self.fail(file, code, f"message is not a valid template: {exc}") from None
         examples = self.check_examples(file, code, table, r["examples"], tables, kind, bool(r.get("placeholder")))
-        return RuleSpec(code=code, severity=sev, table=table, fields=tuple(fields), kind=kind,
+        return rule_spec(code=code, severity=sev, table=table, fields=tuple(fields), kind=kind,
                         params=_frozen_map(params), message=message, status=status,
                         placeholder=bool(r.get("placeholder", False)), note=r.get("note"),
                         examples=_frozen_map(examples), source=file)

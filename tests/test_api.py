@@ -17,11 +17,30 @@ UPLOAD = dict(period="2021-03", provider="R1Z", sender="R1Z", submitted_at="2021
 
 def test_public_names():
     assert sorted(iapt_ds.__all__) == sorted([
-        "validate", "read", "example_path", "load_spec", "Submission", "Table", "InputProblem", "Result",
-        "TableResult", "Finding", "Severity", "Spec", "ReferenceData", "ReferenceSets", "IaptDsError",
-        "SpecError", "UsageError", "InputError", "__version__"])
+        "validate", "read", "example_path", "load_spec", "Result", "Finding", "Severity", "Outcome",
+        "IaptDsError", "SpecError", "UsageError", "InputError"])
     for name in iapt_ds.__all__:
         assert hasattr(iapt_ds, name)
+    # the names that left __all__ are still importable from here (and from their modules)
+    from iapt_ds.checks.context import ReferenceData, ReferenceSets
+    from iapt_ds.model import InputProblem, Submission, Table
+    from iapt_ds.result import TableResult
+    from iapt_ds.spec import Spec
+    for value in (ReferenceData, ReferenceSets, InputProblem, Submission, Table, TableResult, Spec):
+        assert getattr(iapt_ds, value.__name__) is value
+    assert iapt_ds.__version__
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        iapt_ds.nothing  # noqa: B018
+
+
+def test_import_iapt_ds_imports_no_engine_until_it_is_used():
+    import subprocess
+    import sys
+
+    code = ("import sys, iapt_ds; print(sorted(m for m in sys.modules if m.startswith('iapt_ds')));"
+            "iapt_ds.validate; print('iapt_ds.pipeline' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "['iapt_ds', 'iapt_ds.errors']" and out[1] == "True"
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -23,6 +23,7 @@ from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
 from ..spec import Spec, load_spec
 from ._build import TableBuilder
+from ._submission import finish_submission
 from .csv_folder import csv_tables, read_csv_table
 
 __all__ = ["read", "read_csv_folder", "read_rows"]
@@ -55,21 +56,6 @@ def read(source: Any, *, spec: Spec | None = None,
                      "Access IDB path, a mapping of table name to rows, or a Submission")
 
 
-def _empty(spec: Spec, tid: str) -> Table:
-    return TableBuilder(spec.tables[tid], None, [f.name for f in spec.tables[tid].fields], []).build()
-
-
-def _finish(spec: Spec, tables: dict[str, Table], problems: list[InputProblem], source: str,
-            unknown: list[str]) -> Submission:
-    for tid, tspec in spec.tables.items():
-        if tid not in tables:
-            problems.append(InputProblem(tid, f"the table {tspec.name} is missing"))
-            t = _empty(spec, tid)
-            tables[tid] = t
-    ordered = {tid: tables[tid] for tid in spec.tables}
-    return Submission(spec=spec, tables=ordered, source=source, problems=problems, unknown_tables=unknown)
-
-
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed."""
     spec = spec or load_spec()
@@ -89,7 +75,7 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None) -> Subm
             tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared)
         except OSError as exc:
             problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
-    return _finish(spec, tables, problems, str(folder), unknown)
+    return finish_submission(spec, tables, problems, str(folder), unknown)
 
 
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
@@ -137,4 +123,4 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
             lowered = {k.lower(): v for k, v in r.items()}
             builder.add([lowered.get(c.lower()) for c in columns] + [r.get(k) for k in extra])
         tables[tspec.id] = builder.build()
-    return _finish(spec, tables, problems, source, unknown)
+    return finish_submission(spec, tables, problems, source, unknown)

@@ -21,48 +21,96 @@ _BLOCK = 16384
 
 __all__ = ["iter_csv_records", "csv_tables", "read_csv_table"]
 
-# a closed quoted field, or a plain field (no quote, no comma)
-_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
-_PLAIN = re.compile(r'[^,"]*')
-
 OK, MISPLACED, OPEN = "ok", "misplaced", "open"
 
 
-def _split_quoted(body: str) -> tuple[list[str | None], str]:
-    """Split a record that contains quotes.
-
-    Returns the cells and a status: ``ok``; ``misplaced`` (a quote inside a plain field or text
-    after a closing quote: the text is kept as written); ``open`` (a quoted field is still open at
-    the end: the record continues on the next line).
-    """
-    cells: list[str | None] = []
-    pos, n, status = 0, len(body), OK
+def _closing_quote(body: str, scan: int) -> int:
+    """The position of the quote that closes a quoted value, searching from *scan* (``""`` is an
+    escaped quote); -1 when the value is still open at the end of *body*."""
+    n = len(body)
     while True:
-        if pos < n and body[pos] == '"':
-            m = _QUOTED.match(body, pos)
-            if m is None:
-                return cells, OPEN
-            value: str | None = m.group(1).replace('""', '"')
-        else:
-            m = _PLAIN.match(body, pos)
-            value = m.group(0) or None
-        start, pos = m.start(), m.end()
-        if pos < n and body[pos] != ",":
-            status = MISPLACED
-            end = body.find(",", pos)
-            end = n if end < 0 else end
-            value, pos = body[start:end], end
-        cells.append(value)
-        if pos >= n:
-            return cells, status
-        pos += 1  # the comma
-        if pos == n:
-            cells.append(None)
-            return cells, status
+        q = body.find('"', scan)
+        if q < 0 or q + 1 >= n or body[q + 1] != '"':
+            return q
+        scan = q + 2
+
+
+class _Record:
+    """One record that contains quotes, split line by line in time linear in its length.
+
+    :meth:`feed` takes each physical line (its line ending included) and returns the status:
+    ``ok``; ``misplaced`` (a quote inside a plain field, or text after a closing quote: the value
+    is kept as written, up to the next comma); ``open`` (a quoted value runs on: feed the next
+    line, whose text, line ending included, belongs to the value). The record's own final line
+    ending is not part of it. Only the new line is ever scanned, and quotes are found with
+    :meth:`str.find`, never with a backtracking pattern.
+    """
+
+    __slots__ = ("cells", "status", "_raw", "_tail")
+
+    def __init__(self) -> None:
+        self.cells: list[str | None] = []
+        self.status = OK
+        self._raw: list[str] | None = None  # the open quoted value as written, from its opening quote
+        self._tail = ""                     # the line ending after the open value's last line
+
+    def feed(self, line: str) -> str:
+        body = line.rstrip("\r\n")
+        n = len(body)
+        cells = self.cells
+        pos = 0
+        carried = self._raw is not None
+        while True:
+            if carried or (pos < n and body[pos] == '"'):
+                if carried:
+                    assert self._raw is not None
+                    raw = self._raw
+                    raw.append(self._tail)
+                    start, scan, carried = 0, 0, False
+                else:
+                    raw = self._raw = []
+                    start, scan = pos, pos + 1
+                q = _closing_quote(body, scan)
+                if q < 0:
+                    raw.append(body[start:])
+                    self._tail = line[n:]
+                    return OPEN
+                raw.append(body[start:q + 1])
+                self._raw = None
+                text = "".join(raw)
+                end = q + 1
+                if end < n and body[end] != ",":
+                    self.status = MISPLACED
+                    comma = body.find(",", end)
+                    end = n if comma < 0 else comma
+                    cells.append(text + body[q + 1:end])
+                else:
+                    cells.append(text[1:-1].replace('""', '"'))
+            else:
+                comma = body.find(",", pos)
+                end = n if comma < 0 else comma
+                value = body[pos:end]
+                if '"' in value:
+                    self.status = MISPLACED
+                cells.append(value or None)
+            if end >= n:
+                return self.status
+            pos = end + 1
+            if pos == n:
+                cells.append(None)
+                return self.status
+
+    def close(self) -> str:
+        """End a record whose quoted value is never closed: the value is what was read."""
+        if self._raw is not None:
+            self.cells.append("".join(self._raw)[1:].replace('""', '"'))
+            self._raw = None
+        return self.status
 
 
 def _lines(path: Path, problems: list[InputProblem], table: str | None) -> Iterator[tuple[int, str]]:
-    """Decoded lines with their numbers; undecodable bytes are replaced and reported."""
+    """Decoded lines with their numbers; undecodable bytes are replaced and reported (by their
+    position and the undecodable bytes alone: the text around them may identify a person)."""
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, 1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
@@ -70,10 +118,10 @@ def _lines(path: Path, problems: list[InputProblem], table: str | None) -> Itera
             try:
                 yield number, raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                bad = raw[exc.start:exc.end + 8]
+                bad = raw[exc.start:exc.end].hex(" ").upper()
                 problems.append(InputProblem(
-                    table, f"{path.name} line {number} is not valid UTF-8 (bytes {bad!r} at column"
-                    f" {exc.start + 1}); they are read as U+FFFD", line=number, value=repr(raw)))
+                    table, f"{path.name} line {number} is not valid UTF-8 (byte {bad} at column"
+                    f" {exc.start + 1}); undecodable bytes are read as U+FFFD", line=number))
                 yield number, raw.decode("utf-8", errors="replace")
 
 
@@ -88,23 +136,22 @@ def iter_csv_records(path: Path, problems: list[InputProblem], table: str | None
                 continue
             yield number, [c if c else None for c in body.split(",")]
             continue
-        record = line
-        cells, status = _split_quoted(record.rstrip("\r\n"))
+        record = _Record()
+        status = record.feed(line)
         while status == OPEN:
             nxt = next(lines, None)
             if nxt is None:
                 problems.append(InputProblem(
                     table, f"{path.name} line {number}: a quoted value is never closed; the rest of"
                     " the file is read as that value", line=number))
-                cells, status = _split_quoted(record.rstrip("\r\n") + '"')
+                status = record.close()
                 break
-            record += nxt[1]
-            cells, status = _split_quoted(record.rstrip("\r\n"))
+            status = record.feed(nxt[1])
         if status == MISPLACED:
             problems.append(InputProblem(
                 table, f"{path.name} line {number}: a quote is misplaced (RFC 4180 quoting); the"
-                " value is kept as written", line=number, value=record[:200]))
-        yield number, cells
+                " value is kept as written", line=number, value=line[:200]))
+        yield number, record.cells
 
 
 def csv_tables(folder: Path, spec: Spec, problems: list[InputProblem], unknown: list[str]

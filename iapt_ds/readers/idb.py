@@ -62,8 +62,8 @@ from typing import Any
 
 from ..model import InputProblem, Submission, Table
 from ..spec import FieldSpec, Spec, TableSpec, load_spec
-from . import _finish
 from ._build import TableBuilder
+from ._submission import finish_submission
 from ._jet import AccessFileError, AccessTableError, Column, Database
 
 __all__ = ["read_idb", "open_idb", "type_problems", "Database", "Column", "AccessFileError", "AccessTableError",
@@ -117,7 +117,7 @@ def read_idb(path: str | PathLike, *, spec: Spec | None = None, progress: Progre
             elif _IDS_NAME.match(name):
                 unknown.append(name)
                 problems.append(InputProblem(None, f"{name} is not a table of the v2.0 IDB"))
-    return _finish(spec, tables, problems, fspath(path), unknown)
+    return finish_submission(spec, tables, problems, fspath(path), unknown)
 
 
 def _read_table(db: Database, name: str, tspec: TableSpec, problems: list[InputProblem],

@@ -18,11 +18,21 @@ from .explain import checks
 __all__ = ["write_text"]
 
 _WIDTH = 100
+#: the most characters of one line of data the summary shows (the full text is in the other reports)
+_CLIP = 1000
+
+
+def _clip(text: str) -> str:
+    """*text* cut to :data:`_CLIP` characters, saying how much is left out: a summary for a
+    terminal never prints a multi-megabyte value (and wrapping one would take quadratic time)."""
+    if len(text) <= _CLIP:
+        return text
+    return f"{text[:_CLIP]}… ({len(text) - _CLIP} more characters; the full text is in the JSON, CSV and HTML reports)"
 
 
 def _wrap(text: str, indent: str, first: str | None = None) -> str:
-    """*text* wrapped to the terminal width; *first* starts the first line (default: *indent*)."""
-    return "\n".join(textwrap.wrap(text, _WIDTH, initial_indent=indent if first is None else first,
+    """*text* (clipped) wrapped to the terminal width; *first* starts the first line (default: *indent*)."""
+    return "\n".join(textwrap.wrap(_clip(text), _WIDTH, initial_indent=indent if first is None else first,
                                    subsequent_indent=indent, break_long_words=True, break_on_hyphens=False))
 
 
@@ -94,4 +104,4 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     if result.not_checked:
         w(f"\nNot checked ({_plural(len(result.not_checked), 'rule')}):\n")
         for code, why in result.not_checked.items():
-            w(f"  {code:<10} {why}\n")
+            w(f"  {code:<10} {_clip(why)}\n")

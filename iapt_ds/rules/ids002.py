@@ -20,11 +20,13 @@ def registration_is_followed_by_another_practice(rule, table, ctx, accepted):
     end = table.values["EndDateGMPRegistration"]
     gp = table.values["GMPCodeReg"]
     ok = accepted(table.id)
-    starts: dict = defaultdict(list)  # (patient, start date) -> practices of accepted rows
+    # (patient, start date) -> the practices of accepted rows: a set, so each look-up is one step
+    # however many registrations a patient has
+    starts: dict = defaultdict(set)
     for i in range(table.nrows):
         s = date_of(start[i])
         if ok[i] and s is not None:
-            starts[(lpi[i], s)].append(gp[i])
+            starts[(lpi[i], s)].add(gp[i])
     out = []
     for i in range(table.nrows):
         e = date_of(end[i])

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from stdnum import verhoeff
 from stdnum.gb import nhs
 
-from ..spec import RuleSpec, Spec, load_spec
+from ..errors import UsageError
+from ..spec import FieldSpec, RuleSpec, Spec, load_spec
 
 __all__ = [
     "assessment_scores",
@@ -59,6 +60,18 @@ def _spec(spec: Spec | None) -> Spec:
     return spec or load_spec()
 
 
+def _field(spec: Spec, table: str, field: str) -> FieldSpec:
+    """The field *field* of the table with id *table*; misuse (no such table or field) is a
+    :class:`~iapt_ds.errors.UsageError`."""
+    tspec = spec.tables.get(table)
+    if tspec is None:
+        raise UsageError(f"no table {table!r}; give a table id, one of {', '.join(spec.tables)}")
+    f = tspec.field_map.get(field)
+    if f is None:
+        raise UsageError(f"{table} has no field {field!r}; its fields are {', '.join(tspec.field_names)}")
+    return f
+
+
 def _rules_on(spec: Spec, table: str, field: str) -> list[RuleSpec]:
     """The rules whose first field is *field* of *table*."""
     return [r for r in spec.rules_for(table) if r.field == field]
@@ -68,7 +81,7 @@ def width(table: str, field: str, spec: Spec | None = None) -> tuple[int, int]:
     """(min, max) length a value of the field may have: the field's declared width narrowed by
     every ``length`` rule on it; at least one character (a blank is a NULL)."""
     spec = _spec(spec)
-    f = spec.tables[table].field_map[field]
+    f = _field(spec, table, field)
     lo, hi = 1, f.max_length or 255
     for r in _rules_on(spec, table, field):
         if r.kind == "length":
@@ -179,7 +192,7 @@ def snomed_ids(min_size: int = 6, max_size: int = 18) -> st.SearchStrategy[str]:
     *min_size*..*max_size* digits (never outside 6..18)."""
     lo, hi = max(min_size, 6), min(max_size, 18)
     if lo > hi:
-        raise ValueError(f"no SNOMED CT id is {min_size}..{max_size} digits long")
+        raise UsageError(f"no SNOMED CT id is {min_size}..{max_size} digits long")
 
     @st.composite
     def ids(draw):
@@ -247,7 +260,10 @@ def finding_codes(scheme: str) -> st.SearchStrategy[str]:
 def assessment_scores(tool: str, spec: Spec | None = None) -> st.SearchStrategy[str]:
     """PersScore values in range for the assessment tool (a ``CodedAssToolType``) and written
     the way it writes them."""
-    t = _spec(spec).assessment_tools[tool]
+    tools = _spec(spec).assessment_tools
+    if tool not in tools:
+        raise UsageError(f"no assessment tool {tool!r}; give a CodedAssToolType, one of {', '.join(tools)}")
+    t = tools[tool]
     if t.values is not None:
         return st.sampled_from(t.values)
     lo, hi = t.range
@@ -258,7 +274,7 @@ def assessment_scores(tool: str, spec: Spec | None = None) -> st.SearchStrategy[
     families = [s for s, probe in ((whole, str(math.ceil(lo))), (tenths, f"{math.ceil(lo):.1f}"),
                                    (hundredths, f"{math.ceil(lo):.2f}")) if fmt.match(probe)]
     if not families:
-        raise ValueError(f"cannot write a score for {tool} that matches {t.format}")
+        raise UsageError(f"cannot write a score for {tool} that matches {t.format}")
     return st.one_of(families).filter(lambda s: fmt.match(s) is not None)
 
 
@@ -267,7 +283,7 @@ def assessment_scores(tool: str, spec: Spec | None = None) -> st.SearchStrategy[
 @functools.cache
 def _field_values(spec_path: str, table: str, field: str) -> st.SearchStrategy[str]:
     spec = load_spec(spec_path)
-    f = spec.tables[table].field_map[field]
+    f = _field(spec, table, field)
     rules = _rules_on(spec, table, field)
     kinds = {r.kind: r for r in rules}
     lo, hi = width(table, field, spec)

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
+from ..errors import UsageError
 from ..result import Result
 from ..spec import RuleSpec, Spec, load_spec
 from ..pipeline import validate
@@ -229,9 +230,11 @@ def _broken(draw, breaker: Breaker, base: st.SearchStrategy) -> Broken:
 
 def breaking(code: str, base: st.SearchStrategy | None = None) -> st.SearchStrategy[Broken]:
     """Submissions broken for *code*: *base* (default: :func:`submissions` shaped by the
-    breaker's needs) with one rule broken. Raises :class:`KeyError` for an unknown code and
-    :class:`ValueError` for one that cannot be broken (see :data:`UNBREAKABLE`)."""
+    breaker's needs) with one rule broken. Raises :class:`~iapt_ds.errors.UsageError` for an
+    unknown code and for one that cannot be broken (see :data:`UNBREAKABLE`)."""
     if code in UNBREAKABLE:
-        raise ValueError(f"{code} cannot be broken: {UNBREAKABLE[code]}")
+        raise UsageError(f"{code} cannot be broken: {UNBREAKABLE[code]}")
+    if code not in BREAKERS:
+        raise UsageError(f"no rule {code!r} in IAPT v{load_spec().version}")
     breaker = BREAKERS[code]
     return _broken(breaker, base if base is not None else submissions(**breaker.needs))

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from ..checks.context import ReferenceSets
 from ..checks.values import add_months
+from ..errors import UsageError
 from ..spec import Spec, load_spec
 from ..pipeline import period_bounds
 from . import _values as V
@@ -80,12 +81,12 @@ def _sizes(patients: int | tuple[int, int], sizes: Mapping[str, tuple[int, int]]
     out["IDS001"] = (patients, patients) if isinstance(patients, int) else tuple(patients)
     for tid, size in (sizes or {}).items():
         if tid not in out:
-            raise ValueError(f"sizes: {tid!r} is not a table with a variable number of rows "
+            raise UsageError(f"sizes: {tid!r} is not a table with a variable number of rows "
                              f"(one of {', '.join(sorted(out))})")
         out[tid] = (size, size) if isinstance(size, int) else tuple(size)
     for tid, (lo, hi) in out.items():
         if not 0 <= lo <= hi or (tid in _AT_LEAST_ONE and lo < 1):
-            raise ValueError(f"sizes: {tid} needs 0 <= min <= max (and min >= 1 for "
+            raise UsageError(f"sizes: {tid} needs 0 <= min <= max (and min >= 1 for "
                              f"{', '.join(_AT_LEAST_ONE)}), got {(lo, hi)}")
     return out
 
@@ -388,9 +389,9 @@ def submissions(period: str | st.SearchStrategy[str] = "2021-03", *, provider: s
     lo, hi = V.width("IDS001", "OrgIDLocalPatientId", spec)   # patients' rows repeat the provider (IDS00153)
     for name, code in (("provider", provider), ("sender", sender)):
         if not isinstance(code, str) or not lo <= len(code) <= hi or code != code.strip():
-            raise ValueError(f"{name} must be an organisation code of {lo} to {hi} characters, got {code!r}")
+            raise UsageError(f"{name} must be an organisation code of {lo} to {hi} characters, got {code!r}")
     if history_days is not None and history_days < 0:
-        raise ValueError(f"history_days must be >= 0, got {history_days}")
+        raise UsageError(f"history_days must be >= 0, got {history_days}")
     if isinstance(period, str):
         period_bounds(period)  # fail now on a malformed period
     return _submissions(period, provider, sender, _sizes(patients, sizes, spec), history_days, spec.path)
@@ -401,7 +402,10 @@ def table_rows(table: str, spec: Spec | None = None) -> st.SearchStrategy[dict[s
     that field alone. Keys, dates and cross-field rules are not coordinated: use
     :func:`submissions` for rows that validate together."""
     spec = spec or load_spec()
-    tspec = spec.table(table)
+    try:
+        tspec = spec.table(table)
+    except KeyError:
+        raise UsageError(f"no table {table!r}; give a table id or IDB name, one of {', '.join(spec.tables)}") from None
     required = {r.field for r in spec.rules_for(tspec.id) if r.kind == "not_blank"}
     return st.fixed_dictionaries({
         f.name: V.field_values(tspec.id, f.name, spec) if f.name in required
