@@ -22,12 +22,12 @@ import difflib
 import os
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__, example_path
+from ._status import Status, colour_enabled, paint
 from .calendar import PeriodInfo, dataset_periods, parse_period, period_info
 from .errors import IaptDsError
 from .report import BINARY_FORMATS, FORMATS
@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help='national reference data to check codes against: a JSON object with any of '
                         '"organisations", "gp_practices", "sites", "postcodes" (lists of codes); '
                         'without it those warnings are reported as not checked')
+    v.add_argument("-q", "--quiet", action="store_true",
+                   help="say nothing on standard error but errors (no progress, no summary line, no warnings)")
+    v.add_argument("-v", "--verbose", action="store_true",
+                   help="on standard error, each table read and the time of each stage (read, validate, report)")
     v.add_argument("--fail-on", choices=SEVERITIES, default="file",
                    help="exit 1 when a finding of this severity or a more serious one exists (default: file, "
                    "i.e. only when the whole file is rejected)")
@@ -169,40 +173,12 @@ def _to_file(path: Path, write: Callable[[TextIO], None], fmt: str) -> None:
             tmp.unlink()
 
 
-class _Progress:
-    """Reading progress on standard error: one updating line on a terminal, one line per table
-    otherwise."""
+def _read(path: Path, status: Status) -> Submission:
+    """Read the submission at *path*, with progress."""
+    from .readers import read
 
-    def __init__(self, err: TextIO) -> None:
-        self.err = err
-        self.tty = err.isatty()
-        self.last = 0.0
-        self.finished: set[str] = set()
-
-    def __call__(self, table: str, done: int, total: int) -> None:
-        if done >= total:
-            if table in self.finished:
-                return
-            self.finished.add(table)
-        if self.tty:
-            now = time.monotonic()
-            if done < total and now - self.last < 0.1:
-                return
-            self.last = now
-            self.err.write(f"\rreading {table}: {done}/{total} rows\x1b[K" if done < total else "\r\x1b[K")
-        elif done >= total:
-            self.err.write(f"read {table}: {total} row{'' if total == 1 else 's'}\n")
-        self.err.flush()
-
-
-def _source(path: Path) -> Path | Submission:
-    """What to validate: an Access IDB is read here, with progress; anything else goes to
-    :func:`iapt_ds.validate` as it is."""
-    if path.suffix.lower() in _IDB_SUFFIXES and path.is_file():
-        from .readers.idb import read_idb
-
-        return read_idb(path, progress=_Progress(sys.stderr))
-    return path
+    with status.stage("read", f"reading {path.name}"):
+        return read(path, progress=status.rows, files_progress=status.files)
 
 
 # ------------------------------------------------------------------------------------ validate
@@ -215,6 +191,21 @@ def _exit_status(result: Result, fail_on: str) -> int:
         return 1
     limit = ordinal_rank(fail_on)
     return int(any(n and ordinal_rank(sev) <= limit for sev, n in result.counts_by_severity().items()))
+
+
+def _coloured_text(result: Result, write: Callable[[TextIO], None]) -> str:
+    """The text report with its verdict in colour (green accepted, amber accepted with rejected
+    rows, red rejected), for a terminal."""
+    import io
+
+    buf = io.StringIO()
+    write(buf)
+    text = buf.getvalue()
+    first, sep, rest = text.partition("\n")
+    word, colon, tail = first.partition(":")
+    rejected_rows = sum(t.rejected for t in result.tables.values())
+    tone = "red" if not result.accepted else "amber" if rejected_rows else "green"
+    return paint(word, tone, True) + colon + tail + sep + rest
 
 
 def _warn_checked(result: Result) -> None:
@@ -237,27 +228,36 @@ def _run_validate(args: argparse.Namespace) -> int:
     fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
     path = example_path() if args.example else Path(args.path)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
-    result = validate(_source(path), period=args.period, provider=args.provider, sender=args.sender,
-                      submitted_at=args.submitted_at, reference_data=reference)
+    status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
+    submission = _read(path, status)
+    rows = sum(t.nrows for t in submission.tables.values())
+    with status.stage("validate", f"validating {rows:,} rows"):
+        result = validate(submission, period=args.period, provider=args.provider, sender=args.sender,
+                          submitted_at=args.submitted_at, reference_data=reference)
 
     def write(out: TextIO) -> None:
-        write_report(result, out, fmt, redact=args.redact)
+        with status.stage("report", f"writing the {fmt} report ({len(result.findings):,} findings)"):
+            write_report(result, out, fmt, redact=args.redact)
 
-    if fmt != "text" or (args.output and args.output != "-"):
+    if not args.quiet and (fmt != "text" or (args.output and args.output != "-")):
         _warn_checked(result)
 
     if args.output and args.output != "-":
         _to_file(Path(args.output), write, fmt)
         sev = result.counts_by_severity()
-        sys.stderr.write(f"{result.outcome}: {', '.join(f'{n} {s}' for s, n in sev.items())} findings; "
-                         f"{fmt} report written to {args.output}\n")
+        outcome = paint(str(result.outcome), "green" if result.accepted else "red", status.colour)
+        status.say(f"{outcome}: {', '.join(f'{n} {s}' for s, n in sev.items())} findings; "
+                   f"{fmt} report written to {args.output}")
     elif fmt in BINARY_FORMATS:
         if sys.stdout.isatty():
             raise _Fail(f"the {fmt} report is a binary file: give --output FILE.{fmt}")
         write(sys.stdout.buffer)  # type: ignore[arg-type]
         sys.stdout.buffer.flush()
+    elif fmt == "text" and colour_enabled(sys.stdout):
+        _to_stdout(lambda out: out.write(_coloured_text(result, write)))
     else:
         _to_stdout(write, utf8=fmt != "text")
+    status.total()
     return _exit_status(result, args.fail_on)
 
 

@@ -58,11 +58,13 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Sequence
 from os import PathLike, fspath
+from pathlib import Path
 from typing import Any
 
 from ..model import InputProblem, Submission, Table
 from ..spec import FieldSpec, Spec, TableSpec, load_spec
 from ._build import TableBuilder
+from ._hints import not_an_idb
 from ._submission import finish_submission
 from ._jet import AccessFileError, AccessTableError, Column, Database
 
@@ -117,6 +119,8 @@ def read_idb(path: str | PathLike, *, spec: Spec | None = None, progress: Progre
             elif _IDS_NAME.match(name):
                 unknown.append(name)
                 problems.append(InputProblem(None, f"{name} is not a table of the v2.0 IDB"))
+        if not tables and not unknown:
+            raise not_an_idb(Path(fspath(path)), list(db.table_names))
     return finish_submission(spec, tables, problems, fspath(path), unknown)
 
 
