@@ -8,6 +8,7 @@
     iapt-ds rules [--table T] [--severity S]
     iapt-ds explain CODE
     iapt-ds calendar [YYYY-MM]
+    iapt-ds diff OLD NEW [--format text|json]   what changed: findings fixed, new and remaining
 
 Exit status: 0 when the file is accepted (and nothing reaches ``--fail-on``), 1 when it is
 rejected (or something reaches ``--fail-on``), 2 for a usage or input error, which is told in one
@@ -110,7 +111,23 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--fail-on", choices=SEVERITIES, default="file",
                    help="exit 1 when a finding of this severity or a more serious one exists (default: file, "
                    "i.e. only when the whole file is rejected)")
+    v.add_argument("--baseline", metavar="OLD.json",
+                   help="a JSON report of an earlier run: also say which findings are fixed, new and remaining")
     v.set_defaults(run=_run_validate)
+
+    d = sub.add_parser("diff", help="what changed between two runs: findings fixed, new and remaining",
+                       description="Compare two validations (two JSON reports made with --format json, or two "
+                       "submissions): findings fixed, new and remaining, by code and by root cause, matched by "
+                       "code and row key (not row number).")
+    d.add_argument("old", metavar="OLD", help="the earlier run: a JSON report, a CSV folder or an IDB")
+    d.add_argument("new", metavar="NEW", help="the later run: a JSON report, a CSV folder or an IDB")
+    d.add_argument("--format", choices=["text", "json"], default=None, help="text (default) or json")
+    d.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    d.add_argument("--period", type=_period, metavar="YYYY-MM", help="for a submission: the upload's period")
+    d.add_argument("--provider", metavar="ODS", help="for a submission: the upload's provider")
+    d.add_argument("--sender", metavar="ODS", help="for a submission: the upload's sender")
+    d.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME", help="for a submission: when submitted")
+    d.set_defaults(run=_run_diff)
 
     r = sub.add_parser("rules", help="list the rules", description="List the IAPT v2.0 rules, with what each checks.")
     r.add_argument("--table", metavar="T", help="only the rules of this table (IDS002 or IDS002GP)")
@@ -208,6 +225,39 @@ def _coloured_text(result: Result, write: Callable[[TextIO], None]) -> str:
     return paint(word, tone, True) + colon + tail + sep + rest
 
 
+def _baseline(args: argparse.Namespace, result: Result, fmt: str, status: Status) -> None:
+    """What changed since the baseline: after a text report on standard output, else on
+    standard error (not with --quiet)."""
+    import io
+
+    from .diff import compare, write_diff
+
+    buf = io.StringIO()
+    write_diff(compare(Path(args.baseline), result), buf)
+    if fmt == "text" and not (args.output and args.output != "-"):
+        _to_stdout(lambda out: out.write("\n" + buf.getvalue()))
+    else:
+        status.say(buf.getvalue().rstrip("\n"))
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from .diff import compare, write_diff
+
+    fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "text")
+    upload = {"period": args.period, "provider": args.provider, "sender": args.sender,
+              "submitted_at": args.submitted_at}
+    diff = compare(args.old, args.new, **upload)
+
+    def write(out: TextIO) -> None:
+        write_diff(diff, out, fmt)
+
+    if args.output and args.output != "-":
+        _to_file(Path(args.output), write, fmt)
+    else:
+        _to_stdout(write, utf8=fmt == "json")
+    return 0
+
+
 def _warn_checked(result: Result) -> None:
     """What a person should hear before trusting the result (a submitted-at in no SDCS window …),
     on standard error; the text report says it in its own header."""
@@ -257,6 +307,8 @@ def _run_validate(args: argparse.Namespace) -> int:
         _to_stdout(lambda out: out.write(_coloured_text(result, write)))
     else:
         _to_stdout(write, utf8=fmt != "text")
+    if args.baseline:
+        _baseline(args, result, fmt, status)
     status.total()
     return _exit_status(result, args.fail_on)
 
