@@ -5,6 +5,7 @@ memory and fails when a checked-in file is out of step."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from .spec import Spec, load_spec
 from .spec_yaml import COMPILED, compiled_text
@@ -83,7 +84,7 @@ def rules_markdown(spec: Spec) -> str:
     ]
     groups: dict[str, list] = {}
     for r in spec.rules.values():
-        groups.setdefault("file" if r.severity == "file" else r.table, []).append(r)
+        groups.setdefault("file" if r.severity == "file" else cast(str, r.table), []).append(r)
     order = ["file"] + [t for t in spec.tables if t in groups]
     titles = {g: "File-level rules (IDSREJ)" if g == "file" else f"{g} — {spec.tables[g].name}" for g in order}
     lines += [f"- [{titles[g]}](#{g.lower()}): {len(groups[g])} rules" for g in order] + [""]
@@ -125,8 +126,8 @@ def data_model_markdown(spec: Spec) -> str:
     ]
     for i, code in enumerate(spec.cascade, 1):
         r = spec.rules[code]
-        rel = r.params["related"]
-        lines.append(f"{i}. **[{code}](rules.md#{code})** — each [{r.table}](#{r.table.lower()}) row needs an "
+        rel, tid = r.params["related"], cast(str, r.table)
+        lines.append(f"{i}. **[{code}](rules.md#{code})** — each [{tid}](#{tid.lower()}) row needs an "
                      f"accepted [{rel}](#{rel.lower()}) row with the same `{r.params['key']}`.")
     lines += ["", "Which tables hang from which:", "", "```"]
     children: dict[str | None, list[str]] = {}

@@ -13,7 +13,7 @@ person can follow the chain to the root cause.
 from __future__ import annotations
 
 from itertools import compress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .parse import Invalid
 
@@ -28,7 +28,7 @@ def run_cascade(ctx: Context, state: Ledger) -> None:
     spec = ctx.spec
     for code in spec.cascade:
         rule = spec.rules[code]
-        child = ctx.table(rule.table)
+        child = ctx.table(cast(str, rule.table))  # a cascade rule is a TableRuleSpec
         related = ctx.table(rule.params["related"])
         key = rule.params["key"]
         keys = related.values[key]

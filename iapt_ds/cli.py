@@ -160,7 +160,7 @@ def _stdout(utf8: bool) -> TextIO:
     return out
 
 
-def _to_stdout(write: Callable[[TextIO], None], *, utf8: bool = False) -> None:
+def _to_stdout(write: Callable[[TextIO], object], *, utf8: bool = False) -> None:
     """Run *write* on standard output; a reader that stops early (``| head``) is not an error."""
     out = _stdout(utf8)
     try:
@@ -379,7 +379,7 @@ def _run_explain(args: argparse.Namespace) -> int:
               "", "When it fails", _wrapped(consequence(rule), "  ", "  ")]
     deps = dependents(rule, spec)
     if deps:
-        lines.append(_wrapped("Rows that fall with a rejected " + rule.table + " row: " + "; ".join(
+        lines.append(_wrapped(f"Rows that fall with a rejected {rule.table} row: " + "; ".join(
             f"{d.table} rows with the same {d.params['key']} ({d.code})" for d in deps) + ".", "  ", "  "))
     lines += ["", "The report says", _wrapped(rule.message, "  ", "  ")]
     fails = rule.examples.get("fail") or ()

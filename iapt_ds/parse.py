@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 __all__ = ["Invalid", "parse_date", "parse_time", "parse_datetime", "parse_integer", "parse_decimal",
            "PARSERS", "parse_value", "render"]
@@ -59,7 +59,8 @@ def parse_date(text: str) -> _dt.date | Invalid:
             return _dt.date(int(m[1]), int(m[2]), int(m[3]))
         m = _DATETIME.fullmatch(t)
         if m:
-            return _dt.datetime(*(int(g) for g in m.groups()))
+            y, mo, d, h, mi, s = (int(g) for g in m.groups())
+            return _dt.datetime(y, mo, d, h, mi, s)
     except ValueError:
         pass
     return Invalid(text)
@@ -71,8 +72,8 @@ def parse_time(text: str) -> _dt.time | Invalid:
     m = _TIME.fullmatch(t) or _DATETIME.fullmatch(t)
     try:
         if m:
-            g = [int(x) for x in m.groups()[-3:]]
-            return _dt.time(*g)
+            h, mi, s = (int(x) for x in m.groups()[-3:])
+            return _dt.time(h, mi, s)
     except ValueError:
         pass
     return Invalid(text)
@@ -84,7 +85,8 @@ def parse_datetime(text: str) -> _dt.datetime | Invalid:
     try:
         m = _DATETIME.fullmatch(t)
         if m:
-            return _dt.datetime(*(int(g) for g in m.groups()))
+            y, mo, d, h, mi, s = (int(g) for g in m.groups())
+            return _dt.datetime(y, mo, d, h, mi, s)
         m = _DATE.fullmatch(t)
         if m:
             return _dt.datetime(int(m[1]), int(m[2]), int(m[3]))
@@ -155,7 +157,7 @@ def parse_value(ftype: str, value: Any) -> Any:
     elif ftype == "text":
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             return str(value)
-    return Invalid(render(value))
+    return Invalid(cast(str, render(value)))  # value is not None here, so render gives text
 
 
 def render(value: Any) -> str | None:

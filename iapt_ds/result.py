@@ -75,7 +75,7 @@ class Result:
 
     def counts_by_severity(self) -> dict[str, int]:
         c = Counter(f.rule.severity for f in self.findings)
-        return {s.value: c.get(s.value, 0) for s in Severity}
+        return {s.value: c.get(s, 0) for s in Severity}
 
     def counts_by_code(self) -> dict[str, int]:
         return dict(sorted(Counter(f.rule.code for f in self.findings).items()))

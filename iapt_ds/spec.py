@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -516,7 +516,7 @@ class _Loader:
                 re.compile(t["format"])
             except re.error as exc:
                 raise self.fail(file, code, f"format is not a valid regex: {exc}") from None
-            rng = tuple(float(x) for x in t["range"]) if "range" in t else None
+            rng = cast("tuple[float, float]", tuple(float(x) for x in t["range"])) if "range" in t else None
             vals = tuple(str(x) for x in t["values"]) if "values" in t else None
             out[code] = AssessmentTool(code=code, tool=t["tool"], format=t["format"], format_text=t["format_text"],
                                        range=rng, values=vals)

@@ -25,7 +25,7 @@ import datetime as _dt
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .checks.context import ReferenceSets
 from .result import Result
@@ -94,10 +94,10 @@ def build_example(rule: RuleSpec, example: dict, spec: Spec | None = None):
         elif head == spec.header and tail:
             rows[head][0][tail] = value
         elif tail:
-            for r in _related(spec, rows, tid, changed, head):
+            for r in _related(spec, rows, cast(str, tid), changed, head):
                 r[tail] = value
         else:
-            _replace_children(spec, rows, tid, changed, head, value)
+            _replace_children(spec, rows, cast(str, tid), changed, head, value)
     kwargs: dict[str, Any] = {
         "period": (_dt.date.fromisoformat(upload["period_start"]), _dt.date.fromisoformat(upload["period_end"])),
         "provider": upload["provider"], "sender": upload["sender"], "submitted_at": upload["submitted_at"],
@@ -120,7 +120,7 @@ def _related(spec: Spec, rows, tid: str, changed: list[int], target: str) -> lis
 
 
 def _replace_children(spec: Spec, rows, tid: str, changed: list[int], child: str, overlays: list[dict]) -> None:
-    parent, key = spec.tables[child].parent
+    parent, key = cast("tuple[str, str]", spec.tables[child].parent)
     if parent != tid:
         raise ValueError(f"{child} is not a child table of {tid}")
     keys = {rows[tid][i].get(key) for i in changed}

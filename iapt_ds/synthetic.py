@@ -21,6 +21,7 @@ import datetime as _dt
 import random
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 from .parse import Invalid, parse_value
 from .spec import Spec, load_spec
@@ -64,7 +65,7 @@ def _templates(spec: Spec) -> tuple[dict[str, list[dict]], list[dict[str, list[d
 
 def _lpi_of(spec: Spec, rows, tid: str, r: dict) -> str:
     while "LocalPatientId" not in r:
-        ptable, key = spec.tables[tid].parent
+        ptable, key = cast("tuple[str, str]", spec.tables[tid].parent)
         r = next(p for p in rows[ptable] if p[key] == r[key])
         tid = ptable
     return r["LocalPatientId"]

@@ -170,3 +170,11 @@ def test_each_public_module_is_reachable_by_its_dotted_name():
         if name.startswith("iapt_ds.testing"):
             pytest.importorskip("hypothesis")
         assert inspect.ismodule(importlib.import_module(name))
+
+
+def test_ci_checks_types_before_the_tests_and_the_readme_says_the_same():
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = "python3 -m mypy iapt_ds && python3 -m pytest -q"
+    assert command in run and command in readme
+    assert "mypy>=" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

@@ -442,7 +442,7 @@ def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
             cols[n] = [_plain(v) for v in col]
     if len(cols) == 1:
         return cols[0]
-    keys = list(zip(*cols))
+    keys: list[Any] = list(zip(*cols))
     if not nulls_equal:
         keys = [None if None in k else k for k in keys]
     return keys
@@ -459,7 +459,7 @@ def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], 
     for i, k in enumerate(keys):
         if k in dup:
             groups[k].append(i)
-    out = [(r, None, detail(k, rows)) for k, rows in groups.items() for r in rows]
+    out: list[Fail] = [(r, None, detail(k, rows)) for k, rows in groups.items() for r in rows]
     out.sort()
     return out
 

@@ -60,7 +60,7 @@ def text_length_is_within(s: str, lo: int, hi: int) -> bool:
     return lo <= len(body) <= hi and not any(c in body for c in _LINE_TERMINATORS)
 
 
-_DIGITS = {}
+_DIGITS: dict[tuple[int, int], re.Pattern[str]] = {}
 
 
 def digits_length_is_within(s: str, lo: int, hi: int) -> bool:

@@ -12,7 +12,7 @@ Used by ``iapt-ds rules`` and ``iapt-ds explain`` and beside each code in the HT
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from ..spec import RuleSpec, Spec
 
@@ -134,7 +134,7 @@ _CHECKS: dict[str, _Describe] = {
                                               "activity (IDS202) row."),
     "structure": lambda r, s, f: ("The tables and columns must be exactly those of the v2.0 IDB, and every "
                                   "value must be readable as its column's type."),
-    "table_not_empty": lambda r, s, f: f"{s.tables[r.table].name} must hold at least one row.",
+    "table_not_empty": lambda r, s, f: f"{s.tables[cast(str, r.table)].name} must hold at least one row.",
     "single_valid_header": lambda r, s, f: "The header table must hold exactly one row, and that row must be accepted.",
     "records_in_period": lambda r, s, f: "At least one submitted record must fall in the reporting period.",
     "not_all_rejected": lambda r, s, f: f"At least one {r.table} row must be accepted.",

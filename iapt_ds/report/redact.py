@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import overload
 
 import attrs
 
@@ -32,6 +33,12 @@ _KEEP = 2  # letters or digits left visible at the end of a masked value
 _NHS_LIKE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
 _POSTCODE_LIKE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}\b", re.IGNORECASE)
 _QUOTED = re.compile(r"'[^']*'")
+
+
+@overload
+def mask(value: str) -> str: ...
+@overload
+def mask(value: None) -> None: ...
 
 
 def mask(value: str | None) -> str | None:

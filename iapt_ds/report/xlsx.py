@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import IO, Any
 
 from ..errors import UsageError
+from ..findings import Finding
 from ..result import Result
 from ..spec import Spec
 from ._view import ReportView
@@ -226,7 +227,7 @@ def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bo
     _summary(book, view)
 
     file_codes = [c for c in view.rules_present() if spec.rules[c].severity == "file"]
-    firsts = {}
+    firsts: dict[str, Finding] = {}
     for f in result.file_findings:
         firsts.setdefault(f.code, f)
     book.table_sheet(
