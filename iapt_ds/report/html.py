@@ -726,7 +726,7 @@ class _Page:
         code_at = {c: i for i, c in enumerate(codes)}
         tables = list(spec.tables)
         table_at = {t: i for i, t in enumerate(tables)}
-        fields = sorted({f for c in codes if (f := spec.rules[c].field)})
+        fields = sorted({name for c in codes if (name := spec.rules[c].field)})
         field_at = {f: i for i, f in enumerate(fields)}
         strings: dict[str, int] = {}
         down = {id(f): n for f, n in view.root_causes()}
