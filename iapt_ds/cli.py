@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate a submission (a folder of <TableName>.csv files, or an Access "
                        "IDB) and report what SDCS would do with it. Exit status: "
                        "0 accepted, 1 rejected (or a finding at or above --fail-on), 2 usage or input error.")
-    v.add_argument("path", nargs="?", metavar="PATH", help="the submission: a CSV folder or an .accdb/.mdb file")
+    v.add_argument("path", nargs="*", metavar="PATH",
+                   help="the submission: a CSV folder, an .accdb/.mdb file or a .zip; several, or a folder of "
+                   "submissions, give one summary table and (with --output DIR) a report for each")
     v.add_argument("--example", action="store_true", help="validate the bundled example submission instead of PATH")
     v.add_argument("--period", type=_period, metavar="YYYY-MM",
                    help="the reporting period chosen for the upload (checks IDS00016/IDS00019)")
@@ -266,6 +268,114 @@ def _warn_checked(result: Result) -> None:
             sys.stderr.write(f"iapt-ds validate: warning: {warning}\n")
 
 
+def _is_submission(path: Path) -> bool:
+    """Whether *path* is one submission: an IDB, a .zip, or a folder holding a table file."""
+    from .spec import load_spec
+
+    if path.is_file():
+        return path.suffix.lower() in (*_IDB_SUFFIXES, ".zip")
+    if not path.is_dir():
+        return False
+    names = {t.name.lower() for t in load_spec().tables.values()}
+    try:
+        return any(p.suffix.lower() == ".csv" and p.stem.lower() in names for p in path.iterdir())
+    except OSError:
+        return False
+
+
+def _submissions(paths: list[Path]) -> list[Path]:
+    """The submissions to validate: each path as given, except a folder that is no submission
+    itself but holds two or more (a folder of monthly extracts), which stands for those."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not _is_submission(path):
+            try:
+                inner = sorted(p for p in path.iterdir() if not p.name.startswith(".") and _is_submission(p))
+            except OSError:
+                inner = []
+            if len(inner) >= 2:
+                out.extend(inner)
+                continue
+        out.append(path)
+    return out
+
+
+def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
+    """Validate each of *paths*: one summary table on standard output, a report for each in the
+    --output folder; the exit status is the worst of them (2 when one could not be read)."""
+    from .checks.context import ReferenceSets
+    from .pipeline import validate
+    from .report import write_report
+
+    fmt = args.format or ("text" if not args.output else "html")
+    folder = Path(args.output) if args.output and args.output != "-" else None
+    if folder is not None:
+        if folder.exists() and not folder.is_dir():
+            raise _Fail(f"with several submissions, --output names a folder for their reports; {folder} is a file")
+        folder.mkdir(parents=True, exist_ok=True)
+    elif fmt != "text":
+        raise _Fail(f"with several submissions, give --output DIR for their {fmt} reports")
+    if args.baseline:
+        raise _Fail("--baseline compares one submission with one earlier run; give one submission")
+    reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
+    status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
+    rows: list[tuple[str, str, list[str], str]] = []
+    worst = 0
+    used: set[str] = set()
+    for k, path in enumerate(paths, 1):
+        status.show(f"[{k}/{len(paths)}] {path.name}", force=True)
+        try:
+            submission = _read(path, status)
+            with status.stage("validate", f"[{k}/{len(paths)}] validating {path.name}"):
+                result = validate(submission, period=args.period, provider=args.provider, sender=args.sender,
+                                  submitted_at=args.submitted_at, reference_data=reference)
+        except IaptDsError as exc:
+            status.clear()
+            rows.append((str(path), "error", [], " ".join(str(exc).split())))
+            worst = 2
+            continue
+        written = ""
+        if folder is not None:
+            stem = path.stem if path.is_file() else path.name
+            name = stem
+            n = 2
+            while name in used:
+                name, n = f"{stem}-{n}", n + 1
+            used.add(name)
+            target = folder / f"{name}.{'txt' if fmt == 'text' else fmt}"
+            def report(out: TextIO, r: Result = result) -> None:
+                write_report(r, out, fmt, redact=args.redact)
+
+            _to_file(target, report, fmt)
+            written = str(target)
+        sev = result.counts_by_severity()
+        counts = [str(sev[s]) for s in SEVERITIES] + [str(sum(t.rejected for t in result.tables.values()))]
+        rows.append((str(path), str(result.outcome), counts, written))
+        worst = max(worst, _exit_status(result, args.fail_on))
+    status.clear()
+
+    def write(out: TextIO) -> None:
+        head = ["submission", "outcome", *SEVERITIES, "rows rejected", "report" if folder else ""]
+        width = max(len(head[0]), *(len(r[0]) for r in rows))
+        out.write(f"{head[0]:<{width}}  {'outcome':<9}" + "".join(f" {h:>8}" for h in SEVERITIES)
+                  + f" {'rows rejected':>13}  {head[-1]}".rstrip() + "\n")
+        for name, outcome, counts, extra in rows:
+            if outcome == "error":
+                out.write(f"{name:<{width}}  {'error':<9} {extra}\n")
+                continue
+            shown = paint(f"{outcome:<9}", "green" if outcome == "accepted" else "red", colour)
+            out.write(f"{name:<{width}}  {shown}" + "".join(f" {c:>8}" for c in counts[:4])
+                      + f" {counts[4]:>13}  {extra}".rstrip() + "\n")
+        accepted = sum(r[1] == "accepted" for r in rows)
+        out.write(f"\n{len(rows)} submissions: {accepted} accepted, {sum(r[1] == 'rejected' for r in rows)} "
+                  f"rejected, {sum(r[1] == 'error' for r in rows)} could not be read.\n")
+
+    colour = colour_enabled(sys.stdout)
+    _to_stdout(write)
+    status.total()
+    return worst
+
+
 def _run_validate(args: argparse.Namespace) -> int:
     from .checks.context import ReferenceSets
     from .pipeline import validate
@@ -275,8 +385,11 @@ def _run_validate(args: argparse.Namespace) -> int:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
         raise _Fail("give the submission to validate (a CSV folder or an IDB file), or --example")
+    paths = [example_path()] if args.example else _submissions([Path(p) for p in args.path])
+    if len(paths) > 1:
+        return _run_many(args, paths)
     fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
-    path = example_path() if args.example else Path(args.path)
+    path = paths[0]
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
     status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
     submission = _read(path, status)

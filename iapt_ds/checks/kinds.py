@@ -288,7 +288,7 @@ def plausible_birth_date(rule, table, ctx):
     An unparsable birth date fails too (this is the field's format rule). Each finding's detail
     says which of the three failed."""
     rps, rpe, max_age = ctx.rps, ctx.rpe, rule.params["max_age"]
-    why: dict[Any, str] = {}
+    why = {}
 
     def fails(v) -> bool:
         if type(v) is Invalid:
