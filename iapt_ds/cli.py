@@ -25,7 +25,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__, example_path
 from ._status import Status, colour_enabled, paint
@@ -102,10 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     v.add_argument("--redact", action="store_true",
                    help="mask NHS numbers, local patient identifiers, postcodes and birth dates")
-    v.add_argument("--reference-data", metavar="FILE.json",
-                   help='national reference data to check codes against: a JSON object with any of '
-                        '"organisations", "gp_practices", "sites", "postcodes" (lists of codes); '
-                        'without it those warnings are reported as not checked')
+    v.add_argument("--reference-data", metavar="DIR|FILE.json",
+                   help="national reference data to check codes against: a folder of the files NHS ODS and ONS "
+                        "publish (epraccur.csv, etr.csv, ets.csv, eccg.csv … and an ONS Postcode Directory CSV), "
+                        'or a JSON object with any of "organisations", "gp_practices", "sites", "postcodes" '
+                        "(lists of codes); without it those warnings are reported as not checked")
     v.add_argument("-q", "--quiet", action="store_true",
                    help="say nothing on standard error but errors (no progress, no summary line, no warnings)")
     v.add_argument("-v", "--verbose", action="store_true",
@@ -268,6 +269,19 @@ def _warn_checked(result: Result) -> None:
             sys.stderr.write(f"iapt-ds validate: warning: {warning}\n")
 
 
+def _reference(given: str | None) -> Any:
+    """The reference data of --reference-data: a folder of ODS/ONS files, or a JSON file."""
+    if not given:
+        return None
+    if Path(given).is_dir():
+        from .reference import load_reference_folder
+
+        return load_reference_folder(given)
+    from .checks.context import ReferenceSets
+
+    return ReferenceSets.from_json(given)
+
+
 def _is_submission(path: Path) -> bool:
     """Whether *path* is one submission: an IDB, a .zip, or a folder holding a table file."""
     from .spec import load_spec
@@ -303,7 +317,6 @@ def _submissions(paths: list[Path]) -> list[Path]:
 def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
     """Validate each of *paths*: one summary table on standard output, a report for each in the
     --output folder; the exit status is the worst of them (2 when one could not be read)."""
-    from .checks.context import ReferenceSets
     from .pipeline import validate
     from .report import write_report
 
@@ -317,7 +330,7 @@ def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
         raise _Fail(f"with several submissions, give --output DIR for their {fmt} reports")
     if args.baseline:
         raise _Fail("--baseline compares one submission with one earlier run; give one submission")
-    reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
+    reference = _reference(args.reference_data)
     status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
     rows: list[tuple[str, str, list[str], str]] = []
     worst = 0
@@ -377,7 +390,6 @@ def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from .checks.context import ReferenceSets
     from .pipeline import validate
     from .report import write_report
 
@@ -390,7 +402,7 @@ def _run_validate(args: argparse.Namespace) -> int:
         return _run_many(args, paths)
     fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
     path = paths[0]
-    reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
+    reference = _reference(args.reference_data)
     status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
     submission = _read(path, status)
     rows = sum(t.nrows for t in submission.tables.values())
