@@ -8,7 +8,7 @@
     iapt-ds rules [--table T] [--severity S]
     iapt-ds explain CODE
     iapt-ds calendar [YYYY-MM]
-    iapt-ds diff OLD NEW [--format text|json]   what changed: findings fixed, new and remaining
+    iapt-ds diff OLD NEW [--format text|json|html|xlsx]   what changed: findings fixed, new and remaining
 
 Exit status: 0 when the file is accepted (and nothing reaches ``--fail-on``), 1 when it is
 rejected (or something reaches ``--fail-on``), 2 for a usage or input error, which is told in one
@@ -124,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "code and row key (not row number).")
     d.add_argument("old", metavar="OLD", help="the earlier run: a JSON report, a CSV folder or an IDB")
     d.add_argument("new", metavar="NEW", help="the later run: a JSON report, a CSV folder or an IDB")
-    d.add_argument("--format", choices=["text", "json"], default=None, help="text (default) or json")
+    d.add_argument("--format", choices=["text", "json", "html", "xlsx"], default=None,
+                   help="text (default), json, html or xlsx (default: from the --output suffix)")
     d.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     d.add_argument("--period", type=_period, metavar="YYYY-MM", help="for a submission: the upload's period")
     d.add_argument("--provider", metavar="ODS", help="for a submission: the upload's provider")
@@ -246,7 +247,9 @@ def _baseline(args: argparse.Namespace, result: Result, fmt: str, status: Status
 def _run_diff(args: argparse.Namespace) -> int:
     from .diff import compare, write_diff
 
-    fmt = args.format or ("json" if args.output and args.output.lower().endswith(".json") else "text")
+    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
+    if fmt == "csv":
+        raise _Fail("the diff is written as text, json, html or xlsx")
     upload = {"period": args.period, "provider": args.provider, "sender": args.sender,
               "submitted_at": args.submitted_at}
     diff = compare(args.old, args.new, **upload)
@@ -256,8 +259,13 @@ def _run_diff(args: argparse.Namespace) -> int:
 
     if args.output and args.output != "-":
         _to_file(Path(args.output), write, fmt)
+    elif fmt in BINARY_FORMATS:
+        if sys.stdout.isatty():
+            raise _Fail(f"the {fmt} diff is a binary file: give --output FILE.{fmt}")
+        write(sys.stdout.buffer)  # type: ignore[arg-type]
+        sys.stdout.buffer.flush()
     else:
-        _to_stdout(write, utf8=fmt == "json")
+        _to_stdout(write, utf8=fmt != "text")
     return 0
 
 

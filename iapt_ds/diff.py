@@ -30,7 +30,7 @@ from .errors import InputError, UsageError
 
 __all__ = ["Side", "Diff", "compare", "load_side", "write_diff", "DIFF_FORMATS"]
 
-DIFF_FORMATS = ("text", "json")
+DIFF_FORMATS = ("text", "json", "html", "xlsx")
 
 
 @attrs.frozen
@@ -175,10 +175,17 @@ def _where(f: dict) -> str:
     return f"{f['table']}" + (f" row {f['row']}" if f.get("row") is not None else "") + (f" ({key})" if key else "")
 
 
-def write_diff(diff: Diff, out: TextIO, format: str = "text", *, top: int = 10) -> None:
-    """Write *diff* as text (a summary) or JSON (everything)."""
+def write_diff(diff: Diff, out: Any, format: str = "text", *, top: int = 10) -> None:
+    """Write *diff* as text (a summary), JSON (everything), HTML (a page) or xlsx (a workbook:
+    *out* a binary stream or a path)."""
     if format == "json":
         out.write(json.dumps(diff.as_dict(), ensure_ascii=False, indent=1) + "\n")
+        return
+    if format == "html":
+        _write_html(diff, out)
+        return
+    if format == "xlsx":
+        _write_xlsx(diff, out)
         return
     if format != "text":
         raise UsageError(f"the diff is written as {' or '.join(DIFF_FORMATS)}, not {format!r}")
@@ -205,3 +212,79 @@ def write_diff(diff: Diff, out: TextIO, format: str = "text", *, top: int = 10) 
     counts = Counter(f["code"] for f in diff.new)
     if counts and not diff.roots_new:
         w("\nNew findings by code: " + ", ".join(f"{c} {n}" for c, n in counts.most_common(10)) + "\n")
+
+
+_COLUMNS = ("code", "severity", "table", "row", "key", "field", "value", "message")
+
+
+def _cells(f: dict) -> list[Any]:
+    key = "; ".join(f"{k}={'' if v is None else v}" for k, v in (f.get("key") or {}).items())
+    return [f.get("code"), f.get("severity"), f.get("table") or "", f.get("row"), key, f.get("field") or "",
+            f.get("value") if f.get("value") is not None else "", f.get("message") or ""]
+
+
+def _write_xlsx(diff: Diff, out: Any) -> None:
+    from .report.xlsx import _Book
+
+    book = _Book(out)
+    d = diff.as_dict()
+    book.table_sheet("Summary", ("what", "value"), [
+        ("old", f"{d['old']['source']} ({d['old']['outcome']}, {d['old']['findings']} findings)"),
+        ("new", f"{d['new']['source']} ({d['new']['outcome']}, {d['new']['findings']} findings)"),
+        ("fixed", len(diff.fixed)), ("new findings", len(diff.new)), ("remaining", len(diff.remaining)),
+        ("root causes fixed", len(diff.roots_fixed)), ("new root causes", len(diff.roots_new))],
+        widths=(20, 90), numeric=("value",))
+    book.table_sheet("By code", ("code", "severity", "fixed", "new", "remaining"), diff.by_code(),
+                     widths=(11, 10, 10, 10, 10), numeric=("fixed", "new", "remaining"))
+    for name, roots in (("Root causes fixed", diff.roots_fixed), ("New root causes", diff.roots_new)):
+        book.table_sheet(name, (*_COLUMNS, "rows taken down"), ([*_cells(f), f.get("rows_rejected")] for f in roots),
+                         widths=(11, 10, 8, 8, 36, 24, 22, 70, 14), numeric=("row", "rows taken down"))
+    for name, group in (("Fixed", diff.fixed), ("New", diff.new), ("Remaining", diff.remaining)):
+        book.table_sheet(name, _COLUMNS, (_cells(f) for f in group), widths=(11, 10, 8, 8, 36, 24, 22, 70),
+                         numeric=("row",))
+    book.close()
+
+
+_CSS = ("body{font:14px/1.45 system-ui,sans-serif;margin:24px 32px;color:#1f2937}"
+        "table{border-collapse:collapse;margin:8px 0 20px}th,td{padding:4px 8px;border-bottom:1px solid #e5e7eb;"
+        "text-align:left;vertical-align:top}th{background:#f3f4f6}td.num{text-align:right}"
+        ".fixed{color:#15803d}.new{color:#9b1c1c}code{font-weight:600}")
+
+
+def _write_html(diff: Diff, out: TextIO) -> None:
+    import base64
+    import hashlib
+    import html
+
+    def e(v: Any) -> str:
+        return "" if v is None else html.escape(str(v), quote=True)
+
+    digest = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
+    a, b = diff.old, diff.new_side
+    w = out.write
+    w('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+      f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'sha256-{digest}\'">'
+      f"<title>iapt-ds: what changed</title><style>{_CSS}</style></head><body>\n"
+      f"<h1>What changed</h1><p>From <b>{e(a.label)}</b> ({e(a.outcome)}, {len(a.findings)} findings) to "
+      f"<b>{e(b.label)}</b> ({e(b.outcome)}, {len(b.findings)} findings): "
+      f'<span class="fixed">{len(diff.fixed)} fixed</span>, <span class="new">{len(diff.new)} new</span>, '
+      f"{len(diff.remaining)} remaining.</p>\n")
+    w("<h2>By code</h2><table><tr><th>Code</th><th>Severity</th><th>Fixed</th><th>New</th><th>Remaining</th></tr>")
+    for c, sev, fx, nw, rm in diff.by_code():
+        w(f'<tr><td><code>{e(c)}</code></td><td>{e(sev)}</td><td class="num">{fx}</td><td class="num">{nw}</td>'
+          f'<td class="num">{rm}</td></tr>')
+    w("</table>\n")
+    for title, group, extra in (("Root causes fixed", diff.roots_fixed, True), ("New root causes", diff.roots_new, True),
+                                ("New findings", diff.new, False), ("Fixed findings", diff.fixed, False)):
+        w(f"<h2>{title} ({len(group)})</h2>")
+        if not group:
+            w("<p>None.</p>\n")
+            continue
+        w("<table><tr>" + "".join(f"<th>{c}</th>" for c in ("Code", "Where", "Field", "Value", "Message"))
+          + ("<th>Rows taken down</th>" if extra else "") + "</tr>")
+        for f in group:
+            w(f"<tr><td><code>{e(f.get('code'))}</code></td><td>{e(_where(f))}</td><td>{e(f.get('field'))}</td>"
+              f"<td>{e(f.get('value'))}</td><td>{e(f.get('message'))}</td>"
+              + (f'<td class="num">{e(f.get("rows_rejected"))}</td>' if extra else "") + "</tr>")
+        w("</table>\n")
+    w("</body></html>\n")

@@ -121,3 +121,29 @@ def test_a_json_that_is_not_a_report(tmp_path):
     bad.write_text('{"hello": 1}')
     with pytest.raises(iapt_ds.InputError, match="not an iapt-ds JSON report"):
         compare(bad, bad)
+
+
+def test_html_and_xlsx(runs, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    _, b, report, _ = runs
+    d = compare(report, b)
+    out = io.StringIO()
+    write_diff(d, out, "html")
+    page = out.getvalue()
+    assert "<script" not in page and "default-src 'none'" in page
+    assert f'<span class="fixed">{len(d.fixed)} fixed</span>' in page and f"<h2>New findings ({len(d.new)})</h2>" in page
+    out = io.StringIO()
+    write_diff(compare(report, iapt_ds.validate(iapt_ds.example_path(), **UPLOAD)), out, "html")
+    assert "&lt;script&gt;" in out.getvalue() and "<script>alert" not in out.getvalue()   # hostile values escaped
+    target = tmp_path / "diff.xlsx"
+    p = subprocess.run([sys.executable, "-m", "iapt_ds", "diff", str(report), str(report), "--output", str(target)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Summary", "By code", "Root causes fixed", "New root causes", "Fixed", "New",
+                               "Remaining"]
+    raw = io.BytesIO()
+    write_diff(d, raw, "xlsx")
+    raw.seek(0)
+    book = openpyxl.load_workbook(raw)
+    assert book["New"].max_row == len(d.new) + 1 and book["Fixed"].max_row == len(d.fixed) + 1
