@@ -141,8 +141,8 @@ class ReportView:
 
     def fix_groups(self) -> list[dict[str, Any]]:
         """:meth:`fix_first` grouped by code and field ("IDS00115 NHSNumberStatus: 812 root
-        causes taking down 812 rows"): file-level groups first, then by rows taken down, then by
-        how many findings. Each group: code, severity, table, field, findings, rows, example (where
+        causes taking down 812 rows"): file-level groups first (the most findings first), then by
+        rows taken down, then by how many findings. Each group: code, severity, table, field, findings, rows, example (where
         the first one is) and message (the first one's)."""
         groups: dict[tuple[str, str | None], dict[str, Any]] = {}
         for f, n in self.fix_first():
@@ -153,8 +153,12 @@ class ReportView:
                     "findings": 0, "rows": 0, "example": self.where(f), "message": self.message(f), "first": f}
             g["findings"] += 1
             g["rows"] += n
-        return sorted(groups.values(), key=lambda g: (g["severity"] != "file", -g["rows"], -g["findings"],
-                                                      g["code"], g["field"] or ""))
+        def rank(g: dict[str, Any]) -> tuple:
+            if g["severity"] == "file":      # each rejects the whole file: the most widespread first
+                return (0, -g["findings"], -g["rows"], g["code"], g["field"] or "")
+            return (1, -g["rows"], -g["findings"], g["code"], g["field"] or "")
+
+        return sorted(groups.values(), key=rank)
 
     def values(self, f: Finding) -> str:
         """The values of the rule's fields in the row, joined (masked when redacting)."""
@@ -175,6 +179,12 @@ class ReportView:
             lines.append(("reporting period", r.period or "unknown"))
             return lines
         lines += run.lines()
+        choice = getattr(r, "version", None)           # the dataset version and why, when recorded
+        if choice is not None:
+            at = next(i for i, (label, _) in enumerate(lines) if label == "spec")
+            lines.insert(at, ("dataset version", f"IAPT v{getattr(choice, 'version', '?')}: "
+                                                 f"{getattr(choice, 'reason', 'not recorded')}"))
+            lines += [("version note", note) for note in getattr(choice, "notes", ())]
         if self.redacted:
             lines.append(("redacted", "NHS numbers, local patient identifiers, postcodes and birth dates are masked"))
         return lines
