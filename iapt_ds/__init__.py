@@ -79,6 +79,13 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-def example_path() -> Path:
-    """The bundled example: a small, fully valid March 2021 submission as a CSV folder."""
-    return Path(__file__).resolve().parent / "examples" / "march-2021"
+# the bundled example of each version: a small submission valid under every rule of its version
+_EXAMPLES = {"2.0": "march-2021", "2.1": "may-2024"}
+
+
+def example_path(version: str = "2.0") -> Path:
+    """The bundled example of a dataset version as a CSV folder: for v2.0 (the default) a small,
+    fully valid March 2021 submission; for v2.1 one of May 2024 (all 21 tables)."""
+    if version not in _EXAMPLES:
+        raise UsageError(f"no bundled example for version {version!r}; there is one for {', '.join(_EXAMPLES)}")
+    return Path(__file__).resolve().parent / "examples" / _EXAMPLES[version]

@@ -40,7 +40,11 @@ def final_file_findings(ctx: Context, state: Ledger) -> None:
 
 
 def _records_in_period(ctx: Context, state: Ledger) -> None:
-    """IDSREJ012 (inferred): no referral open during the period and no contact dated in it."""
+    """IDSREJ012: no referral (accepted or not) open during the period and no contact dated in it.
+
+    The code and its meaning are SDCS's; this trigger is a reconstruction (SDCS's check is not
+    public), the same as the rule's note in ``rules/file.yaml`` says. Without a usable period it
+    does not fire: the header rules and IDSREJ015 report that."""
     rps, rpe = ctx.rps, ctx.rpe
     if rps is None or rpe is None:
         return  # no usable period: the header rules and IDSREJ015 say so

@@ -1,14 +1,20 @@
-"""Load the declarative IAPT v2.0 spec (``spec/iapt-v2.0/*.yaml``) into frozen attrs objects.
+"""Load the declarative IAPT spec of a version (``spec/iapt-v2.0/*.yaml``, and ``spec/iapt-v2.1/``,
+a delta on it) into frozen attrs objects.
 
 The YAML is the single source of truth for tables, fields, keys, relationships, code lists and the
-382 rules. Loading checks it thoroughly: an unknown table, field, kind, parameter or key is a
-:class:`~iapt_ds.errors.SpecError` naming the file and the entry.
+rules (382 in v2.0, 410 in v2.1). A version written as a delta (``extends:``) is merged onto its
+base on the raw YAML first (:mod:`iapt_ds._spec_delta`); the result is loaded like any other.
+Loading checks it thoroughly: an unknown table, field, kind, parameter or key, or a field of
+another table that the rule's kind cannot reach, is a :class:`~iapt_ds.errors.SpecError` naming
+the file and the entry.
 
 >>> spec = load_spec()
 >>> spec.tables["IDS001"].name
 'IDS001MPI'
 >>> spec.rules["IDS00211"].kind
 'date_compare'
+>>> len(load_spec(version="2.1").tables)
+21
 """
 
 from __future__ import annotations
@@ -24,9 +30,8 @@ from typing import Any, cast
 
 import attrs
 
-from .errors import SpecError
-from .spec_yaml import NotYaml
-from .spec_yaml import parse as _parse_yaml
+from ._spec_delta import Docs, read_docs
+from .errors import SpecError, UsageError
 
 __all__ = [
     "AssessmentTool",
@@ -98,7 +103,7 @@ KIND_PARAMS: Mapping[str, Mapping[str, tuple[tuple[type, ...], bool]]] = Mapping
     "not_after_submission": {},
     "plausible_birth_date": {"max_age": (_I, True)},
     "onset_not_before_birth": {"birth_date": (_S, True)},
-    "finding_code": {"scheme": (_S, True)},
+    "finding_code": {"scheme": (_S, True), "schemes": (_M, False)},
     "assessment_tool": {},
     "score_format": {},
     "score_range": {},
@@ -321,33 +326,30 @@ def spec_path(version: str = "2.0") -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str) -> Spec:
-    return _Loader(Path(path)).load()
+    folder = Path(path)
+    return _Loader(folder, read_docs(folder, spec_path)).load()
 
 
-def load_spec(path: str | Path | None = None) -> Spec:
-    """Load and check the spec; the result is cached per folder."""
-    folder = Path(path) if path is not None else spec_path()
+def load_spec(path: str | Path | None = None, *, version: str | None = None) -> Spec:
+    """Load and check the spec of a folder (*path*) or of a bundled version (``"2.0"``, ``"2.1"``);
+    with neither, v2.0. A folder whose ``dataset.yaml`` says ``extends:`` is merged onto that
+    version first (:mod:`iapt_ds._spec_delta`). The result is cached per folder."""
+    if path is not None and version is not None:
+        raise UsageError("load_spec takes a folder or a version, not both")
+    if version is not None and not isinstance(version, str):
+        raise UsageError(f"version must be a string such as '2.1', got {version!r}")
+    folder = Path(path) if path is not None else spec_path(version or "2.0")
     return _load_cached(str(folder.resolve()))
 
 
 class _Loader:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, docs: Docs) -> None:
         self.folder = folder
+        self.docs = docs
 
     # -- helpers -----------------------------------------------------------------------------
     def fail(self, file: str, entry: str, what: str) -> SpecError:
         return SpecError.at(file, entry, what)
-
-    def read(self, rel: str) -> Any:
-        p = self.folder / rel
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SpecError(f"{rel}: cannot be read ({exc.strerror or exc})", file=rel) from None
-        try:
-            return _parse_yaml(text)
-        except NotYaml as exc:
-            raise SpecError(f"{rel}: not valid YAML: {exc}", file=rel) from None
 
     def keys(self, file: str, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
         if not isinstance(d, dict):
@@ -367,63 +369,61 @@ class _Loader:
 
     # -- parts -------------------------------------------------------------------------------
     def load(self) -> Spec:
-        ds_file = "dataset.yaml"
-        ds = self.keys(ds_file, "dataset", self.read(ds_file),
-                       ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "tables",
-                        "mandatory_tables", "cascade", "pipeline_rules", "severity_counts"),
-                       ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "tables",
-                        "mandatory_tables", "cascade", "pipeline_rules", "severity_counts"))
-        tables = self.load_tables(ds["tables"])
+        docs = self.docs
+        ds_file = docs.file_of("dataset", "name", "dataset.yaml")
+        required = ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "cascade",
+                    "pipeline_rules", "severity_counts")
+        ds = self.keys(ds_file, "dataset", docs.dataset, required, required)
+        tables = self.load_tables()
         codelists = self.load_codelists()
         tools = self.load_tools()
         rules = self.load_rules(tables, codelists)
+        tables = self.widths(tables, rules)
 
         if ds["header"] not in tables:
-            raise self.fail(ds_file, "header", f"unknown table {ds['header']!r}")
-        for t, code in (ds["mandatory_tables"] or {}).items():
-            if t not in tables or code not in rules or rules[code].kind != "table_not_empty":
-                raise self.fail(ds_file, f"mandatory_tables.{t}", f"needs a known table and a table_not_empty rule, got {code!r}")
+            raise self.fail(docs.file_of("dataset", "header", ds_file), "header", f"unknown table {ds['header']!r}")
+        # the tables that must hold a row: one table_not_empty rule each (IDSREJ002-005 in v2.0)
+        mandatory = {r.table: r.code for r in rules.values() if r.kind == "table_not_empty" and r.table}
+        cascade_file = docs.file_of("dataset", "cascade", ds_file)
         cascade = tuple(ds["cascade"])
         for code in cascade:
             if code not in rules or rules[code].kind != "has_related":
-                raise self.fail(ds_file, f"cascade.{code}", "is not a has_related rule")
+                raise self.fail(cascade_file, f"cascade.{code}", "is not a has_related rule")
         related = {c for c, r in rules.items() if r.kind == "has_related"}
         if related != set(cascade) or len(cascade) != len(set(cascade)):
-            raise self.fail(ds_file, "cascade", f"must list every has_related rule exactly once; differs by {sorted(related ^ set(cascade))}")
+            raise self.fail(cascade_file, "cascade", f"must list every has_related rule exactly once; differs by {sorted(related ^ set(cascade))}")
         for code in ds["pipeline_rules"]:
             if code not in rules:
-                raise self.fail(ds_file, f"pipeline_rules.{code}", "unknown rule code")
+                raise self.fail(docs.file_of("dataset", "pipeline_rules", ds_file), f"pipeline_rules.{code}", "unknown rule code")
         counts = {s: 0 for s in SEVERITIES}
         for r in rules.values():
             counts[r.severity] += 1
         if counts != ds["severity_counts"]:
-            raise self.fail(ds_file, "severity_counts", f"the rules give {counts}, the dataset says {ds['severity_counts']}")
+            raise self.fail(docs.file_of("dataset", "severity_counts", ds_file), "severity_counts",
+                            f"the rules give {counts}, the dataset says {ds['severity_counts']}")
         per = ds["periods"]
-        self.keys(ds_file, "periods", per, ("first", "last"), ("first", "last"))
+        self.keys(docs.file_of("dataset", "periods", ds_file), "periods", per, ("first", "last"), ("first", "last"))
         for t in tables.values():
             for f in t.fields:
                 if f.format_rule and (f.format_rule not in rules):
-                    raise self.fail("tables.yaml", f"{t.id}.{f.name}", f"format_rule {f.format_rule!r} is not a rule")
+                    raise self.fail(docs.file_of("table", t.id, "tables.yaml"), f"{t.id}.{f.name}",
+                                    f"format_rule {f.format_rule!r} is not a rule")
         return Spec(
             name=ds["name"], version=str(ds["version"]), dataset_version=str(ds["dataset_version"]),
             periods=(str(per["first"]), str(per["last"])), month_id_origin=str(ds["month_id_origin"]),
             header=ds["header"], tables=_frozen_map(tables),
             table_names=_frozen_map({t.name.lower(): t.id for t in tables.values()} | {t.id.lower(): t.id for t in tables.values()}),
-            mandatory_tables=_frozen_map(ds["mandatory_tables"]), cascade=cascade,
+            mandatory_tables=_frozen_map(mandatory), cascade=cascade,
             pipeline_rules=tuple(ds["pipeline_rules"]), codelists=_frozen_map(codelists),
             assessment_tools=_frozen_map(tools), rules=_frozen_map(rules),
             severity_counts=_frozen_map(counts), windows=self.load_windows(), path=str(self.folder),
         )
 
-    def load_tables(self, order: list[str]) -> dict[str, TableSpec]:
-        file = "tables.yaml"
-        raw = self.read(file)
-        if not isinstance(raw, dict):
-            raise self.fail(file, "top level", "expected a mapping of table id to table")
-        if list(raw) != list(order):
-            raise self.fail(file, "top level", f"tables must be exactly {order} in that order, got {list(raw)}")
+    def load_tables(self) -> dict[str, TableSpec]:
+        raw = self.docs.tables
         tables: dict[str, TableSpec] = {}
         for tid, t in raw.items():
+            file = self.docs.file_of("table", tid, "tables.yaml")
             if not re.fullmatch(r"IDS\d{3}", str(tid)):
                 raise self.fail(file, str(tid), "table ids look like IDS001")
             self.keys(file, tid, t, ("name", "title", "row_is", "parent", "key", "fields"),
@@ -464,12 +464,45 @@ class _Loader:
             if t.parent:
                 pt, pk = t.parent
                 if pt not in tables or pk not in tables[pt].field_map or pk not in t.field_map:
-                    raise self.fail(file, f"{tid}.parent", f"{pt}.{pk} must be a field of both tables")
+                    raise self.fail(self.docs.file_of("table", tid, "tables.yaml"), f"{tid}.parent",
+                                    f"{pt}.{pk} must be a field of both tables")
+        for tid in tables:  # a parent chain ends at a table without a parent
+            seen, cur = [tid], tables[tid].parent
+            while cur is not None:
+                if cur[0] in seen:
+                    raise self.fail(self.docs.file_of("table", tid, "tables.yaml"), f"{tid}.parent",
+                                    f"the parents go round in a circle: {' -> '.join(seen + [cur[0]])}")
+                seen.append(cur[0])
+                cur = tables[cur[0]].parent
         return tables
 
+    def widths(self, tables: dict[str, TableSpec], rules: dict[str, RuleSpec]) -> dict[str, TableSpec]:
+        """A text field's width has one home: its ``length`` rule where it has one (which is what
+        the engine enforces), else ``min_length``/``max_length`` in tables.yaml. Declaring both is
+        an error; the FieldSpec carries the width either way."""
+        by_field: dict[tuple[str, str], list[RuleSpec]] = {}
+        for r in rules.values():
+            if r.kind == "length" and r.table and r.field:
+                by_field.setdefault((r.table, r.field), []).append(r)
+        out = {}
+        for tid, t in tables.items():
+            fields = []
+            for f in t.fields:
+                rs = by_field.get((tid, f.name))
+                if rs:
+                    if f.min_length is not None or f.max_length is not None:
+                        raise self.fail(self.docs.file_of("table", tid, "tables.yaml"), f"{tid}.{f.name}",
+                                        f"the width is declared twice: here and in rule {rs[0].code} "
+                                        f"({rs[0].source}); keep the rule's and drop min_length/max_length")
+                    lo = max(r.params["min"] for r in rs)
+                    f = attrs.evolve(f, min_length=lo or None, max_length=min(r.params["max"] for r in rs))
+                fields.append(f)
+            out[tid] = attrs.evolve(t, fields=tuple(fields), field_map=_frozen_map({f.name: f for f in fields}))
+        return out
+
     def load_windows(self) -> tuple[Window, ...]:
-        file = "calendar.yaml"
-        raw = self.keys(file, "top level", self.read(file), ("windows",), ("windows",))
+        file = self.docs.file_of("calendar", "windows", "calendar.yaml")
+        raw = self.keys(file, "top level", self.docs.calendar, ("windows",), ("windows",))
         out = []
         for i, w in enumerate(raw["windows"] or ()):
             entry = f"windows[{i}]"
@@ -485,10 +518,15 @@ class _Loader:
         return tuple(out)
 
     def load_codelists(self) -> dict[str, CodeList]:
-        file = "codelists.yaml"
-        raw = self.read(file)
-        out = {}
-        for name, c in (raw or {}).items():
+        # the header's DatSetVer takes one value, the dataset's own version: one home for it
+        ds_file = self.docs.file_of("dataset", "dataset_version", "dataset.yaml")
+        version = self.text(ds_file, "dataset_version", self.docs.dataset.get("dataset_version"), "dataset_version")
+        if "DatSetVer" in self.docs.codelists:
+            raise self.fail(self.docs.file_of("codelist", "DatSetVer", "codelists.yaml"), "DatSetVer",
+                            f"this list is dataset_version in {ds_file}; do not declare it again")
+        out = {"DatSetVer": CodeList(name="DatSetVer", codes=(version,), meanings=_frozen_map({}))}
+        for name, c in self.docs.codelists.items():
+            file = self.docs.file_of("codelist", name, "codelists.yaml")
             self.keys(file, name, c, ("codes", "meanings"), ("codes",))
             codes = c["codes"]
             if not isinstance(codes, list) or not codes or not all(isinstance(x, str) for x in codes):
@@ -503,10 +541,9 @@ class _Loader:
         return out
 
     def load_tools(self) -> dict[str, AssessmentTool]:
-        file = "assessment_tools.yaml"
-        raw = self.read(file)
         out = {}
-        for code, t in (raw or {}).items():
+        for code, t in self.docs.tools.items():
+            file = self.docs.file_of("tool", code, "assessment_tools.yaml")
             if not isinstance(code, str) or not code.isdigit():
                 raise self.fail(file, str(code), "tool codes are quoted SNOMED CT ids")
             self.keys(file, code, t, ("tool", "range", "values", "format", "format_text"), ("tool", "format", "format_text"))
@@ -524,13 +561,7 @@ class _Loader:
 
     def load_rules(self, tables: dict[str, TableSpec], codelists: dict[str, CodeList]) -> dict[str, RuleSpec]:
         rules: dict[str, RuleSpec] = {}
-        folder = self.folder / "rules"
-        files = sorted(folder.glob("*.yaml"))
-        if not files:
-            raise SpecError(f"rules/: no rule files in {folder}", file="rules/")
-        for path in files:
-            file = f"rules/{path.name}"
-            raw = self.read(file)
+        for file, raw in self.docs.rule_files:
             if not isinstance(raw, list):
                 raise self.fail(file, "top level", "expected a list of rules")
             for i, r in enumerate(raw):
@@ -588,12 +619,30 @@ class _Loader:
                         placeholder=bool(r.get("placeholder", False)), note=r.get("note"),
                         examples=_frozen_map(examples), source=file)
 
-    def ref(self, file, code, ref, table, tables) -> None:
-        """A field reference: ``Field`` (same table) or ``IDSnnn.Field``."""
+    def ref(self, file, code, ref, table, tables, where: str = "", reach: str = "same") -> None:
+        """A field reference: ``Field`` (same table) or ``IDSnnn.Field``.
+
+        *reach* says which tables the kind can read: ``same`` (only the rule's own table),
+        ``related`` (its own table, the header, or a table reached through the declared parents,
+        as :meth:`~iapt_ds.checks.context.Context.related_values` reads them) or ``any``."""
         t, _, f = ref.rpartition(".")
         t = t or table
+        entry = f"{code}.params.{where}" if where else code
         if t not in tables or f not in tables[t].field_map:
-            raise self.fail(file, code, f"unknown field reference {ref!r}")
+            raise self.fail(file, entry, f"unknown field reference {ref!r}")
+        if reach == "any" or t == table:
+            return
+        if reach == "same":
+            raise self.fail(file, entry, f"{ref!r} is a field of {t}; this kind reads only its own table, {table}")
+        if t == self.docs.dataset.get("header"):
+            return
+        chain, cur = [table], tables[table].parent
+        while cur is not None and cur[0] != t:
+            chain.append(cur[0])
+            cur = tables[cur[0]].parent
+        if cur is None:
+            raise self.fail(file, entry, f"{ref!r} cannot be reached from {table}: {t} is neither the header nor "
+                                         f"a parent of {table} (its parents: {' -> '.join(chain)})")
 
     def check_params(self, file, code, kind, table, p, tables, codelists) -> None:
         if kind == "length" and not 0 <= p["min"] <= p["max"]:
@@ -608,9 +657,11 @@ class _Loader:
         if kind == "date_compare":
             if p["op"] not in ("on_or_before", "on_or_after"):
                 raise self.fail(file, code, "op must be on_or_before or on_or_after")
-            self.ref(file, code, p["other"], table, tables)
-        if kind in ("equals_field", "onset_not_before_birth"):
-            self.ref(file, code, p.get("other") or p.get("birth_date"), table, tables)
+            self.ref(file, code, p["other"], table, tables, "other", "related")
+        if kind == "equals_field":
+            self.ref(file, code, p["other"], table, tables, "other", "related")
+        if kind == "onset_not_before_birth":
+            self.ref(file, code, p["birth_date"], table, tables, "birth_date", "related")
         if kind == "date_min":
             try:
                 _dt.date.fromisoformat(p["min"])
@@ -622,21 +673,27 @@ class _Loader:
             raise self.fail(file, code, f"lookup must be one of {_REFERENCE_LOOKUPS}")
         if kind in ("unique", "one_attended_per_slot"):
             for f in p["fields"]:
-                self.ref(file, code, f, table, tables)
+                self.ref(file, code, f, table, tables, "fields")
         if kind == "one_open_per":
-            self.ref(file, code, p["per"], table, tables)
-            self.ref(file, code, p["field"], table, tables)
+            self.ref(file, code, p["per"], table, tables, "per")
+            self.ref(file, code, p["field"], table, tables, "field")
         if kind == "has_related":
             if p["related"] not in tables:
                 raise self.fail(file, code, f"unknown related table {p['related']!r}")
-            self.ref(file, code, p["key"], table, tables)
-            self.ref(file, code, f"{p['related']}.{p['key']}", table, tables)
+            self.ref(file, code, p["key"], table, tables, "key")
+            self.ref(file, code, f"{p['related']}.{p['key']}", table, tables, "key", "any")
         if kind == "finding_code":
-            self.ref(file, code, p["scheme"], table, tables)
+            self.ref(file, code, p["scheme"], table, tables, "scheme")
+            from .checks.values import SHAPE_KEYS
+            for sc, shape in (p.get("schemes") or {}).items():
+                if not isinstance(sc, str) or not shape:
+                    raise self.fail(file, f"{code}.params.schemes", f"maps a quoted scheme code to its codes' "
+                                    f"shape, got {sc!r}: {shape!r}")
+                self.keys(file, f"{code}.params.schemes.{sc}", shape, SHAPE_KEYS)
         if kind == "conditional":
             for part in ("if", "then"):
                 c = self.keys(file, f"{code}.params.{part}", p[part], _COND_KEYS, ("field",))
-                self.ref(file, code, c["field"], table, tables)
+                self.ref(file, code, c["field"], table, tables, f"{part}.field")
 
     def check_examples(self, file, code, table, ex, tables, kind, placeholder) -> dict:
         self.keys(file, f"{code}.examples", ex, ("pass", "fail"), ("pass", "fail"))
@@ -665,7 +722,7 @@ class _Loader:
                 elif k == "_all":
                     self.check_example(file, f"{entry}._all", table, v, tables)
                 elif k == "_context":
-                    self.check_context(file, entry, v, tables)
+                    self.check_context(file, entry, v, tables, table)
                 elif k in ("_drop_column", "_add_column"):
                     t, _, f = str(v).partition(".")
                     if t not in tables or (k == "_drop_column" and f not in tables[t].field_map):
@@ -678,7 +735,7 @@ class _Loader:
             if v is not None and not isinstance(v, str):
                 raise self.fail(file, entry, f"example values are quoted text or null, got {v!r} for {k}")
 
-    def check_context(self, file, entry, ctx, tables) -> None:
+    def check_context(self, file, entry, ctx, tables, table=None) -> None:
         if not isinstance(ctx, dict):
             raise self.fail(file, entry, "_context is a mapping")
         for k, v in ctx.items():
@@ -692,11 +749,19 @@ class _Loader:
             elif head in tables and not tail:
                 if not isinstance(v, list):
                     raise self.fail(file, entry, f"_context.{k} is a list of overlays")
+                if table is not None and (tables[head].parent or (None,))[0] != table:
+                    raise self.fail(file, entry, f"_context.{k}: {head} is not a child table of {table}")
                 for j, row in enumerate(v):
                     self.check_example(file, f"{entry}._context.{k}[{j}]", head, row, tables)
             elif head in tables and tail in tables[head].field_map:
                 if v is not None and not isinstance(v, str):
                     raise self.fail(file, entry, f"_context.{k} must be quoted text or null")
+                if table is not None and head not in (table, self.docs.dataset.get("header")):
+                    cur = tables[table].parent
+                    while cur is not None and cur[0] != head:
+                        cur = tables[cur[0]].parent
+                    if cur is None:
+                        raise self.fail(file, entry, f"_context.{k}: {head} is neither the header nor a parent of {table}")
             else:
                 raise self.fail(file, entry, f"unknown context key {k!r}")
 

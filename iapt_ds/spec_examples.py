@@ -1,6 +1,7 @@
 """Run the pass/fail examples each rule carries in the spec.
 
-An example is an *overlay on the bundled example submission* (which is fully valid):
+An example is an *overlay on the bundled example submission of the rule's version* (which is
+fully valid):
 
 * ``{Field: value, ...}`` sets fields of the first row of the rule's table;
 * ``_rows: [overlay, ...]`` replaces the whole table with copies of its first row, each overlaid;
@@ -31,20 +32,26 @@ from .checks.context import ReferenceSets
 from .result import Result
 from .spec import RuleSpec, Spec, load_spec
 
-__all__ = ["base_rows", "build_example", "run_example", "example_fires", "DEFAULT_UPLOAD"]
+__all__ = ["base_rows", "build_example", "run_example", "example_fires", "DEFAULT_UPLOAD", "DEFAULT_UPLOADS"]
 
-DEFAULT_UPLOAD = {"period_start": "2021-03-01", "period_end": "2021-03-31", "provider": "R1Z", "sender": "R1Z",
-                  "submitted_at": "2021-04-05T12:00:00"}
+# what the upload says for each version's bundled example (examples change it with _context)
+DEFAULT_UPLOADS = {
+    "2.0": {"period_start": "2021-03-01", "period_end": "2021-03-31", "provider": "R1Z", "sender": "R1Z",
+            "submitted_at": "2021-04-05T12:00:00"},
+    "2.1": {"period_start": "2024-05-01", "period_end": "2024-05-31", "provider": "R1Z", "sender": "R1Z",
+            "submitted_at": "2024-06-05T12:00:00"},
+}
+DEFAULT_UPLOAD = DEFAULT_UPLOADS["2.0"]
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def _base(spec_path: str) -> dict[str, list[dict[str, str | None]]]:
     from . import example_path
 
     spec = load_spec(spec_path)
     out = {}
     for t in spec.tables.values():
-        with (example_path() / f"{t.name}.csv").open(encoding="utf-8", newline="") as fh:
+        with (example_path(spec.version) / f"{t.name}.csv").open(encoding="utf-8", newline="") as fh:
             out[t.id] = [{k: (v if v != "" else None) for k, v in row.items()} for row in csv.DictReader(fh)]
     return out
 
@@ -66,7 +73,7 @@ def build_example(rule: RuleSpec, example: dict, spec: Spec | None = None):
     spec = spec or load_spec()
     rows = base_rows(spec)
     tid = rule.table
-    upload = dict(DEFAULT_UPLOAD)
+    upload = dict(DEFAULT_UPLOADS[spec.version])
     reference: dict[str, list[str]] = {}
     structure: dict[str, str] = {}
     changed: list[int] = []

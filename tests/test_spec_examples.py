@@ -1,6 +1,7 @@
 """Every rule's own examples: each failing example fires the rule, each passing one does not.
 
-The examples live beside the rule in spec/iapt-v2.0/rules/*.yaml (ids like IDS00211-fail-0)."""
+The examples live beside the rule in spec/iapt-v2.0/rules/*.yaml (ids like IDS00211-fail-0); v2.1's
+(ids like v2.1-IDS00301-fail-0) are v2.0's as the v2.1 delta leaves or changes them."""
 
 from __future__ import annotations
 
@@ -10,17 +11,27 @@ from iapt_ds.spec import load_spec
 from iapt_ds.spec_examples import example_fires
 
 SPEC = load_spec()
-CASES = [pytest.param(rule, outcome, ex, id=f"{code}-{outcome}-{i}")
-         for code, rule in SPEC.rules.items()
-         for outcome in ("fail", "pass")
-         for i, ex in enumerate(rule.examples[outcome])]
+# v2.1's examples run against v2.1's own bundled example (May 2024), every code of the version
+SPEC21 = load_spec(version="2.1")
+
+
+def _cases(spec, prefix=""):
+    return [pytest.param(rule, outcome, ex, spec, id=f"{prefix}{code}-{outcome}-{i}")
+            for code, rule in spec.rules.items()
+            for outcome in ("fail", "pass")
+            for i, ex in enumerate(rule.examples[outcome])]
+
+
+CASES = _cases(SPEC)
+CASES21 = _cases(SPEC21, "v2.1-")
 
 
 def test_every_rule_has_cases():
     assert {c.values[0].code for c in CASES} == set(SPEC.rules)
+    assert {c.values[0].code for c in CASES21} == set(SPEC21.rules)
 
 
-@pytest.mark.parametrize("rule, outcome, example", CASES)
-def test_rule_example(rule, outcome, example):
-    fired = example_fires(rule, example, SPEC)
+@pytest.mark.parametrize("rule, outcome, example, spec", CASES + CASES21)
+def test_rule_example(rule, outcome, example, spec):
+    fired = example_fires(rule, example, spec)
     assert fired == (outcome == "fail"), f"{rule.code} {outcome} example {example!r}"

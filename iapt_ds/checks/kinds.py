@@ -336,11 +336,13 @@ def onset_not_before_birth(rule, table, ctx):
 
 @register("finding_code")
 def finding_code(rule, table, ctx):
-    """A coded finding suits its FindSchemeInUse (NULL code or scheme passes)."""
+    """A coded finding has the shape its scheme's codes have: v2.0's FindSchemeInUse shapes, or
+    those ``schemes`` gives (NULL code or scheme passes)."""
     schemes = table.values[rule.params["scheme"]]
+    formats = rule.params.get("schemes")
     return [(i, None, None) for i, _ in _failing_pairs(
         _col(table, rule), schemes,
-        lambda v, sc: type(v) is str and type(sc) is str and not V.finding_code_suits_scheme(v, sc))]
+        lambda v, sc: type(v) is str and type(sc) is str and not V.finding_code_suits_scheme(v, sc, formats))]
 
 
 @register("assessment_tool")

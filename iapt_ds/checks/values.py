@@ -18,6 +18,8 @@ import calendar
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from stdnum import verhoeff
 from stdnum.gb import nhs as _nhs
@@ -127,19 +129,36 @@ def snomed_ct_is_valid(s: str, lo: int = 6, hi: int = 56) -> bool:
     return _simple_snomed(s, lo, hi)
 
 
-def finding_code_suits_scheme(code: str, scheme: str) -> bool:
-    """SDCS's check of a coded finding against FindSchemeInUse.
+# v2.0's FindSchemeInUse shapes: 01 ICD-10, 02/03 Read, 04 SNOMED CT (numeric)
+FIND_SCHEME_SHAPES: Mapping[str, Mapping[str, Any]] = {
+    "01": {"min": 4, "max": 6}, "02": {"lengths": [5, 7]}, "03": {"lengths": [5, 7]},
+    "04": {"min": 6, "max": 18, "numeric": True}}
+#: what a scheme's shape may say
+SHAPE_KEYS = ("min", "max", "lengths", "numeric", "snomed_concept")
 
-    ``01`` ICD-10: 4 to 6 characters; ``02``/``03`` Read: 5 or 7; ``04`` SNOMED CT: numeric
-    (``str.isnumeric``), 6 to 18 long. Any other scheme is not checked here.
-    """
-    if scheme == "01":
-        return 4 <= len(code) <= 6
-    if scheme in ("02", "03"):
-        return len(code) in (5, 7)
-    if scheme == "04":
-        return code.isnumeric() and 6 <= len(code) <= 18
-    return True
+
+def code_has_shape(code: str, shape: Mapping[str, Any] | None) -> bool:
+    """Whether a code has the shape its scheme's codes have (NHS Digital's coded_clinical_entry
+    checks): ``numeric`` (``str.isnumeric``), a length in ``lengths`` or within ``min``..``max``,
+    and with ``snomed_concept`` also a SNOMED CT concept id proper (partition 00 or 10 and a
+    Verhoeff check digit). No shape (a scheme not listed): not checked."""
+    if not shape:
+        return True
+    if shape.get("numeric") and not code.isnumeric():
+        return False
+    if "lengths" in shape:
+        if len(code) not in shape["lengths"]:
+            return False
+    elif not shape.get("min", 0) <= len(code) <= shape.get("max", len(code)):
+        return False
+    return not shape.get("snomed_concept") or (code.isdigit() and _simple_snomed(code, 6, 18))
+
+
+def finding_code_suits_scheme(code: str, scheme: str, schemes: Mapping[str, Mapping[str, Any]] | None = None) -> bool:
+    """SDCS's check of a coded finding against its scheme: the shape *schemes* gives the scheme
+    code (by default v2.0's FindSchemeInUse: ``01`` ICD-10, 4 to 6 characters; ``02``/``03``
+    Read, 5 or 7; ``04`` SNOMED CT, numeric, 6 to 18 long). Any other scheme is not checked."""
+    return code_has_shape(code, (FIND_SCHEME_SHAPES if schemes is None else schemes).get(scheme))
 
 
 def is_valid_date(v: _dt.date) -> bool:

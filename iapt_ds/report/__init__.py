@@ -21,26 +21,66 @@ patient identifiers, postcodes and birth dates (:mod:`iapt_ds.report.redact`).
 
 from __future__ import annotations
 
-from typing import IO, Any
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..result import Result
-from ..spec import Spec
-from .csv import write_csv
-from .html import write_html
-from .json import write_json
-from .redact import Redactor, mask
-from .text import write_text
-from .xlsx import write_xlsx
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..result import Result
+    from ..spec import Spec
+    from .csv import write_csv
+    from .html import write_html
+    from .json import write_json
+    from .redact import Redactor, mask
+    from .text import write_text
+    from .xlsx import write_xlsx
 
 __all__ = ["FORMATS", "BINARY_FORMATS", "write_report", "write_json", "write_csv", "write_text", "write_html",
            "write_xlsx", "Redactor", "mask"]
 
+# name -> (module, function) of each writer, imported when first used: the command line needs the
+# formats' names to start, and the writers only to write
+_WRITERS = {"text": ("text", "write_text"), "json": ("json", "write_json"), "csv": ("csv", "write_csv"),
+            "html": ("html", "write_html"), "xlsx": ("xlsx", "write_xlsx")}
+_LAZY = {name: module for module, name in _WRITERS.values()} | {"Redactor": "redact", "mask": "redact"}
+
+
+class _Formats(Mapping[str, Callable[..., None]]):
+    """Format name -> writer, each writer's module imported on first use."""
+
+    def __getitem__(self, format: str) -> Callable[..., None]:
+        module, name = _WRITERS[format]
+        writer: Callable[..., None] = getattr(importlib.import_module(f".{module}", __name__), name)
+        return writer
+
+    def __contains__(self, format: object) -> bool:
+        return format in _WRITERS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WRITERS)
+
+    def __len__(self) -> int:
+        return len(_WRITERS)
+
+    def __repr__(self) -> str:
+        return f"<report formats: {', '.join(_WRITERS)}>"
+
+
 #: format name -> writer
-FORMATS: dict[str, Any] = {"text": write_text, "json": write_json, "csv": write_csv, "html": write_html,
-                           "xlsx": write_xlsx}
+FORMATS: Mapping[str, Callable[..., None]] = _Formats()
 #: formats written as bytes (to a binary stream or a path), not text
 BINARY_FORMATS = frozenset({"xlsx"})
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 def write_report(result: Result, out: IO[Any], format: str = "text", *, redact: bool = False,
