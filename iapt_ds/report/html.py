@@ -469,6 +469,25 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
+def _write_json_list(w: Any, items: list, budget: int = 16_000) -> None:
+    """*items* as a JSON array, written some 16,000 characters at a time (a report of millions of
+    findings is never one giant string)."""
+    w("[")
+    buf: list[str] = []
+    size = 0
+    first = True
+    for item in items:
+        text = _json(item)
+        buf.append(text)
+        size += len(text) + 1
+        if size >= budget:
+            w(("" if first else ",") + ",".join(buf))
+            first, buf, size = False, [], 0
+    if buf:
+        w(("" if first else ",") + ",".join(buf))
+    w("]")
+
+
 def _ranks(texts: list[str]) -> list[int]:
     """Each text's rank in sorted order (equal texts share a rank): the page sorts on these."""
     order = sorted(range(len(texts)), key=texts.__getitem__)
@@ -741,7 +760,9 @@ class _Page:
         w = self.w
         w('<script type="application/json" id="report-data">{')
         for k, v in head.items():
-            w(f'"{k}":{_json(v)},')
+            w(f'"{k}":')
+            _write_json_list(w, v) if isinstance(v, list) else w(_json(v))
+            w(",")
         w('"f":[')
         index = view.index
         sep = ""
@@ -767,7 +788,13 @@ class _Page:
             sep = ","
             keys.append(key or "")
             values.append("" if not shown.values or shown.values[0] is None else shown.values[0])
-        w(f'],"s":{_json(list(strings))},"kr":{_json(_ranks(keys))},"vr":{_json(_ranks(values))}}}</script>\n')
+        w('],"s":')
+        _write_json_list(w, list(strings))
+        w(',"kr":')
+        _write_json_list(w, _ranks(keys))
+        w(',"vr":')
+        _write_json_list(w, _ranks(values))
+        w("}</script>\n")
 
 
 def write_html(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None,
