@@ -9,6 +9,7 @@
     iapt-ds explain CODE
     iapt-ds calendar [YYYY-MM]
     iapt-ds diff OLD NEW [--format text|json|html|xlsx]   what changed: findings fixed, new and remaining
+    iapt-ds measures PATH|--example [--format text|json|csv|xlsx] [--output FILE] [--no-cost] ...
 
 Exit status: 0 when the file is accepted (and nothing reaches ``--fail-on``), 1 when it is
 rejected (or something reaches ``--fail-on``), 2 for a usage or input error, which is told in one
@@ -39,6 +40,9 @@ from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Submission
     from .result import Result
+
+#: the forms of `iapt-ds measures` (iapt_ds.measures.report.FORMATS, named here to keep start-up light)
+MEASURE_FORMATS = ("text", "json", "csv", "xlsx")
 
 __all__ = ["main", "build_parser"]
 
@@ -141,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="explain one rule code",
                        description="Explain one rule: what it checks, what its severity does, an example that "
                        "fails and one that passes, and what to do.")
-    e.add_argument("code", metavar="CODE", help="a rule code, e.g. IDS00211 or IDSREJ006")
+    e.add_argument("code", metavar="CODE", help="a rule code, e.g. IDS00211 or IDSREJ006, or a measure, e.g. recovery")
     e.set_defaults(run=_run_explain)
 
     c = sub.add_parser("calendar", help="the dates, Unique_MonthID and submission windows of a period",
@@ -149,6 +153,26 @@ def build_parser() -> argparse.ArgumentParser:
                        "its primary and refresh submissions; with no period, the whole v2.0 calendar.")
     c.add_argument("period", nargs="?", type=_period, metavar="YYYY-MM", help="a reporting period")
     c.set_defaults(run=_run_calendar)
+
+    m = sub.add_parser("measures", help="preview the headline measures and what the findings cost them",
+                       description="Validate a submission, then preview the headline NHS Talking Therapies "
+                       "measures on the rows SDCS would accept (finished treatment, recovery, reliable "
+                       "improvement, 6- and 18-week waits), why each referral drops out of each, and what "
+                       "each rule code's findings cost. A preview: NHS England publishes the real figures "
+                       "from its post-deadline extract. 'iapt-ds explain recovery' tells one measure.")
+    m.add_argument("path", nargs="?", metavar="PATH", help="the submission: a CSV folder or an .accdb/.mdb file")
+    m.add_argument("--example", action="store_true", help="the bundled example submission instead of PATH")
+    m.add_argument("--period", type=_period, metavar="YYYY-MM",
+                   help="the reporting period chosen for the upload (default: the header's)")
+    m.add_argument("--provider", metavar="ODS", help="the provider organisation chosen for the upload")
+    m.add_argument("--sender", metavar="ODS", help="the organisation sending the upload")
+    m.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME", help="when the file is submitted (default: now)")
+    m.add_argument("--reference-data", metavar="FILE.json", help="national reference data, as for validate")
+    m.add_argument("--format", choices=list(MEASURE_FORMATS), help="default: from the --output suffix, else text")
+    m.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    m.add_argument("--redact", action="store_true", help="mask local patient identifiers and personal values")
+    m.add_argument("--no-cost", action="store_true", help="skip what the findings cost (faster)")
+    m.set_defaults(run=_run_measures)
     return p
 
 
@@ -446,6 +470,86 @@ def _run_validate(args: argparse.Namespace) -> int:
     return _exit_status(result, args.fail_on)
 
 
+# ------------------------------------------------------------------------------------ measures
+
+def _run_measures(args: argparse.Namespace) -> int:
+    from .measures import compute
+    from .measures.report import FORMATS as WRITERS
+    from .pipeline import validate
+    from .readers import read
+
+    if args.example and args.path:
+        raise _Fail("give either PATH or --example, not both")
+    if not args.example and not args.path:
+        raise _Fail("give the submission to measure (a CSV folder or an IDB file), or --example")
+    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
+    if fmt not in MEASURE_FORMATS:
+        raise _Fail(f"measures are written as {', '.join(MEASURE_FORMATS)}, not {fmt}")
+    path = example_path() if args.example else Path(args.path)
+    reference = _reference(args.reference_data)
+    sub = read(path)
+    result = validate(sub, period=args.period, provider=args.provider, sender=args.sender,
+                      submitted_at=args.submitted_at, reference_data=reference)
+    preview = compute(sub, result, period=args.period, cost=not args.no_cost, redact=args.redact)
+
+    def write(out: TextIO) -> None:
+        WRITERS[fmt](preview, out)
+
+    if args.output and args.output != "-":
+        _to_file(Path(args.output), write, fmt)
+        t = preview.totals
+        sys.stderr.write(f"preview: {t['finished']} finished, {t['recovered']} recovered; "
+                         f"{fmt} written to {args.output}\n")
+    elif fmt in BINARY_FORMATS:
+        if sys.stdout.isatty():
+            raise _Fail(f"the {fmt} preview is a binary file: give --output FILE.{fmt}")
+        write(sys.stdout.buffer)  # type: ignore[arg-type]
+    else:
+        _to_stdout(write, utf8=fmt != "text")
+    return 0
+
+
+def _explain_measure(name: str) -> int:
+    from .measures import load_definitions
+
+    d = load_definitions()
+    tool = next((m for m in d.measures.values() if m.name.lower().replace("-", "_").replace(" ", "_") == name), None)
+    if tool is not None:
+        lines = [f"{tool.name}: a scored measure (CodedAssToolType {tool.tool}) used by the headline measures",
+                 f"  caseness:        a score {tool.caseness.words()} ({tool.status})",
+                 f"  reliable change: a change of {tool.reliable_change.words()} ({tool.status}; reading the "
+                 f"comparison so is {tool.comparison_status})"]
+        uses = [c for c, m in d.descriptor_codes.items() if m == tool.name]
+        if tool.name == d.depression:
+            lines.append("  used for:        every referral (depression)")
+        elif tool.name == d.fallback:
+            lines.append("  used for:        any problem descriptor without a measure of its own, and as the fallback")
+        elif uses:
+            lines.append(f"  used for:        problem descriptors (ICD-10) {', '.join(uses)}")
+        if tool.note:
+            lines.append(_wrapped(f"note: {tool.note}", "  ", "        "))
+        _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
+        return 0
+    e = d.explanations[name]
+    status = {"confirmed": "confirmed: an official NHS Digital / NHS England document says so",
+              "inferred": "inferred: follows from the published definition; the mechanism is iapt-ds's reading",
+              "guess": "guess: not published; iapt-ds's choice"}[e.status]
+    lines = [f"{e.name}: {e.title} (a headline measure, previewed by 'iapt-ds measures')",
+             f"  status: {status}", _wrapped(f"source: {e.source}", "  ", "          "), "",
+             "Definition", _wrapped(e.definition, "  ", "  "), ""]
+    if name in ("caseness", "not_at_caseness", "recovery", "reliable_improvement", "reliable_deterioration",
+                "no_reliable_change", "reliable_recovery", "recovery_rate", "reliable_improvement_rate",
+                "reliable_recovery_rate"):
+        lines.append("Thresholds (caseness; reliable change)")
+        lines += [f"  {m.name:<20} {m.caseness.words():<18} {m.reliable_change.words()}" for m in d.measures.values()]
+        lines.append("")
+    lines += [
+             _wrapped("Every threshold and code is data in the spec's measures.yaml, with how sure each detail is.",
+                      "", "")]
+    _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
+    return 0
+
+
 # ------------------------------------------------------------------------------------ rules, explain
 
 def _table_id(spec: Spec, ref: str) -> str:
@@ -494,6 +598,12 @@ def _pick_pass(rule: RuleSpec) -> dict:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
+    from .measures import load_definitions
+
+    d = load_definitions()
+    wanted = args.code.strip().lower().replace("-", "_").replace(" ", "_")
+    if wanted in d.explanations or wanted in {m.lower().replace("-", "_").replace(" ", "_") for m in d.measures}:
+        return _explain_measure(wanted)
     spec = load_spec()
     rule = _rule(spec, args.code)
     params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
