@@ -1,5 +1,5 @@
 """Write the files generated from the spec: ``iapt_ds/records.py``, ``docs/rules.md``,
-``docs/data-model.md`` and the compiled spec ``iapt_ds/spec_compiled.json``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into
+``docs/data-model.md``, ``docs/kinds.md`` and the compiled spec ``iapt_ds/spec_compiled.json``. ``scripts/generate.py`` calls :func:`write_all`; a test regenerates into
 memory and fails when a checked-in file is out of step."""
 
 from __future__ import annotations
@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+from .checks.base import Kind
 from .spec import Spec, load_spec
 from .spec_yaml import COMPILED, compiled_text
 
-__all__ = ["records_source", "rules_markdown", "data_model_markdown", "generated_files", "write_all"]
+__all__ = ["records_source", "rules_markdown", "data_model_markdown", "kinds_markdown", "generated_files",
+           "write_all"]
 
 _PY_TYPES = {"text": "str", "integer": "int", "decimal": "Decimal", "date": "datetime.date",
              "time": "datetime.time", "datetime": "datetime.datetime"}
@@ -102,7 +104,7 @@ def rules_markdown(spec: Spec) -> str:
                 what += f" — {r.note}"
             table = f"[{r.table}](data-model.md#{r.table.lower()})" if r.table else "—"
             lines.append(f"| {_anchor(r.code)}{r.code} | {r.severity} | {table} | {', '.join(r.fields) or '—'} | "
-                         f"{_md_escape(checks(r, spec))} | {_md_escape(what)} | `{r.kind}` | {r.status} |")
+                         f"{_md_escape(checks(r, spec))} | {_md_escape(what)} | [`{r.kind}`](kinds.md#{r.kind}) | {r.status} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -169,12 +171,67 @@ def data_model_markdown(spec: Spec) -> str:
     return "\n".join(lines)
 
 
+_STAGE_WORDS = {
+    "structure": "the structure check, before any row rule (`iapt_ds.structure`)",
+    "mandatory": "the mandatory-table check, before any row rule (`iapt_ds.structure`)",
+    "row": "the row rules and uniqueness (`iapt_ds.pipeline`)",
+    "pipeline": "after the row rules, seeing which rows are still accepted (`iapt_ds.pipeline`)",
+    "cascade": "the cascade, in the spec's cascade order (`iapt_ds.cascade`)",
+    "outcome": "the file outcome, once everything else has run (`iapt_ds.outcome`)",
+}
+
+
+def kinds_markdown(spec: Spec) -> str:
+    """docs/kinds.md: every kind of the spec's version, from its kind object."""
+    used: dict[str, list[str]] = {}
+    for r in spec.rules.values():
+        used.setdefault(r.kind, []).append(r.code)
+    lines = [
+        f"# IAPT v{spec.version} rule kinds",
+        "",
+        "GENERATED from the kind objects (`iapt_ds.checks.catalogue`) by `scripts/generate.py`: do not edit by hand.",
+        "",
+        "A rule in `spec/iapt-v{0}/rules/*.yaml` names its `kind` and gives the kind's `params`.".format(spec.version),
+        "Each kind is one object (see `iapt_ds.checks.base`) holding its parameters, its evaluation, what a",
+        "NULL or an unparsable value does under it, its words for `explain`, how `iapt_ds.testing` breaks",
+        "it, and a slot for its SQL. The YAML format is described in `spec/README.md`.",
+        "",
+        "| Kind | Phase | Rules | Parameters |",
+        "|---|---|---|---|",
+    ]
+    for name, k in spec.kinds.items():
+        params = ", ".join(f"`{p}`" + ("" if d.required else "?") for p, d in k.params.items()) or "—"
+        lines.append(f"| [`{name}`](#{name}) | {k.phase.value} | {len(used.get(name, []))} | {params} |")
+    lines.append("")
+    for name, k in spec.kinds.items():
+        cls = type(k)
+        lines += [_anchor(name), f"## `{name}`", "", _md_escape(k.summary), "",
+                  f"- Defined in: `{cls.__module__}.{cls.__name__}`",
+                  f"- Runs in: {_STAGE_WORDS[k.phase.value]}",
+                  f"- NULL: {k.nulls.value}; unparsable value: {k.unparsable.value}"]
+        if k.testing.breaker:
+            lines.append(f"- Broken by `iapt_ds.testing` with `{k.testing.breaker}`")
+        else:
+            lines.append(f"- Never broken by `iapt_ds.testing`: {k.testing.unbreakable}")
+        lines.append("- SQL: " + ("given" if type(k).sql is not Kind.sql else "not yet (runs in Python only)"))
+        codes = used.get(name, [])
+        lines.append(f"- Rules ({len(codes)}): " + (", ".join(f"[{c}](rules.md#{c})" for c in codes) or "none in this version"))
+        lines.append("")
+        if k.params:
+            lines += ["| Parameter | Type | Required | Meaning |", "|---|---|---|---|"]
+            for p, d in k.params.items():
+                lines.append(f"| `{p}` | {d.type_name} | {'yes' if d.required else 'no'} | {_md_escape(d.doc) or '—'} |")
+            lines.append("")
+    return "\n".join(lines)
+
+
 def generated_files(root: Path, spec: Spec | None = None) -> dict[Path, str]:
     spec = spec or load_spec()
     return {
         root / "iapt_ds" / "records.py": records_source(spec),
         root / "docs" / "rules.md": rules_markdown(spec),
         root / "docs" / "data-model.md": data_model_markdown(spec),
+        root / "docs" / "kinds.md": kinds_markdown(spec),
         root / "iapt_ds" / COMPILED.name: compiled_text(root / "spec"),
     }
 

@@ -12,10 +12,7 @@ person can follow the chain to the root cause.
 
 from __future__ import annotations
 
-from itertools import compress
-from typing import TYPE_CHECKING, cast
-
-from .parse import Invalid
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.context import Context
@@ -25,27 +22,8 @@ __all__ = ["run_cascade"]
 
 
 def run_cascade(ctx: Context, state: Ledger) -> None:
+    """The has_related rules (:mod:`iapt_ds.checks.file_kinds`) in the spec's cascade order."""
     spec = ctx.spec
     for code in spec.cascade:
         rule = spec.rules[code]
-        child = ctx.table(cast(str, rule.table))  # a cascade rule is a TableRuleSpec
-        related = ctx.table(rule.params["related"])
-        key = rule.params["key"]
-        keys = related.values[key]
-        rejected = state.rejected[related.id]
-        accepted_keys = set(compress(keys, (not r for r in rejected)))
-        child_keys = child.values[key]
-        missing = set(child_keys) - accepted_keys
-        missing.discard(None)
-        missing = {k for k in missing if type(k) is not Invalid}
-        if not missing:
-            continue
-        # for a key whose related rows are all rejected: the first such row's reason is the cause
-        causes: dict = {}
-        reasons = state.reason[related.id]
-        for j, k in enumerate(keys):
-            if k in missing and k not in causes:
-                causes[k] = reasons.get(j)
-        failures = [(i, causes.get(k)) for i, k in enumerate(child_keys) if k in missing]
-        for i, cause in failures:
-            state.add(rule, child, i, other=None, cause=cause)
+        spec.kinds[rule.kind].apply(rule, ctx, state)

@@ -20,71 +20,55 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from .cascade import run_cascade
 from .checked import what_was_checked
+from .checks.base import Phase
 from .checks.context import Context, ReferenceData, Upload
-from .checks.kinds import ROW_KINDS
 from .errors import UsageError
 from .findings import Finding
 from .ledger import Ledger
-from .model import Table
 from .outcome import final_file_findings
 from .readers import read
 from .result import Outcome, Result, TableResult
-from .rules import PIPELINE_KINDS
-from .spec import RuleSpec, Severity, Spec, load_spec
+from .spec import Severity, Spec, load_spec
 from .structure import mandatory_table_findings, structure_findings
 
 __all__ = ["STAGES", "Stage", "validate", "period_bounds"]
 
 
-@functools.lru_cache(maxsize=None)
-def _codes_text(spec: Spec, codelist: str) -> str:
-    codes = spec.codelists[codelist].codes
-    return ", ".join(codes) if len(codes) <= 60 else f"{len(codes)} codes (see the code list {codelist})"
-
-
-def _expected(rule: RuleSpec, spec: Spec, table: Table, i: int) -> str | None:
-    if rule.kind == "in_codelist":
-        return _codes_text(spec, rule.params["codelist"])
-    if rule.kind in ("score_format", "score_range"):
-        tool = spec.assessment_tools.get(table.values["CodedAssToolType"][i])
-        if tool is not None:
-            return tool.format_text if rule.kind == "score_format" else tool.expected
-    return None
-
-
-def _run_kinds(ctx: Context, state: Ledger, kinds: Mapping[str, Callable[..., Iterable[Any]]],
-               extra: tuple[Any, ...] = ()) -> None:
+def _run_kinds(ctx: Context, state: Ledger, phase: Phase, extra: tuple[Any, ...] = ()) -> None:
+    """Every rule whose kind runs in *phase*, table by table, in the spec's order."""
     spec = ctx.spec
     for tid in spec.tables:
         table = ctx.table(tid)
         if table.nrows == 0:
             continue
         for rule in spec.rules.values():
-            if rule.table != tid or rule.kind not in kinds:
+            if rule.table != tid:
                 continue
-            for i, other, detail in kinds[rule.kind](rule, table, ctx, *extra):
-                state.add(rule, table, i, other=other, detail=detail, expected=_expected(rule, spec, table, i))
+            kind = spec.kinds[rule.kind]
+            if kind.phase is not phase:
+                continue
+            for i, other, detail in kind.evaluate(rule, table, ctx, *extra):
+                state.add(rule, table, i, other=other, detail=detail, expected=kind.expected(rule, spec, table, i))
 
 
 def check_rows(ctx: Context, state: Ledger) -> None:
     """The row rules and uniqueness: every rule whose kind looks at one row, or at the rows of
-    one table (:data:`iapt_ds.checks.kinds.ROW_KINDS`)."""
-    _run_kinds(ctx, state, ROW_KINDS)
+    one table (:data:`iapt_ds.checks.base.Phase.ROW`)."""
+    _run_kinds(ctx, state, Phase.ROW)
 
 
 def check_against_accepted_rows(ctx: Context, state: Ledger) -> None:
     """The rules that depend on which other rows are still accepted (IDS00223, IDS10129,
-    IDS20169: :data:`iapt_ds.rules.PIPELINE_KINDS`)."""
-    _run_kinds(ctx, state, PIPELINE_KINDS, (state.accepted,))
+    IDS20169: the kinds of :mod:`iapt_ds.rules`, :data:`iapt_ds.checks.base.Phase.PIPELINE`)."""
+    _run_kinds(ctx, state, Phase.PIPELINE, (state.accepted,))
 
 
 @attrs.frozen

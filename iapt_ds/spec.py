@@ -31,6 +31,8 @@ from typing import Any, cast
 import attrs
 
 from ._spec_delta import Docs, read_docs
+from .checks.base import Kind, ParamCheck, Phase
+from .checks.catalogue import ALL_KINDS, kinds_for
 from .errors import SpecError, UsageError
 
 __all__ = [
@@ -45,7 +47,6 @@ __all__ = [
     "TableSpec",
     "Window",
     "FILE_KINDS",
-    "KIND_PARAMS",
     "SEVERITIES",
     "FIELD_TYPES",
     "load_spec",
@@ -78,64 +79,18 @@ SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 FIELD_TYPES = ("text", "integer", "decimal", "date", "time", "datetime")
 STATUSES = ("M", "R", "O")
 
-# kind -> {parameter: (accepted python types, required)}. The engine implements each kind once;
-# a test checks that every kind named here has an implementation.
-_S, _I, _B, _L, _M = (str,), (int,), (bool,), (list,), (dict,)
-KIND_PARAMS: Mapping[str, Mapping[str, tuple[tuple[type, ...], bool]]] = MappingProxyType({
-    # row rules on one value
-    "not_blank": {},
-    "length": {"min": (_I, True), "max": (_I, True), "digits": (_B, False)},
-    "in_codelist": {"codelist": (_S, True)},
-    "pattern": {"regex": (_S, True)},
-    "not_pattern": {"regex": (_S, True)},
-    "valid_date": {},
-    "valid_datetime": {},
-    "date_min": {"min": (_S, True)},
-    "placeholder": {},
-    "nhs_number": {},
-    "snomed_ct": {"min": (_I, True), "max": (_I, True)},
-    # row rules comparing values (same row, the header, a related row, the upload)
-    "date_compare": {"op": (_S, True), "other": (_S, True), "offset_days": (_I, False),
-                     "offset_years": (_I, False)},
-    "equals_field": {"other": (_S, True)},
-    "conditional": {"if": (_M, True), "then": (_M, True)},
-    "matches_upload": {"upload": (_S, True)},
-    "not_after_submission": {},
-    "plausible_birth_date": {"max_age": (_I, True)},
-    "onset_not_before_birth": {"birth_date": (_S, True)},
-    "finding_code": {"scheme": (_S, True), "schemes": (_M, False)},
-    "assessment_tool": {},
-    "score_format": {},
-    "score_range": {},
-    "reference_data": {"lookup": (_S, True)},
-    # rules over groups of rows
-    "unique": {"fields": (_L, True), "nulls_equal": (_B, False)},
-    "one_open_per": {"per": (_S, True), "field": (_S, True)},
-    "one_attended_per_slot": {"fields": (_L, True), "attended": (_L, True)},
-    "has_related": {"related": (_S, True), "key": (_S, True)},
-    "consecutive_gp_registration": {},
-    "discharged_before_period": {"follow_up_app_type": (_S, True)},
-    "attended_has_activity": {"attended": (_L, True)},
-    # file-level stages (FILE_KINDS)
-    "structure": {},
-    "table_not_empty": {},
-    "single_valid_header": {},
-    "records_in_period": {},
-    "not_all_rejected": {},
-})
-
-#: the kinds of the rules about the file as a whole (:class:`FileRuleSpec`); each runs in a stage of
-#: its own rather than over a table's rows
-FILE_KINDS = frozenset({"structure", "table_not_empty", "single_valid_header", "records_in_period",
-                        "not_all_rejected"})
+#: the kinds of the rules about the file as a whole (:class:`FileRuleSpec`): those the structure,
+#: mandatory-table and file-outcome phases run (read from the kind objects)
+FILE_KINDS = frozenset(name for name, k in ALL_KINDS.items()
+                       if k.phase in (Phase.STRUCTURE, Phase.MANDATORY, Phase.OUTCOME))
 
 _UPLOAD_ITEMS = ("period_start", "period_end", "provider", "sender", "submitted_at")
-_REFERENCE_LOOKUPS = ("organisation", "gp_practice", "site", "postcode")
 _REFERENCE_KEYS = ("organisations", "gp_practices", "sites", "postcodes")
-_COND_KEYS = ("field", "present", "in", "not_in")
 _RULE_KEYS = ("code", "severity", "table", "fields", "kind", "params", "status", "placeholder",
               "message", "note", "examples")
 _EXAMPLE_SPECIAL = ("_rows", "_all", "_context", "_drop_column", "_drop_table", "_add_column")
+#: a failing example's list of every code it fires (absent: the rule's own code alone)
+_FIRES = "_fires"
 
 
 def _frozen_map(d: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -208,6 +163,8 @@ class AssessmentTool:
     format_text: str
     range: tuple[float, float] | None = None
     values: tuple[str, ...] | None = None
+    #: a name rules use for a set of tools (``PEQ``), or None
+    group: str | None = None
 
     @property
     def expected(self) -> str:
@@ -234,6 +191,10 @@ class RuleSpec:
     note: str | None = attrs.field(default=None, eq=False, repr=False)
     examples: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
     source: str = attrs.field(default="", eq=False, repr=False)
+    #: for each failing example (in order), every code validating it gives: its ``_fires`` list,
+    #: or the rule's own code alone; empty for a rule a delta version inherits unchanged (its
+    #: examples' codes were measured on the base version's bundled example)
+    fires: tuple[frozenset[str], ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def field(self) -> str | None:
@@ -296,6 +257,8 @@ class Spec:
     codelists: Mapping[str, CodeList] = attrs.field(repr=False)
     assessment_tools: Mapping[str, AssessmentTool] = attrs.field(repr=False)
     rules: Mapping[str, RuleSpec] = attrs.field(repr=False)
+    #: the kinds of this spec's version, by name (:mod:`iapt_ds.checks.catalogue`)
+    kinds: Mapping[str, Kind] = attrs.field(repr=False)
     severity_counts: Mapping[str, int] = attrs.field(repr=False)
     windows: tuple[Window, ...] = attrs.field(repr=False)
     path: str = attrs.field(repr=False, eq=False)
@@ -374,6 +337,7 @@ class _Loader:
         required = ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "cascade",
                     "pipeline_rules", "severity_counts")
         ds = self.keys(ds_file, "dataset", docs.dataset, required, required)
+        self.kinds = kinds_for(str(ds["version"]))
         tables = self.load_tables()
         codelists = self.load_codelists()
         tools = self.load_tools()
@@ -415,7 +379,7 @@ class _Loader:
             table_names=_frozen_map({t.name.lower(): t.id for t in tables.values()} | {t.id.lower(): t.id for t in tables.values()}),
             mandatory_tables=_frozen_map(mandatory), cascade=cascade,
             pipeline_rules=tuple(ds["pipeline_rules"]), codelists=_frozen_map(codelists),
-            assessment_tools=_frozen_map(tools), rules=_frozen_map(rules),
+            assessment_tools=_frozen_map(tools), rules=_frozen_map(rules), kinds=self.kinds,
             severity_counts=_frozen_map(counts), windows=self.load_windows(), path=str(self.folder),
         )
 
@@ -546,7 +510,10 @@ class _Loader:
             file = self.docs.file_of("tool", code, "assessment_tools.yaml")
             if not isinstance(code, str) or not code.isdigit():
                 raise self.fail(file, str(code), "tool codes are quoted SNOMED CT ids")
-            self.keys(file, code, t, ("tool", "range", "values", "format", "format_text"), ("tool", "format", "format_text"))
+            self.keys(file, code, t, ("tool", "range", "values", "format", "format_text", "group"),
+                      ("tool", "format", "format_text"))
+            if "group" in t:
+                self.text(file, code, t["group"], "group")
             if ("range" in t) == ("values" in t):
                 raise self.fail(file, code, "give exactly one of range or values")
             try:
@@ -556,7 +523,7 @@ class _Loader:
             rng = cast("tuple[float, float]", tuple(float(x) for x in t["range"])) if "range" in t else None
             vals = tuple(str(x) for x in t["values"]) if "values" in t else None
             out[code] = AssessmentTool(code=code, tool=t["tool"], format=t["format"], format_text=t["format_text"],
-                                       range=rng, values=vals)
+                                       range=rng, values=vals, group=t.get("group"))
         return out
 
     def load_rules(self, tables: dict[str, TableSpec], codelists: dict[str, CodeList]) -> dict[str, RuleSpec]:
@@ -573,6 +540,19 @@ class _Loader:
                 if rule.code in rules:
                     raise self.fail(file, rule.code, f"code already declared in {rules[rule.code].source}")
                 rules[rule.code] = rule
+        # an example's _fires is what it gives against its own version's bundled example: a rule a
+        # delta inherits unchanged keeps its examples, but not what they fire (the delta says that)
+        bases = tuple(f"{name}/" for name in self.docs.chain[:-1])
+        for code, rule in list(rules.items()):
+            if bases and rule.source.startswith(bases):
+                rules[code] = rule = attrs.evolve(rule, fires=())
+            for i, codes in enumerate(rule.fires):
+                entry = f"{rule.code}.examples.fail[{i}]"
+                unknown = sorted(codes - set(rules))
+                if unknown:
+                    raise self.fail(rule.source, entry, f"{_FIRES} names unknown codes {unknown}")
+                if rule.code not in codes:
+                    raise self.fail(rule.source, entry, f"{_FIRES} must list the rule's own code too")
         return dict(sorted(rules.items()))
 
     def check_rule(self, file, code, r, tables, codelists) -> RuleSpec:
@@ -595,16 +575,16 @@ class _Loader:
             if table is None or f not in tables[table].field_map:
                 raise self.fail(file, code, f"unknown field {f!r} of table {table}")
         kind = r["kind"]
-        if kind not in KIND_PARAMS:
-            raise self.fail(file, code, f"unknown kind {kind!r}; known kinds: {sorted(KIND_PARAMS)}")
+        if kind not in self.kinds:
+            raise self.fail(file, code, f"unknown kind {kind!r}; known kinds: {sorted(self.kinds)}")
         params = r.get("params") or {}
-        schema = KIND_PARAMS[kind]
-        self.keys(file, f"{code}.params", params, tuple(schema), tuple(k for k, (_, req) in schema.items() if req))
+        schema = self.kinds[kind].params
+        self.keys(file, f"{code}.params", params, tuple(schema), tuple(k for k, p in schema.items() if p.required))
         for k, v in params.items():
-            types, _ = schema[k]
-            if not isinstance(v, types) or (types == _I and isinstance(v, bool)):
+            types = schema[k].types
+            if not isinstance(v, types) or (types == (int,) and isinstance(v, bool)):
                 raise self.fail(file, f"{code}.params.{k}", f"expected {types[0].__name__}, got {v!r}")
-        self.check_params(file, code, kind, table, params, tables, codelists)
+        self.kinds[kind].check_params(params, _ParamCheck(self, file, code, table, tables, codelists))
         status = r.get("status", "confirmed")
         if status not in ("confirmed", "inferred"):
             raise self.fail(file, code, f"status must be confirmed or inferred, got {status!r}")
@@ -613,11 +593,12 @@ class _Loader:
             message.format_map(_AnyKeys())
         except (ValueError, IndexError) as exc:
             raise self.fail(file, code, f"message is not a valid template: {exc}") from None
-        examples = self.check_examples(file, code, table, r["examples"], tables, kind, bool(r.get("placeholder")))
+        examples, fires = self.check_examples(file, code, table, r["examples"], tables, kind,
+                                              bool(r.get("placeholder")))
         return rule_spec(code=code, severity=sev, table=table, fields=tuple(fields), kind=kind,
                         params=_frozen_map(params), message=message, status=status,
                         placeholder=bool(r.get("placeholder", False)), note=r.get("note"),
-                        examples=_frozen_map(examples), source=file)
+                        examples=_frozen_map(examples), source=file, fires=fires)
 
     def ref(self, file, code, ref, table, tables, where: str = "", reach: str = "same") -> None:
         """A field reference: ``Field`` (same table) or ``IDSnnn.Field``.
@@ -644,58 +625,7 @@ class _Loader:
             raise self.fail(file, entry, f"{ref!r} cannot be reached from {table}: {t} is neither the header nor "
                                          f"a parent of {table} (its parents: {' -> '.join(chain)})")
 
-    def check_params(self, file, code, kind, table, p, tables, codelists) -> None:
-        if kind == "length" and not 0 <= p["min"] <= p["max"]:
-            raise self.fail(file, code, "length needs 0 <= min <= max")
-        if kind == "in_codelist" and p["codelist"] not in codelists:
-            raise self.fail(file, code, f"unknown codelist {p['codelist']!r}")
-        if kind in ("pattern", "not_pattern"):
-            try:
-                re.compile(p["regex"])
-            except re.error as exc:
-                raise self.fail(file, code, f"regex does not compile: {exc}") from None
-        if kind == "date_compare":
-            if p["op"] not in ("on_or_before", "on_or_after"):
-                raise self.fail(file, code, "op must be on_or_before or on_or_after")
-            self.ref(file, code, p["other"], table, tables, "other", "related")
-        if kind == "equals_field":
-            self.ref(file, code, p["other"], table, tables, "other", "related")
-        if kind == "onset_not_before_birth":
-            self.ref(file, code, p["birth_date"], table, tables, "birth_date", "related")
-        if kind == "date_min":
-            try:
-                _dt.date.fromisoformat(p["min"])
-            except ValueError:
-                raise self.fail(file, code, f"min must be a date YYYY-MM-DD, got {p['min']!r}") from None
-        if kind == "matches_upload" and p["upload"] not in _UPLOAD_ITEMS:
-            raise self.fail(file, code, f"upload must be one of {_UPLOAD_ITEMS}")
-        if kind == "reference_data" and p["lookup"] not in _REFERENCE_LOOKUPS:
-            raise self.fail(file, code, f"lookup must be one of {_REFERENCE_LOOKUPS}")
-        if kind in ("unique", "one_attended_per_slot"):
-            for f in p["fields"]:
-                self.ref(file, code, f, table, tables, "fields")
-        if kind == "one_open_per":
-            self.ref(file, code, p["per"], table, tables, "per")
-            self.ref(file, code, p["field"], table, tables, "field")
-        if kind == "has_related":
-            if p["related"] not in tables:
-                raise self.fail(file, code, f"unknown related table {p['related']!r}")
-            self.ref(file, code, p["key"], table, tables, "key")
-            self.ref(file, code, f"{p['related']}.{p['key']}", table, tables, "key", "any")
-        if kind == "finding_code":
-            self.ref(file, code, p["scheme"], table, tables, "scheme")
-            from .checks.values import SHAPE_KEYS
-            for sc, shape in (p.get("schemes") or {}).items():
-                if not isinstance(sc, str) or not shape:
-                    raise self.fail(file, f"{code}.params.schemes", f"maps a quoted scheme code to its codes' "
-                                    f"shape, got {sc!r}: {shape!r}")
-                self.keys(file, f"{code}.params.schemes.{sc}", shape, SHAPE_KEYS)
-        if kind == "conditional":
-            for part in ("if", "then"):
-                c = self.keys(file, f"{code}.params.{part}", p[part], _COND_KEYS, ("field",))
-                self.ref(file, code, c["field"], table, tables, f"{part}.field")
-
-    def check_examples(self, file, code, table, ex, tables, kind, placeholder) -> dict:
+    def check_examples(self, file, code, table, ex, tables, kind, placeholder) -> tuple[dict, tuple[frozenset[str], ...]]:
         self.keys(file, f"{code}.examples", ex, ("pass", "fail"), ("pass", "fail"))
         if not ex["pass"]:
             raise self.fail(file, f"{code}.examples", "needs at least one passing example")
@@ -703,10 +633,23 @@ class _Loader:
             raise self.fail(file, f"{code}.examples", "needs at least one failing example (only placeholders may have none)")
         if ex["fail"] and placeholder:
             raise self.fail(file, f"{code}.examples", "a placeholder never fires, so it can have no failing example")
-        for outcome in ("pass", "fail"):
-            for i, e in enumerate(ex[outcome] or ()):
+        fails, fires = [], []
+        for i, e in enumerate(ex["fail"] or ()):
+            entry = f"{code}.examples.fail[{i}]"
+            if isinstance(e, dict) and _FIRES in e:
+                e = dict(e)
+                listed = e.pop(_FIRES)
+                if not isinstance(listed, list) or not all(isinstance(c, str) for c in listed) \
+                        or len(set(listed)) != len(listed):
+                    raise self.fail(file, entry, f"{_FIRES} is a list of codes, each once, got {listed!r}")
+                fires.append(frozenset(listed))
+            else:
+                fires.append(frozenset({code}))
+            fails.append(e)
+        for outcome, examples in (("pass", ex["pass"]), ("fail", fails)):
+            for i, e in enumerate(examples):
                 self.check_example(file, f"{code}.examples.{outcome}[{i}]", table, e, tables)
-        return {"pass": tuple(ex["pass"]), "fail": tuple(ex["fail"] or ())}
+        return {"pass": tuple(ex["pass"]), "fail": tuple(fails)}, tuple(fires)
 
     def check_example(self, file, entry, table, e, tables) -> None:
         if not isinstance(e, dict):
@@ -764,6 +707,30 @@ class _Loader:
                         raise self.fail(file, entry, f"_context.{k}: {head} is neither the header nor a parent of {table}")
             else:
                 raise self.fail(file, entry, f"unknown context key {k!r}")
+
+
+class _ParamCheck(ParamCheck):
+    """What a kind's ``check_params`` may ask while one rule loads."""
+
+    def __init__(self, loader: _Loader, file: str, code: str, table: str | None,
+                 tables: Mapping[str, TableSpec], codelists: Mapping[str, CodeList]) -> None:
+        self.loader, self.file, self.code = loader, file, code
+        self.table, self.tables, self.codelists = table, tables, codelists
+
+    def fail(self, what: str) -> SpecError:
+        return self.loader.fail(self.file, self.code, what)
+
+    def ref(self, ref: str, where: str = "", reach: str = "same") -> None:
+        self.loader.ref(self.file, self.code, ref, self.table, self.tables, where, reach)
+
+    def field(self, table: str, name: str) -> None:
+        if table not in self.tables:
+            raise self.fail(f"unknown table {table!r}")
+        if name not in self.tables[table].field_map:
+            raise self.fail(f"unknown field {name!r} of table {table}")
+
+    def keys(self, entry: str, d: Any, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+        return self.loader.keys(self.file, f"{self.code}.{entry}", d, allowed, required)
 
 
 class _AnyKeys(dict):

@@ -14,8 +14,9 @@ fully valid):
 * ``_drop_column: IDSnnn.Field``, ``_add_column: IDSnnn.Field``, ``_drop_table: IDSnnn``
   change the structure.
 
-A failing example must make the rule's code appear on one of the changed rows (or on the file);
-a passing example must not. :func:`check_example` returns the codes found, for a test to assert.
+A failing example must make the rule's code appear on one of the changed rows (or on the file),
+and validating it gives exactly the codes its ``_fires`` lists (``RuleSpec.fires``; without one,
+the rule's own code alone); a passing example must not fire the rule.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from .checks.context import ReferenceSets
 from .result import Result
 from .spec import RuleSpec, Spec, load_spec
 
-__all__ = ["base_rows", "build_example", "run_example", "example_fires", "DEFAULT_UPLOAD", "DEFAULT_UPLOADS"]
+__all__ = ["base_rows", "build_example", "run_example", "example_fires", "fires_on_changed", "DEFAULT_UPLOAD",
+           "DEFAULT_UPLOADS"]
 
 # what the upload says for each version's bundled example (examples change it with _context)
 DEFAULT_UPLOADS = {
@@ -177,6 +179,11 @@ def run_example(rule: RuleSpec, example: dict, spec: Spec | None = None) -> tupl
 def example_fires(rule: RuleSpec, example: dict, spec: Spec | None = None) -> bool:
     """Whether the rule's code appears on a changed row, or on the file, for this example."""
     result, changed = run_example(rule, example, spec)
+    return fires_on_changed(rule, result, changed)
+
+
+def fires_on_changed(rule: RuleSpec, result: Result, changed: list[int]) -> bool:
+    """Whether *result* holds the rule's code on one of the *changed* rows, or on the file."""
     rows = {i + 1 for i in changed}
     return any(f.rule.code == rule.code and (f.row is None or (f.table == rule.table and f.row in rows))
                for f in result.findings)

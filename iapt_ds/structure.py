@@ -1,4 +1,4 @@
-"""Stage 1b of the pipeline: the file-level checks made before any row rule.
+"""Phase 1b of the pipeline: the file-level checks made before any row rule.
 
 * IDSREJ001 structure: every table and column present as in the IDB, the bytes readable
   (each problem found while reading becomes one finding naming the table and column);
@@ -7,39 +7,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .parse import Invalid
+from .checks.base import Phase
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.context import Context
     from .ledger import Ledger
+    from .spec import RuleSpec
 
 __all__ = ["structure_findings", "mandatory_table_findings"]
 
 
 def structure_findings(ctx: Context, state: Ledger) -> None:
-    rule = ctx.spec.rules["IDSREJ001"]
-    for p in ctx.submission.problems:
-        if p.row is not None and p.table is not None:
-            state.add(rule, ctx.table(p.table), p.row - 1, other=None, detail=p.detail)
-        else:
-            state.add_file(rule, table=p.table, detail=p.detail, line=p.line)
-    # a cell whose text is no value of its field's type, where the field has no format rule of
-    # its own (time-of-day columns: SDCS's time rules never fire, and an Access Date/Time column
-    # could not hold such text)
-    for tid, table in ctx.tables.items():
-        for f in table.spec.fields:
-            if f.format_rule != "IDSREJ001":
-                continue
-            col = table.values[f.name]
-            for i, v in enumerate(col):
-                if type(v) is Invalid:
-                    state.add(rule, table, i, other=None,
-                              detail=f"{table.name}.{f.name} row {i + 1}: {v.text!r} is not a {f.type}")
+    """IDSREJ001: every rule of the structure kind (:mod:`iapt_ds.checks.file_kinds`)."""
+    _apply(ctx, state, Phase.STRUCTURE, ctx.spec.rules.values())
 
 
 def mandatory_table_findings(ctx: Context, state: Ledger) -> None:
-    for tid, code in ctx.spec.mandatory_tables.items():
-        if ctx.table(tid).nrows == 0:
-            state.add_file(ctx.spec.rules[code], table=tid)
+    """IDSREJ002-005, in the order of the spec's mandatory tables."""
+    _apply(ctx, state, Phase.MANDATORY, (ctx.spec.rules[code] for code in ctx.spec.mandatory_tables.values()))
+
+
+def _apply(ctx: Context, state: Ledger, phase: Phase, rules: Iterable[RuleSpec]) -> None:
+    for rule in rules:
+        kind = ctx.spec.kinds[rule.kind]
+        if kind.phase is phase:
+            kind.apply(rule, ctx, state)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Regenerate the files derived from spec/: iapt_ds/records.py, docs/rules.md, docs/data-model.md,
-iapt_ds/spec_compiled.json (the compiled spec)."""
+docs/kinds.md, iapt_ds/spec_compiled.json (the compiled spec)."""
 
 import sys
 from pathlib import Path

@@ -123,3 +123,28 @@ def test_the_cli_names_every_measures_format():
     from iapt_ds.measures.report import FORMATS
 
     assert tuple(FORMATS) == cli.MEASURE_FORMATS
+
+
+def test_html_section_shows_the_cost_column_only_when_something_is_lost():
+    assert "With every rejected row accepted" not in html_section(measures.preview(iapt_ds.example_path(), **UPLOAD))
+    rejected = measures.preview(iapt_ds.example_path(), **{**UPLOAD, "provider": "XXX"})
+    page = html_section(rejected)
+    assert "With every rejected row accepted" in page and "The file is rejected" in page
+    assert "What the findings cost" in page
+
+
+def test_measures_on_a_broken_submission_never_raise(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "broken"
+    shutil.copytree(iapt_ds.example_path(), folder)
+    text = (folder / "IDS101Referral.csv").read_text().splitlines()
+    (folder / "IDS101Referral.csv").write_text("\n".join(",".join(line.split(",")[:-1]) for line in text) + "\n")
+    (folder / "IDS607CodedScoreAssessmentAct.csv").unlink()
+    assert main(["measures", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "THE FILE IS REJECTED" in out and "  Finished a course of treatment     0" in out
+    (folder / "IDS000Header.csv").unlink()
+    assert main(["measures", str(folder)]) == 2
+    assert "give one (period='YYYY-MM', or --period YYYY-MM" in " ".join(capsys.readouterr().err.split())
+    assert main(["measures", str(folder), "--period", "2021-03"]) == 0

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from iapt_ds.errors import SpecError
-from iapt_ds.spec import KIND_PARAMS, load_spec, spec_path
+from iapt_ds.spec import load_spec, spec_path
 
 SPEC = load_spec()
 
@@ -45,7 +45,7 @@ def test_every_referenced_table_and_field_exists():
             assert r.table in SPEC.tables
             for f in r.fields:
                 assert f in SPEC.tables[r.table].field_map, (r.code, f)
-        assert r.kind in KIND_PARAMS
+        assert r.kind in SPEC.kinds
 
 
 def test_cascade_is_the_18_rules_in_sdcs_order():
@@ -143,3 +143,22 @@ def test_a_missing_spec_file_is_a_spec_error(spec_copy):
     (spec_copy / "codelists.yaml").unlink()
     with pytest.raises(SpecError, match="codelists.yaml: cannot be read"):
         load_spec(spec_copy)
+
+
+def test_fires_must_name_known_codes_and_the_rules_own(spec_copy):
+    path = spec_copy / "rules" / "IDS002.yaml"
+    text = path.read_text()
+    assert "_fires: [IDS00202, " in text
+    path.write_text(text.replace("_fires: [IDS00202, ", "_fires: [IDS99999, IDS00202, ", 1))
+    with pytest.raises(SpecError, match=r"IDS00202.examples.fail\[0\]: _fires names unknown codes \['IDS99999'\]"):
+        load_spec(spec_copy)
+    path.write_text(text.replace("_fires: [IDS00202, ", "_fires: [", 1))
+    with pytest.raises(SpecError, match=r"IDS00202.examples.fail\[0\]: _fires must list the rule's own code"):
+        load_spec(spec_copy)
+
+
+def test_fires_is_kept_apart_from_the_overlay():
+    rule = SPEC.rules["IDS00202"]
+    assert rule.fires[0] > {"IDS00202"}
+    assert all("_fires" not in ex for ex in rule.examples["fail"])
+    assert len(rule.fires) == len(rule.examples["fail"])

@@ -116,7 +116,8 @@ def test_a_spec_error_without_a_place_has_none():
 
 def test_a_row_rule_without_a_table_is_a_spec_error(spec_copy):
     _edit(spec_copy / "rules" / "IDS002.yaml", "table: IDS002\n  fields: [LocalPatientId]", "table: null\n  fields: []")
-    _edit(spec_copy / "rules" / "IDS002.yaml", "      - {LocalPatientId: null}\n      - {LocalPatientId: '   '}", "      - {}")
+    _edit(spec_copy / "rules" / "IDS002.yaml", "      - {LocalPatientId: null, _fires: [IDS00201, IDS00223]}\n"
+                                                "      - {LocalPatientId: '   ', _fires: [IDS00201, IDS00223]}", "      - {}")
     with pytest.raises(SpecError) as info:
         load_spec(spec_copy)
     assert (info.value.file, info.value.entry, info.value.field) == ("rules/IDS002.yaml", "IDS00201", "table")

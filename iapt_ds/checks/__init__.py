@@ -1,6 +1,20 @@
-"""Rule kinds (one function per kind) and the pure value checks they use."""
+"""Rule kinds (:mod:`.base` says what a kind is; :mod:`.kinds`, :mod:`.file_kinds` and
+:mod:`iapt_ds.rules` define them; :mod:`.catalogue` gathers them per spec version), the pure value
+checks they use (:mod:`.values`) and what rules may consult besides their row (:mod:`.context`).
 
-from .context import Context, ReferenceData, ReferenceSets, Upload
-from .kinds import ROW_KINDS
+This package imports none of its modules itself, so that the spec loader can use the catalogue
+without importing the engine."""
 
-__all__ = ["Context", "ReferenceData", "ReferenceSets", "Upload", "ROW_KINDS"]
+from typing import Any
+
+_LAZY = {"Context": "context", "ReferenceData": "context", "ReferenceSets": "context", "Upload": "context",
+         "ROW_KINDS": "kinds"}
+
+
+def __getattr__(name: str) -> Any:
+    """``iapt_ds.checks.Context`` and the like still work, imported on first use."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

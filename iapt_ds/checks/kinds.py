@@ -1,44 +1,38 @@
-"""Stage 4 of the pipeline: the rule *kinds*, each written once and parameterised from the spec.
+"""Phase 4 of the pipeline: the generic rule *kinds*, each one object (see :mod:`.base`) holding
+its parameters, its evaluation, its NULL policy, its words and its testing facets.
 
-A kind is a function ``(rule, table, ctx) -> list[Fail]`` that looks at a whole column at a time
-and returns the rows that fail, with what the row was compared with. It never raises and never
-builds text; the engine turns failures into findings. Values are already cleansed and typed; an
-:class:`~iapt_ds.parse.Invalid` value counts as NULL for every kind except the field's own format
-rule, which fails it.
+A kind's :meth:`~.base.Kind.evaluate` looks at a whole column at a time and returns the rows that
+fail, with what the row was compared with. It never raises and never builds text; the engine
+turns failures into findings. Values are already cleansed and typed; what a NULL or an
+:class:`~iapt_ds.parse.Invalid` value does is declared on each kind (``nulls``, ``unparsable``).
 
-``ROW_KINDS`` holds the kinds that look at one row (or, for uniqueness, at rows of one table);
-the rules that depend on other rows' rejections live in :mod:`iapt_ds.rules`, the cascade in
-:mod:`iapt_ds.cascade`, the file-level stages in :mod:`iapt_ds.outcome`.
+The kinds that depend on other rows' rejections live beside their table in :mod:`iapt_ds.rules`,
+the file-level ones and the cascade in :mod:`.file_kinds`; :mod:`.catalogue` gathers them all.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from ..model import Table
 from ..parse import Invalid, render
-from ..spec import RuleSpec
 from . import values as V
-from .context import Context
+from .base import Fail, Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 
-__all__ = ["Fail", "ROW_KINDS", "register"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Table
+    from ..spec import RuleSpec, Spec
 
-#: (row index, the value compared with as text or None, extra detail or None)
-Fail = tuple[int, "str | None", "str | None"]
-KindFn = Callable[[RuleSpec, Table, Context], list[Fail]]
-ROW_KINDS: dict[str, KindFn] = {}
+__all__ = ["ROW_KINDS", "ref_words"]
 
-
-def register(name: str) -> Callable[[KindFn], KindFn]:
-    def deco(fn: KindFn) -> KindFn:
-        ROW_KINDS[name] = fn
-        return fn
-    return deco
+_S, _I, _B, _L, _M = (str,), (int,), (bool,), (list,), (dict,)
+_UPLOAD_ITEMS = ("period_start", "period_end", "provider", "sender", "submitted_at")
+_REFERENCE_LOOKUPS = ("organisation", "gp_practice", "site", "postcode")
 
 
 def _col(table: Table, rule: RuleSpec, field: str | None = None) -> list:
@@ -70,113 +64,316 @@ def _failing_pairs(a: list, b: list, fails: Callable[[Any, Any], bool]) -> list[
     return [(i, pair[1]) for i, pair in enumerate(zip(a, b)) if pair in bad]
 
 
+# ------------------------------------------------------------------------------------- words
+
+def ref_words(ref: str) -> str:
+    """``IDS000.ReportingPeriodEndDate`` -> ``ReportingPeriodEndDate (IDS000)``."""
+    table, _, field = ref.rpartition(".")
+    return f"{field} ({table})" if table else field
+
+
+def _codes_words(spec: Spec, name: str) -> str:
+    codes = spec.codelists[name].codes
+    shown = ", ".join(codes[:12]) + (f" … ({len(codes)} codes)" if len(codes) > 12 else "")
+    return f"one of the {name} codes: {shown}"
+
+
+def _length_words(p: Mapping[str, Any]) -> str:
+    lo, hi = p["min"], p["max"]
+    unit = ("digit" if p.get("digits") else "character") + ("" if hi == 1 else "s")
+    if lo == hi:
+        return f"exactly {hi} {unit} long"
+    if lo == 0:
+        return f"at most {hi} {unit} long"
+    return f"{lo} to {hi} {unit} long"
+
+
+def _offset_words(p: Mapping[str, Any]) -> str:
+    words = []
+    for unit in ("days", "years"):
+        n = p.get(f"offset_{unit}")
+        if n:
+            words.append(f"{'plus' if n > 0 else 'minus'} {abs(n)} {unit[:-1] if abs(n) == 1 else unit}")
+    return (" " + " ".join(words)) if words else ""
+
+
+def _condition_words(c: Mapping[str, Any], verb: str) -> str:
+    """A ``conditional`` rule's condition: *verb* is "is" for the if part, "must be" for the then."""
+    field = c["field"]
+    if "present" in c:
+        return f"{field} {verb} {'given' if c['present'] else 'blank'}"
+    codes = c.get("in", c.get("not_in"))
+    if "not_in" in c:
+        verb = verb.replace("is", "is not").replace("must be", "must not be")
+    return f"{field} {verb} {codes[0] if len(codes) == 1 else 'one of ' + ', '.join(codes)}"
+
+
+_UPLOAD_WORDS = {"period_start": "first day of the reporting period chosen for the upload",
+                 "period_end": "last day of the reporting period chosen for the upload",
+                 "provider": "provider organisation chosen for the upload",
+                 "sender": "organisation sending the upload"}
+_LOOKUP_WORDS = {"organisation": "an ODS organisation", "gp_practice": "a GP practice", "site": "an ODS site",
+                 "postcode": "a postcode (in the national postcode file)"}
+_CLASHING = "Look at the patient's or referral's rows together and correct the dates or codes that clash."
+
+
 # --------------------------------------------------------------------------- one value at a time
 
-@register("not_blank")
-def not_blank(rule, table, ctx):
-    """The field has a value (cleansing already made blanks NULL)."""
-    col = _col(table, rule)
-    if None not in col:
-        return []
-    return [(i, None, None) for i, v in enumerate(col) if v is None]
+@kind
+class NotBlank(Kind):
+    name = "not_blank"
+    phase = Phase.ROW
+    nulls, unparsable = Nulls.FAIL, Unparsable.PASS
+    summary = "The field has a value (cleansing already made blanks NULL)."
+    testing = Testing(breaker="blank")
 
+    def describe(self, rule, spec, field):
+        return f"{field} must not be blank."
 
-@register("length")
-def length(rule, table, ctx):
-    """Trimmed text is min..max characters (``digits``: ASCII digits only), as SDCS's pattern
-    ``^.{min,max}$`` / ``^\\d{min,max}$``. For an integer field this is its format rule: a cell
-    that is not a whole number fails it."""
-    p = rule.params
-    lo, hi, digits = p["min"], p["max"], p.get("digits", False)
-    check = V.digits_length_is_within if digits else V.text_length_is_within
-
-    def fails(v: Any) -> bool:
-        if type(v) is str:
-            if not digits and lo <= len(v) <= hi and v.isprintable():
-                return False  # no line terminator possible
-            return not check(v, lo, hi)
-        if type(v) is Invalid:
-            return True
-        return not check(render(v), lo, hi)
-
-    col = _col(table, rule)
-    if table.spec.field_map[rule.fields[0]].type == "text":
-        # a text column is all str: settle the common case with C-level passes over its values
-        distinct = set(col)
-        distinct.discard(None)
-        if not distinct:
+    def evaluate(self, rule, table, ctx, *extra):
+        col = _col(table, rule)
+        if None not in col:
             return []
-        try:
-            lengths = set(map(len, distinct))
-            if lo <= min(lengths) and max(lengths) <= hi and (
-                    all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
-                    else all(map(str.isprintable, distinct))):
+        return [(i, None, None) for i, v in enumerate(col) if v is None]
+
+
+@kind
+class Length(Kind):
+    name = "length"
+    phase = Phase.ROW
+    params = {"min": Param(_I), "max": Param(_I), "digits": Param(_B, False, "ASCII digits only")}
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = ("Trimmed text is min..max characters (``digits``: ASCII digits only), as SDCS's pattern "
+               "``^.{min,max}$`` / ``^\\d{min,max}$``; for an integer field this is its format rule.")
+    testing = Testing(breaker="wrong_length")
+
+    def check_params(self, p, chk):
+        if not 0 <= p["min"] <= p["max"]:
+            raise chk.fail("length needs 0 <= min <= max")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be {_length_words(rule.params)}."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        p = rule.params
+        lo, hi, digits = p["min"], p["max"], p.get("digits", False)
+        check = V.digits_length_is_within if digits else V.text_length_is_within
+
+        def fails(v: Any) -> bool:
+            if type(v) is str:
+                if not digits and lo <= len(v) <= hi and v.isprintable():
+                    return False  # no line terminator possible
+                return not check(v, lo, hi)
+            if type(v) is Invalid:
+                return True
+            return not check(render(v), lo, hi)
+
+        col = _col(table, rule)
+        if table.spec.field_map[rule.fields[0]].type == "text":
+            # a text column is all str: settle the common case with C-level passes over its values
+            distinct = set(col)
+            distinct.discard(None)
+            if not distinct:
                 return []
-        except TypeError:
-            pass  # a value that is not text (an Access column of another type): test one by one
-    return _failing_values(col, fails)
+            try:
+                lengths = set(map(len, distinct))
+                if lo <= min(lengths) and max(lengths) <= hi and (
+                        all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
+                        else all(map(str.isprintable, distinct))):
+                    return []
+            except TypeError:
+                pass  # a value that is not text (an Access column of another type): test one by one
+        return _failing_values(col, fails)
 
 
-@register("in_codelist")
-def in_codelist(rule, table, ctx):
-    """The value is one of the code list's codes (exact, case-sensitive)."""
-    codes = frozenset(ctx.spec.codelists[rule.params["codelist"]].codes)
-    col = _col(table, rule)
-    bad = set(col) - codes
-    bad.discard(None)
-    return _rows_with(col, bad) if bad else []
+@functools.lru_cache(maxsize=None)
+def _codes_text(spec: Spec, codelist: str) -> str:
+    codes = spec.codelists[codelist].codes
+    return ", ".join(codes) if len(codes) <= 60 else f"{len(codes)} codes (see the code list {codelist})"
 
 
-@register("pattern")
-def pattern(rule, table, ctx):
-    """The value matches SDCS's pattern (Java semantics)."""
-    search = V.java_pattern(rule.params["regex"]).search
-    return _failing_values(_col(table, rule), lambda v: type(v) is not str or search(V.java_body(v)) is None)
+@kind
+class InCodelist(Kind):
+    name = "in_codelist"
+    phase = Phase.ROW
+    params = {"codelist": Param(_S, doc="a code list of codelists.yaml")}
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "The value is one of the code list's codes (exact, case-sensitive)."
+    testing = Testing(breaker="not_a_code", wrong_length="a value of the wrong length is in no code list")
+
+    def check_params(self, p, chk):
+        if p["codelist"] not in chk.codelists:
+            raise chk.fail(f"unknown codelist {p['codelist']!r}")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be {_codes_words(spec, rule.params['codelist'])}."
+
+    def advice(self, rule, spec):
+        return f"Map the local value of {rule.field or 'the value'} to one of the national codes ({rule.params['codelist']})."
+
+    def expected(self, rule, spec, table, i):
+        return _codes_text(spec, rule.params["codelist"])
+
+    def evaluate(self, rule, table, ctx, *extra):
+        codes = frozenset(ctx.spec.codelists[rule.params["codelist"]].codes)
+        col = _col(table, rule)
+        bad = set(col) - codes
+        bad.discard(None)
+        return _rows_with(col, bad) if bad else []
 
 
-@register("not_pattern")
-def not_pattern(rule, table, ctx):
-    """The value does not match the pattern."""
-    search = V.java_pattern(rule.params["regex"]).search
-    return _failing_values(_col(table, rule), lambda v: type(v) is str and search(V.java_body(v)) is not None)
+def _check_regex(p, chk) -> None:
+    try:
+        re.compile(p["regex"])
+    except re.error as exc:
+        raise chk.fail(f"regex does not compile: {exc}") from None
 
 
-@register("valid_date")
-def valid_date(rule, table, ctx):
-    """A real date on or after 1890-01-01 at midnight (the field's format rule)."""
-    return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_date(v))
+@kind
+class Pattern(Kind):
+    name = "pattern"
+    phase = Phase.ROW
+    params = {"regex": Param(_S, doc="SDCS's pattern (Java semantics)")}
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "The value matches SDCS's pattern (Java semantics)."
+    testing = Testing(breaker="not_matching")
+
+    def check_params(self, p, chk):
+        _check_regex(p, chk)
+
+    def describe(self, rule, spec, field):
+        return f"{field} must match the pattern '{rule.params['regex']}'."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        search = V.java_pattern(rule.params["regex"]).search
+        return _failing_values(_col(table, rule), lambda v: type(v) is not str or search(V.java_body(v)) is None)
 
 
-@register("valid_datetime")
-def valid_datetime(rule, table, ctx):
-    """A real date and time on or after 1890-01-01T00:00:00 (the field's format rule)."""
-    return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_datetime(v))
+@kind
+class NotPattern(Kind):
+    name = "not_pattern"
+    phase = Phase.ROW
+    params = {"regex": Param(_S, doc="SDCS's pattern (Java semantics)")}
+    nulls, unparsable = Nulls.PASS, Unparsable.PASS
+    summary = "The value does not match the pattern."
+    testing = Testing(breaker="matching")
+
+    def check_params(self, p, chk):
+        _check_regex(p, chk)
+
+    def describe(self, rule, spec, field):
+        return f"{field} must not match the pattern '{rule.params['regex']}'."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        search = V.java_pattern(rule.params["regex"]).search
+        return _failing_values(_col(table, rule), lambda v: type(v) is str and search(V.java_body(v)) is not None)
 
 
-@register("date_min")
-def date_min(rule, table, ctx):
-    """On or after a fixed date (NULL passes)."""
-    bound = _dt.date.fromisoformat(rule.params["min"])
-    return _failing_values(_col(table, rule), lambda v: type(v) is not Invalid and V.as_date(v) < bound)
+@kind
+class ValidDate(Kind):
+    name = "valid_date"
+    phase = Phase.ROW
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "A real date on or after 1890-01-01 at midnight (the field's format rule)."
+    testing = Testing(breaker="time_of_day")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be a real calendar date (YYYY-MM-DD)."
+
+    def legal_dates(self, rule, period):
+        return V.EARLIEST, None
+
+    def evaluate(self, rule, table, ctx, *extra):
+        return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_date(v))
 
 
-@register("placeholder")
-def placeholder(rule, table, ctx):
-    """SDCS defines the code but never fires it."""
-    return []
+@kind
+class ValidDatetime(Kind):
+    name = "valid_datetime"
+    phase = Phase.ROW
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "A real date and time on or after 1890-01-01T00:00:00 (the field's format rule)."
+    testing = Testing(breaker="bad_datetime")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be a real date and time (YYYY-MM-DDThh:mm:ss)."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_datetime(v))
 
 
-@register("nhs_number")
-def nhs_number(rule, table, ctx):
-    """10 digits, not a palindrome, valid Modulus 11 (NULL passes)."""
-    return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.nhs_number_is_valid(v))
+@kind
+class DateMin(Kind):
+    name = "date_min"
+    phase = Phase.ROW
+    params = {"min": Param(_S, doc="a date YYYY-MM-DD")}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "On or after a fixed date."
+    testing = Testing(breaker="too_early")
+
+    def check_params(self, p, chk):
+        try:
+            _dt.date.fromisoformat(p["min"])
+        except ValueError:
+            raise chk.fail(f"min must be a date YYYY-MM-DD, got {p['min']!r}") from None
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be on or after {rule.params['min']}."
+
+    def legal_dates(self, rule, period):
+        return _dt.date.fromisoformat(rule.params["min"]), None
+
+    def evaluate(self, rule, table, ctx, *extra):
+        bound = _dt.date.fromisoformat(rule.params["min"])
+        return _failing_values(_col(table, rule), lambda v: type(v) is not Invalid and V.as_date(v) < bound)
 
 
-@register("snomed_ct")
-def snomed_ct(rule, table, ctx):
-    """A well-formed SNOMED CT concept id or post-coordinated expression (NULL passes)."""
-    lo, hi = rule.params["min"], rule.params["max"]
-    return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.snomed_ct_is_valid(v, lo, hi))
+@kind
+class Placeholder(Kind):
+    name = "placeholder"
+    phase = Phase.ROW
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "SDCS defines the code but never fires it."
+    testing = Testing(unbreakable="a placeholder: SDCS defines the code but never applies it")
+
+    def describe(self, rule, spec, field):
+        return "Nothing: SDCS defines this rule but never applies it."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        return []
+
+
+@kind
+class NhsNumber(Kind):
+    name = "nhs_number"
+    phase = Phase.ROW
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "10 digits, not a palindrome, valid Modulus 11."
+    testing = Testing(breaker="invalid_nhs_number")
+
+    def describe(self, rule, spec, field):
+        return (f"{field} must be a valid NHS number: 10 digits, no spaces, a correct "
+                "Modulus 11 check digit, not reading the same backwards.")
+
+    def evaluate(self, rule, table, ctx, *extra):
+        return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.nhs_number_is_valid(v))
+
+
+@kind
+class SnomedCt(Kind):
+    name = "snomed_ct"
+    phase = Phase.ROW
+    params = {"min": Param(_I), "max": Param(_I)}
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "A well-formed SNOMED CT concept id or post-coordinated expression, min..max long."
+    testing = Testing(breaker="invalid_snomed")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be a valid SNOMED CT identifier (check digit and partition)."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        lo, hi = rule.params["min"], rule.params["max"]
+        return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.snomed_ct_is_valid(v, lo, hi))
 
 
 # ---------------------------------------------------------------------- comparisons with context
@@ -198,36 +395,67 @@ def _is_date(v: Any) -> bool:
     return isinstance(v, _dt.date)
 
 
-@register("date_compare")
-def date_compare(rule, table, ctx):
-    """On or before / on or after another date (same row, header or related row), compared at
-    date granularity; NULL (or unparsable) on either side passes."""
-    p = rule.params
-    before = p["op"] == "on_or_before"
+@kind
+class DateCompare(Kind):
+    name = "date_compare"
+    phase = Phase.ROW
+    params = {"op": Param(_S, doc="on_or_before | on_or_after"),
+              "other": Param(_S, doc="Field or IDSnnn.Field (same row, the header or a related row)"),
+              "offset_days": Param(_I, False), "offset_years": Param(_I, False)}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = ("On or before / on or after another date (same row, header or related row), "
+               "moved by an offset, compared at date granularity; NULL on either side passes.")
+    testing = Testing(breaker="out_of_order")
 
-    def fails(v, o) -> bool:
-        if not _is_date(v) or not _is_date(o):
-            return False
-        d, bound = V.as_date(v), _shift(V.as_date(o), p)
-        if bound is None:
-            return not before
-        return d > bound if before else d < bound
+    def check_params(self, p, chk):
+        if p["op"] not in ("on_or_before", "on_or_after"):
+            raise chk.fail("op must be on_or_before or on_or_after")
+        chk.ref(p["other"], "other", "related")
 
-    col = _col(table, rule)
-    other_table = p["other"].rpartition(".")[0]
-    if other_table == ctx.spec.header:  # one value for every row
-        o = ctx.header_value(p["other"].rpartition(".")[2])
-        return [(i, render(o), None) for i, _, _ in _failing_values(col, lambda v: fails(v, o))]
-    others = ctx.related_values(table.id, p["other"])
-    return [(i, render(o), None) for i, o in _failing_pairs(col, others, fails)]
+    def describe(self, rule, spec, field):
+        return (f"{field} must be {rule.params['op'].replace('_', ' ')} "
+                f"{ref_words(rule.params['other'])}{_offset_words(rule.params)}.")
+
+    def evaluate(self, rule, table, ctx, *extra):
+        p = rule.params
+        before = p["op"] == "on_or_before"
+
+        def fails(v, o) -> bool:
+            if not _is_date(v) or not _is_date(o):
+                return False
+            d, bound = V.as_date(v), _shift(V.as_date(o), p)
+            if bound is None:
+                return not before
+            return d > bound if before else d < bound
+
+        col = _col(table, rule)
+        other_table = p["other"].rpartition(".")[0]
+        if other_table == ctx.spec.header:  # one value for every row
+            o = ctx.header_value(p["other"].rpartition(".")[2])
+            return [(i, render(o), None) for i, _, _ in _failing_values(col, lambda v: fails(v, o))]
+        others = ctx.related_values(table.id, p["other"])
+        return [(i, render(o), None) for i, o in _failing_pairs(col, others, fails)]
 
 
-@register("equals_field")
-def equals_field(rule, table, ctx):
-    """Equal to another field (NULL on either side passes)."""
-    others = ctx.related_values(table.id, rule.params["other"])
-    return [(i, render(o), None) for i, o in _failing_pairs(
-        _col(table, rule), others, lambda v, o: _plain(v) is not None and o is not None and v != o)]
+@kind
+class EqualsField(Kind):
+    name = "equals_field"
+    phase = Phase.ROW
+    params = {"other": Param(_S, doc="Field or IDSnnn.Field")}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "Equal to another field (NULL on either side passes)."
+    testing = Testing(breaker="different")
+
+    def check_params(self, p, chk):
+        chk.ref(p["other"], "other", "related")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must equal {ref_words(rule.params['other'])}."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        others = ctx.related_values(table.id, rule.params["other"])
+        return [(i, render(o), None) for i, o in _failing_pairs(
+            _col(table, rule), others, lambda v, o: _plain(v) is not None and o is not None and v != o)]
 
 
 def _holds(cond: dict, v: Any) -> bool:
@@ -241,74 +469,146 @@ def _holds(cond: dict, v: Any) -> bool:
     return True
 
 
-@register("conditional")
-def conditional(rule, table, ctx):
-    """When the ``if`` condition holds, the ``then`` condition must hold."""
-    c_if, c_then = rule.params["if"], rule.params["then"]
-    a, b = table.values[c_if["field"]], table.values[c_then["field"]]
-    return [(i, None, None) for i, _ in _failing_pairs(a, b, lambda x, y: _holds(c_if, x) and not _holds(c_then, y))]
+_COND_KEYS = ("field", "present", "in", "not_in")
 
 
-@register("matches_upload")
-def matches_upload(rule, table, ctx):
-    """Equal to what the upload says (both must be present, as SDCS's null-safe equality)."""
-    item = rule.params["upload"]
-    expected = getattr(ctx.upload, item)
-    if expected is None:
-        ctx.not_checked[rule.code] = f"no {item.replace('_', ' ')} given for the upload"
-        return []
+@kind
+class Conditional(Kind):
+    name = "conditional"
+    phase = Phase.ROW
+    params = {"if": Param(_M, doc="a condition: {field, present | in | not_in}"),
+              "then": Param(_M, doc="a condition: {field, present | in | not_in}")}
+    nulls, unparsable = Nulls.PER_PARAMS, Unparsable.AS_NULL
+    summary = ("When the ``if`` condition holds, the ``then`` condition must hold (a condition is "
+               "``present: true|false``, ``in: [codes]`` or ``not_in: [codes]`` on a field of the row).")
+    testing = Testing(breaker="condition_unmet")
 
-    def fails(v) -> bool:
-        v = _plain(v)
-        if isinstance(expected, _dt.date):
-            v = V.as_date(v) if _is_date(v) else None
-        return v != expected
-    col = _col(table, rule)
-    out = _failing_values(col, fails)
-    if fails(None):
-        out = sorted(out + [(i, None, None) for i, v in enumerate(col) if v is None])
-    return [(i, render(expected), None) for i, _, _ in out]
+    def check_params(self, p, chk):
+        for part in ("if", "then"):
+            c = chk.keys(f"params.{part}", p[part], _COND_KEYS, ("field",))
+            chk.ref(c["field"], f"{part}.field")
 
+    def describe(self, rule, spec, field):
+        return (f"When {_condition_words(rule.params['if'], 'is')}, "
+                f"{_condition_words(rule.params['then'], 'must be')}.")
 
-@register("not_after_submission")
-def not_after_submission(rule, table, ctx):
-    """Not after the upload time, compared at date granularity (NULL passes)."""
-    at = ctx.upload.submitted_at
-    if at is None:
-        ctx.not_checked[rule.code] = "no submission time given"
-        return []
-    day = at.date()
-    return [(i, render(at), None) for i, _, _ in
-            _failing_values(_col(table, rule), lambda v: _is_date(v) and V.as_date(v) > day)]
+    def evaluate(self, rule, table, ctx, *extra):
+        c_if, c_then = rule.params["if"], rule.params["then"]
+        a, b = table.values[c_if["field"]], table.values[c_then["field"]]
+        return [(i, None, None) for i, _ in _failing_pairs(a, b, lambda x, y: _holds(c_if, x) and not _holds(c_then, y))]
 
 
-@register("plausible_birth_date")
-def plausible_birth_date(rule, table, ctx):
-    """On or before the period end, and at most max_age whole years old at the period start.
-    An unparsable birth date fails too (this is the field's format rule). Each finding's detail
-    says which of the three failed."""
-    rps, rpe, max_age = ctx.rps, ctx.rpe, rule.params["max_age"]
-    why = {}
+@kind
+class MatchesUpload(Kind):
+    name = "matches_upload"
+    phase = Phase.ROW
+    params = {"upload": Param(_S, doc=" | ".join(_UPLOAD_ITEMS))}
+    nulls, unparsable = Nulls.FAIL, Unparsable.AS_NULL
+    summary = ("Equal to what the upload says (both must be present, as SDCS's null-safe equality); "
+               "not checked when the upload does not say.")
+    testing = Testing(breaker="upload_differs", wrong_length="the upload's value is a valid one")
 
-    def fails(v) -> bool:
-        if type(v) is Invalid:
-            shaped = re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", v.text or "")
-            why[v] = "it is not a calendar date" if shaped else "it is not a date in the form YYYY-MM-DD"
-            return True
-        if rps is None or rpe is None:
-            return False  # SDCS's comparison passes when a header date is missing
-        b = V.as_date(v)
-        if b > rpe:
-            why[v] = f"it is after the end of the reporting period ({rpe.isoformat()})"
-            return True
-        age = math.floor(V.months_between(rps, b) / 12)
-        if age > max_age:
-            why[v] = f"the patient would be {age} at the start of the reporting period ({rps.isoformat()}), over {max_age}"
-            return True
-        return False
-    other = f"{rps.isoformat()} to {rpe.isoformat()}" if rps and rpe else None
-    col = _col(table, rule)
-    return [(i, other, why[col[i]]) for i, _, _ in _failing_values(col, fails)]
+    def check_params(self, p, chk):
+        if p["upload"] not in _UPLOAD_ITEMS:
+            raise chk.fail(f"upload must be one of {_UPLOAD_ITEMS}")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must match the {_UPLOAD_WORDS[rule.params['upload']]}."
+
+    def legal_dates(self, rule, period):
+        item = rule.params["upload"]
+        if item not in ("period_start", "period_end"):
+            return None
+        fixed = period[0] if item == "period_start" else period[1]
+        return fixed, fixed
+
+    def advice(self, rule, spec):
+        return (f"Either correct {rule.field or 'the value'} in the header, or choose the matching period or "
+                "organisation when you upload.")
+
+    def evaluate(self, rule, table, ctx, *extra):
+        item = rule.params["upload"]
+        expected = getattr(ctx.upload, item)
+        if expected is None:
+            ctx.not_checked[rule.code] = f"no {item.replace('_', ' ')} given for the upload"
+            return []
+
+        def fails(v) -> bool:
+            v = _plain(v)
+            if isinstance(expected, _dt.date):
+                v = V.as_date(v) if _is_date(v) else None
+            return v != expected
+        col = _col(table, rule)
+        out = _failing_values(col, fails)
+        if fails(None):
+            out = sorted(out + [(i, None, None) for i, v in enumerate(col) if v is None])
+        return [(i, render(expected), None) for i, _, _ in out]
+
+
+@kind
+class NotAfterSubmission(Kind):
+    name = "not_after_submission"
+    phase = Phase.ROW
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "Not after the upload time, compared at date granularity."
+    testing = Testing(breaker="submitted_before")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must not be after the time the file is submitted."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        at = ctx.upload.submitted_at
+        if at is None:
+            ctx.not_checked[rule.code] = "no submission time given"
+            return []
+        day = at.date()
+        return [(i, render(at), None) for i, _, _ in
+                _failing_values(_col(table, rule), lambda v: _is_date(v) and V.as_date(v) > day)]
+
+
+@kind
+class PlausibleBirthDate(Kind):
+    name = "plausible_birth_date"
+    phase = Phase.ROW
+    params = {"max_age": Param(_I, doc="whole years at the period start")}
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = ("On or before the period end, and at most max_age whole years old at the period start "
+               "(an unparsable birth date fails too: this is the field's format rule).")
+    testing = Testing(breaker="too_old")
+
+    def describe(self, rule, spec, field):
+        return (f"{field} must not be after the reporting period, nor make the "
+                f"patient older than {rule.params['max_age']}.")
+
+    def legal_dates(self, rule, period):
+        return V.add_months(period[0], -12 * rule.params["max_age"]), period[1]
+
+    def evaluate(self, rule, table, ctx, *extra):
+        """Each finding's detail says which limit failed: not a date in the expected form, not a
+        calendar date, after the period end, or too old at its start."""
+        rps, rpe, max_age = ctx.rps, ctx.rpe, rule.params["max_age"]
+        why = {}
+
+        def fails(v) -> bool:
+            if type(v) is Invalid:
+                shaped = re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", v.text or "")
+                why[v] = "it is not a calendar date" if shaped else "it is not a date in the form YYYY-MM-DD"
+                return True
+            if rps is None or rpe is None:
+                return False  # SDCS's comparison passes when a header date is missing
+            b = V.as_date(v)
+            if b > rpe:
+                why[v] = f"it is after the end of the reporting period ({rpe.isoformat()})"
+                return True
+            age = math.floor(V.months_between(rps, b) / 12)
+            if age > max_age:
+                why[v] = (f"the patient would be {age} at the start of the reporting period "
+                          f"({rps.isoformat()}), over {max_age}")
+                return True
+            return False
+        other = f"{rps.isoformat()} to {rpe.isoformat()}" if rps and rpe else None
+        col = _col(table, rule)
+        return [(i, other, why[col[i]]) for i, _, _ in _failing_values(col, fails)]
 
 
 _ONSET = re.compile(r"^[0-9]{4}-([0][1-9]|[1][0,1,2])$", re.ASCII)
@@ -327,32 +627,83 @@ def _onset_before_birth(v: Any, b: Any) -> bool:
     return not (year == b.year and month is not None and month >= b.month)
 
 
-@register("onset_not_before_birth")
-def onset_not_before_birth(rule, table, ctx):
-    """A ``YYYY-MM`` onset is not before the birth month (other forms are not checked here)."""
-    births = ctx.related_values(table.id, rule.params["birth_date"])
-    return [(i, render(b), None) for i, b in _failing_pairs(_col(table, rule), births, _onset_before_birth)]
+@kind
+class OnsetNotBeforeBirth(Kind):
+    name = "onset_not_before_birth"
+    phase = Phase.ROW
+    params = {"birth_date": Param(_S, doc="IDSnnn.Field of the birth date")}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "A ``YYYY-MM`` onset is not before the birth month (other forms are not checked here)."
+    testing = Testing(breaker="onset_too_early")
+
+    def check_params(self, p, chk):
+        chk.ref(p["birth_date"], "birth_date", "related")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must not be before the month of {ref_words(rule.params['birth_date'])}."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        births = ctx.related_values(table.id, rule.params["birth_date"])
+        return [(i, render(b), None) for i, b in _failing_pairs(_col(table, rule), births, _onset_before_birth)]
 
 
-@register("finding_code")
-def finding_code(rule, table, ctx):
-    """A coded finding has the shape its scheme's codes have: v2.0's FindSchemeInUse shapes, or
-    those ``schemes`` gives (NULL code or scheme passes)."""
-    schemes = table.values[rule.params["scheme"]]
-    formats = rule.params.get("schemes")
-    return [(i, None, None) for i, _ in _failing_pairs(
-        _col(table, rule), schemes,
-        lambda v, sc: type(v) is str and type(sc) is str and not V.finding_code_suits_scheme(v, sc, formats))]
+@kind
+class FindingCode(Kind):
+    name = "finding_code"
+    phase = Phase.ROW
+    params = {"scheme": Param(_S, doc="the field holding FindSchemeInUse"),
+              "schemes": Param(_M, doc="scheme code -> the codes' shape: `min`/`max` length or `lengths`, "
+                                       "`numeric: true`, `snomed_concept: true` (a SNOMED CT concept id proper); "
+                                       "a scheme not listed is not checked")}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "A coded finding has the shape its scheme's codes have (NULL code or scheme passes)."
+    testing = Testing(breaker="unsuited_finding", wrong_length="a code of the wrong length suits no finding scheme")
+
+    def check_params(self, p, chk):
+        chk.ref(p["scheme"], "scheme")
+        for scheme, shape in p["schemes"].items():
+            chk.keys(f"params.schemes.{scheme}", shape, V.SHAPE_KEYS)
+            if not isinstance(scheme, str) or not shape:
+                raise chk.fail(f"schemes maps a quoted scheme code to its codes' shape, got {scheme!r}: {shape!r}")
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be a code of the scheme given in {rule.params['scheme']}."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        schemes = table.values[rule.params["scheme"]]
+        shapes = rule.params["schemes"]
+        return [(i, None, None) for i, _ in _failing_pairs(
+            _col(table, rule), schemes,
+            lambda v, sc: type(v) is str and type(sc) is str and not V.code_has_shape(v, shapes.get(sc)))]
 
 
-@register("assessment_tool")
-def assessment_tool(rule, table, ctx):
-    """CodedAssToolType is one of the accepted tools (NULL passes)."""
-    tools = ctx.spec.assessment_tools
-    return _failing_values(_col(table, rule), lambda v: v not in tools)
+@kind
+class AssessmentTool(Kind):
+    name = "assessment_tool"
+    phase = Phase.ROW
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "The code is one of the accepted assessment tools (assessment_tools.yaml)."
+    testing = Testing(breaker="unknown_tool", wrong_length="a code of the wrong length is no assessment tool")
+
+    def describe(self, rule, spec, field):
+        return (f"{field} must be one of the {len(spec.assessment_tools)} assessment "
+                "tools accepted in v2.0.")
+
+    def evaluate(self, rule, table, ctx, *extra):
+        tools = ctx.spec.assessment_tools
+        return _failing_values(_col(table, rule), lambda v: v not in tools)
 
 
-def _score_rule(table, ctx, test) -> list[Fail]:
+_SCORE_PARAMS = {"score": Param(_S, doc="the field holding the score"),
+                 "tool": Param(_S, doc="the field holding the assessment tool (CodedAssToolType)")}
+
+
+def _check_score_params(p, chk) -> None:
+    chk.ref(p["score"], "score")
+    chk.ref(p["tool"], "tool")
+
+
+def _score_rule(rule, table, ctx, test) -> list[Fail]:
     tools = ctx.spec.assessment_tools
 
     def fails(code, score) -> bool:
@@ -360,77 +711,133 @@ def _score_rule(table, ctx, test) -> list[Fail]:
             return False
         tool = tools.get(code)
         return tool is not None and not test(tool, score)
-    return [(i, None, None) for i, _ in _failing_pairs(table.values["CodedAssToolType"], table.values["PersScore"], fails)]
+    return [(i, None, None) for i, _ in _failing_pairs(table.values[rule.params["tool"]],
+                                                       table.values[rule.params["score"]], fails)]
 
 
 _FORMATS: dict[str, re.Pattern] = {}
 
 
-@register("score_format")
-def score_format(rule, table, ctx):
-    """PersScore is written the way its tool's scores are (SDCS uses Python ``re.match``)."""
-    def test(tool, s):
-        rx = _FORMATS.get(tool.format)
-        if rx is None:
-            rx = _FORMATS[tool.format] = re.compile(tool.format)
-        return rx.match(s) is not None
-    return _score_rule(table, ctx, test)
+@kind
+class ScoreFormat(Kind):
+    name = "score_format"
+    phase = Phase.ROW
+    params = _SCORE_PARAMS
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "The score is written the way its tool's scores are (SDCS uses Python ``re.match``)."
+    testing = Testing(breaker="badly_written_score", wrong_length="no tool writes a score that long")
+
+    def check_params(self, p, chk):
+        _check_score_params(p, chk)
+
+    def describe(self, rule, spec, field):
+        return f"{field} must be written the way the assessment tool's scores are."
+
+    def expected(self, rule, spec, table, i):
+        tool = spec.assessment_tools.get(table.values[rule.params["tool"]][i])
+        return tool.format_text if tool is not None else None
+
+    def evaluate(self, rule, table, ctx, *extra):
+        def test(tool, s):
+            rx = _FORMATS.get(tool.format)
+            if rx is None:
+                rx = _FORMATS[tool.format] = re.compile(tool.format)
+            return rx.match(s) is not None
+        return _score_rule(rule, table, ctx, test)
 
 
-@register("score_range")
-def score_range(rule, table, ctx):
-    """PersScore is in its tool's range (as a number) or value set."""
-    def test(tool, s):
-        if tool.values is not None:
-            return s in tool.values
-        try:
-            x = float(s)
-        except (TypeError, ValueError):
-            return False
-        return tool.range[0] <= x <= tool.range[1]
-    return _score_rule(table, ctx, test)
+@kind
+class ScoreRange(Kind):
+    name = "score_range"
+    phase = Phase.ROW
+    params = _SCORE_PARAMS
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = "The score is in its tool's range (as a number) or value set."
+    testing = Testing(breaker="out_of_range",
+                      wrong_length="a score that long is out of range (or not in the value set) for most tools")
 
+    def check_params(self, p, chk):
+        _check_score_params(p, chk)
 
-_GP_DEFAULTS = frozenset({"V81997", "V81998", "V81999", "S30063", "S30152", "S99942", "S99957", "S99961",
-                          "S99976", "S99995", "S99999"})
-_SITE_DEFAULTS = frozenset({"89999", "89997", "R9998"})
+    def describe(self, rule, spec, field):
+        return f"{field} must be within the scores the assessment tool allows."
 
+    def expected(self, rule, spec, table, i):
+        tool = spec.assessment_tools.get(table.values[rule.params["tool"]][i])
+        return tool.expected if tool is not None else None
 
-@register("reference_data")
-def reference_data(rule, table, ctx):
-    """The code is current in national reference data at the period start (supplied by the
-    caller; without it the rule is reported as not checked). Each distinct code is asked once."""
-    ref = ctx.reference
-    lookup = rule.params["lookup"]
-    if ref is None:
-        ctx.not_checked[rule.code] = "no reference data supplied"
-        return []
-    ask = {"organisation": ref.organisation_exists, "gp_practice": ref.gp_practice_exists,
-           "site": ref.site_exists, "postcode": ref.postcode_exists}[lookup]
-    unknown = set()
-
-    def fails(v) -> bool:
-        if type(v) is not str:
-            return False
-        code = v
-        if lookup == "gp_practice":
-            code = v.strip().upper()
-            if code in _GP_DEFAULTS:
+    def evaluate(self, rule, table, ctx, *extra):
+        def test(tool, s):
+            if tool.values is not None:
+                return s in tool.values
+            try:
+                x = float(s)
+            except (TypeError, ValueError):
                 return False
-        elif lookup == "site" and v in _SITE_DEFAULTS:
-            return False
-        try:
-            ok = ask(code, ctx.rps)
-        except Exception:  # the caller's lookup failed: say so, never crash on it
-            ok = None
-        if ok is None:
-            unknown.add(v)
-            return False
-        return not ok
-    out = _failing_values(_col(table, rule), fails)
-    if unknown:
-        ctx.not_checked[rule.code] = f"the reference data could not answer for {len(unknown)} distinct value(s)"
-    return out
+            return tool.range[0] <= x <= tool.range[1]
+        return _score_rule(rule, table, ctx, test)
+
+
+@kind
+class ReferenceData(Kind):
+    name = "reference_data"
+    phase = Phase.ROW
+    params = {"lookup": Param(_S, doc=" | ".join(_REFERENCE_LOOKUPS)),
+              "defaults": Param(_L, False, "codes accepted without asking (the national default codes); "
+                                           "a GP practice code is compared trimmed and in capitals")}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = ("The code is current in national reference data at the period start (supplied by the "
+               "caller; without it the rule is reported as not checked). Each distinct code is asked once.")
+    testing = Testing(breaker="unknown_to_reference_data")
+
+    def check_params(self, p, chk):
+        if p["lookup"] not in _REFERENCE_LOOKUPS:
+            raise chk.fail(f"lookup must be one of {_REFERENCE_LOOKUPS}")
+        if not all(isinstance(c, str) for c in p.get("defaults", ())):
+            raise chk.fail("defaults must be a list of quoted codes")
+
+    def describe(self, rule, spec, field):
+        return (f"{field} must be {_LOOKUP_WORDS[rule.params['lookup']]} code current at "
+                "the start of the reporting period (checked only when reference data "
+                "is given).")
+
+    def advice(self, rule, spec):
+        return (f"Check {rule.field or 'the value'} against the current national reference data; correct a "
+                "mistyped code, or update the organisation or practice in your system.")
+
+    def evaluate(self, rule, table, ctx, *extra):
+        ref = ctx.reference
+        lookup = rule.params["lookup"]
+        if ref is None:
+            ctx.not_checked[rule.code] = "no reference data supplied"
+            return []
+        defaults = frozenset(rule.params.get("defaults", ()))
+        ask = {"organisation": ref.organisation_exists, "gp_practice": ref.gp_practice_exists,
+               "site": ref.site_exists, "postcode": ref.postcode_exists}[lookup]
+        unknown = set()
+
+        def fails(v) -> bool:
+            if type(v) is not str:
+                return False
+            code = v
+            if lookup == "gp_practice":
+                code = v.strip().upper()
+                if code in defaults:
+                    return False
+            elif v in defaults:
+                return False
+            try:
+                ok = ask(code, ctx.rps)
+            except Exception:  # the caller's lookup failed: say so, never crash on it
+                ok = None
+            if ok is None:
+                unknown.add(v)
+                return False
+            return not ok
+        out = _failing_values(_col(table, rule), fails)
+        if unknown:
+            ctx.not_checked[rule.code] = f"the reference data could not answer for {len(unknown)} distinct value(s)"
+        return out
 
 
 # ------------------------------------------------------------------------- rows of one table
@@ -470,34 +877,103 @@ def _rows_text(rows: list[int]) -> str:
     return ", ".join(str(r + 1) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
 
 
-@register("unique")
-def unique(rule, table, ctx):
-    """No two rows share the key. A NULL in the key makes a row unique unless ``nulls_equal``.
-    Every row of a duplicate set fails, not just the extra ones."""
-    nulls_equal = rule.params.get("nulls_equal", False)
-    keys = _keys(table, rule.params["fields"], nulls_equal)
-    return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
+def _check_fields(p, chk) -> None:
+    for f in p["fields"]:
+        chk.ref(f, "fields")
 
 
-@register("one_open_per")
-def one_open_per(rule, table, ctx):
-    """At most one row per ``per`` value has the field blank (NULLs grouped together)."""
-    per, field = table.values[rule.params["per"]], table.values[rule.params["field"]]
-    open_rows = [i for i, f in enumerate(field) if f is None or type(f) is Invalid]
-    counts = Counter(_plain(per[i]) for i in open_rows)
-    crowded = {k for k, n in counts.items() if n > 1}
-    return [(i, None, f"{counts[_plain(per[i])]} open rows for {render(_plain(per[i]))}")
-            for i in open_rows if _plain(per[i]) in crowded]
+@kind
+class Unique(Kind):
+    name = "unique"
+    phase = Phase.ROW
+    params = {"fields": Param(_L, doc="the key's fields"), "nulls_equal": Param(_B, False)}
+    nulls, unparsable = Nulls.PER_PARAMS, Unparsable.AS_NULL
+    summary = ("No two rows share the key. A NULL in the key makes a row unique unless ``nulls_equal``. "
+               "Every row of a duplicate set fails, not just the extra ones.")
+    testing = Testing(breaker="duplicate")
+
+    def check_params(self, p, chk):
+        _check_fields(p, chk)
+
+    def describe(self, rule, spec, field):
+        fields = rule.params["fields"]
+        if len(fields) == 1:
+            return f"Each {fields[0]} must appear only once in {rule.table}."
+        return f"Each combination of {', '.join(fields)} must appear only once in {rule.table}."
+
+    def advice(self, rule, spec):
+        return ("Find the rows that share the key (the detail lists them), then remove the duplicate or "
+                "correct the key fields so that each row is distinct.")
+
+    def evaluate(self, rule, table, ctx, *extra):
+        nulls_equal = rule.params.get("nulls_equal", False)
+        keys = _keys(table, rule.params["fields"], nulls_equal)
+        return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
 
 
-@register("one_attended_per_slot")
-def one_attended_per_slot(rule, table, ctx):
-    """Within one (referral, date, time) at most one row is attended; when two or more are, every
-    row of that slot gets the warning (NULLs in the key grouped together)."""
-    keys = _keys(table, rule.params["fields"], True)
-    attended = frozenset(rule.params["attended"])
-    counts = Counter(k for k, code in zip(keys, table.values["AttendOrDNACode"]) if code in attended)
-    crowded = {k for k, n in counts.items() if n > 1}
-    if not crowded:
-        return []
-    return [(i, None, f"{counts[k]} attended contacts in the same slot") for i, k in enumerate(keys) if k in crowded]
+@kind
+class OneOpenPer(Kind):
+    name = "one_open_per"
+    phase = Phase.ROW
+    params = {"per": Param(_S, doc="the grouping field"), "field": Param(_S, doc="the field left blank when open")}
+    nulls, unparsable = Nulls.GROUPED, Unparsable.AS_NULL
+    summary = "At most one row per ``per`` value has the field blank (NULLs grouped together)."
+    testing = Testing(breaker="two_open")
+
+    def check_params(self, p, chk):
+        chk.ref(p["per"], "per")
+        chk.ref(p["field"], "field")
+
+    def describe(self, rule, spec, field):
+        return f"At most one {rule.table} row per {rule.params['per']} may have {rule.params['field']} blank."
+
+    def advice(self, rule, spec):
+        return _CLASHING
+
+    def evaluate(self, rule, table, ctx, *extra):
+        per, field = table.values[rule.params["per"]], table.values[rule.params["field"]]
+        open_rows = [i for i, f in enumerate(field) if f is None or type(f) is Invalid]
+        counts = Counter(_plain(per[i]) for i in open_rows)
+        crowded = {k for k, n in counts.items() if n > 1}
+        return [(i, None, f"{counts[_plain(per[i])]} open rows for {render(_plain(per[i]))}")
+                for i in open_rows if _plain(per[i]) in crowded]
+
+
+@kind
+class OneAttendedPerSlot(Kind):
+    name = "one_attended_per_slot"
+    phase = Phase.ROW
+    params = {"fields": Param(_L, doc="the slot's fields"),
+              "attendance": Param(_S, doc="the field saying whether the person attended"),
+              "attended": Param(_L, doc="the codes of that field that mean attended")}
+    nulls, unparsable = Nulls.GROUPED, Unparsable.AS_NULL
+    summary = ("Within one slot (referral, date, time) at most one row is attended; when two or more are, "
+               "every row of that slot fails (NULLs in the key grouped together).")
+    testing = Testing(breaker="double_booked")
+
+    def check_params(self, p, chk):
+        _check_fields(p, chk)
+        chk.ref(p["attendance"], "attendance")
+
+    def describe(self, rule, spec, field):
+        return (f"At most one attended contact ({rule.params['attendance']} {' or '.join(rule.params['attended'])}) per "
+                f"{', '.join(rule.params['fields'])}.")
+
+    def advice(self, rule, spec):
+        return _CLASHING
+
+    def evaluate(self, rule, table, ctx, *extra):
+        keys = _keys(table, rule.params["fields"], True)
+        attended = frozenset(rule.params["attended"])
+        counts = Counter(k for k, code in zip(keys, table.values[rule.params["attendance"]]) if code in attended)
+        crowded = {k for k, n in counts.items() if n > 1}
+        if not crowded:
+            return []
+        return [(i, None, f"{counts[k]} attended contacts in the same slot") for i, k in enumerate(keys) if k in crowded]
+
+
+ROW_KINDS: Mapping[str, Kind] = {k.name: k() for k in (
+    NotBlank, Length, InCodelist, Pattern, NotPattern, ValidDate, ValidDatetime, DateMin, Placeholder, NhsNumber,
+    SnomedCt, DateCompare, EqualsField, Conditional, MatchesUpload, NotAfterSubmission, PlausibleBirthDate,
+    OnsetNotBeforeBirth, FindingCode, AssessmentTool, ScoreFormat, ScoreRange, ReferenceData, Unique, OneOpenPer,
+    OneAttendedPerSlot)}

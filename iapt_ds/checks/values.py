@@ -25,13 +25,14 @@ from stdnum import verhoeff
 from stdnum.gb import nhs as _nhs
 
 __all__ = [
+    "EARLIEST",
     "java_body",
     "text_length_is_within",
     "digits_length_is_within",
     "java_pattern",
     "nhs_number_is_valid",
     "snomed_ct_is_valid",
-    "finding_code_suits_scheme",
+    "code_has_shape",
     "is_valid_date",
     "is_valid_datetime",
     "months_between",
@@ -41,7 +42,8 @@ __all__ = [
 ]
 
 _LINE_TERMINATORS = "\n\r\u0085\u2028\u2029"
-_EARLIEST = _dt.date(1890, 1, 1)
+#: the earliest date SDCS accepts in a date field
+EARLIEST = _EARLIEST = _dt.date(1890, 1, 1)
 _EARLIEST_DT = _dt.datetime(1890, 1, 1)
 
 

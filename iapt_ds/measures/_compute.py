@@ -65,7 +65,8 @@ def period_of(sub: Submission, result: Result | None, period: Any) -> tuple[_dt.
                     e[0].date() if isinstance(e[0], _dt.datetime) else e[0])
     if result is not None and result.period:
         return period_bounds(result.period)
-    raise UsageError("the reporting period is not in the header: give period='YYYY-MM'")
+    raise UsageError("the header gives no reporting period to measure in: give one (period='YYYY-MM', "
+                     "or --period YYYY-MM on the command line)")
 
 
 def compute(submission: Submission, result: Result, *, period: Any = None, cost: bool = True,
@@ -174,6 +175,7 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
         return out
 
     groups: dict[Any, dict[str, list[int]]] = {}
+    clean: dict[Any, dict[str, dict[int, bool]]] = {}
     patient_codes: dict[Any, frozenset[str]] = {}
     outcome: dict[tuple[Any, frozenset[str]], tuple[tuple[int, ...], int, int]] = {}
     sri_col = idx.sub.tables["IDS101"].values["ServiceRequestId"]
@@ -193,7 +195,14 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
             return hit
         own_rej = {tid: {i: bool(own[tid][i] - eff) for i in rows if i in own.get(tid, {})}
                    for tid, rows in group.items()}
-        acc = idx.replay(group, own_rej)
+        if any(any(r.values()) for r in own_rej.values()):
+            acc = idx.replay(group, own_rej)
+        else:
+            # no fault of its own left: what the cascade alone does to the patient's rows
+            cached = clean.get(p)
+            if cached is None:
+                cached = clean[p] = idx.replay(group, {})
+            acc = cached
         if all(acc[tid][i] == bool(row_ok[tid][i]) for tid in MEASURE_TABLES for i in group[tid]):
             outcome[key] = res = (_ZERO, 0, 0)      # no row the measures read changes
             return res

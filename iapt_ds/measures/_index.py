@@ -178,6 +178,8 @@ class Index:
         for code in self.cascade:
             rule = self.spec.rules[code]
             child, related, key = str(rule.table), rule.params["related"], rule.params["key"]
+            if not rej[child]:
+                continue
             rcol = self.sub.tables[related].values[key]
             accepted_keys = {rcol[j] for j, r in rej[related].items() if not r}
             ccol = self.sub.tables[child].values[key]

@@ -226,11 +226,12 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
     """A self-contained ``<section id="measures">`` for the HTML report (escaped, no script)."""
     e = lambda v: "" if v is None else html.escape(str(v), quote=True)  # noqa: E731
     other = p.if_all_accepted
+    if other is not None and other.counts == p.totals.counts:
+        other = None            # nothing rejected costs a measure: no column for it
     rows = []
     for label, name in TOTAL_LINES:
-        extra = _change(p.totals, other, name) if other is not None else ""
-        rows.append(f"<tr><th scope=row>{e(label.strip())}</th><td class=num>{e(_value(p.totals, name))}</td>"
-                    f"<td class=num>{e(extra)}</td></tr>")
+        extra = f"<td class=num>{e(_change(p.totals, other, name))}</td>" if other is not None else ""
+        rows.append(f"<tr><th scope=row>{e(label)}</th><td class=num>{e(_value(p.totals, name))}</td>{extra}</tr>")
     parts = [
         '<section id="measures" aria-labelledby="measures-h">',
         '<h2 id="measures-h">Headline measures (preview)</h2>',
@@ -243,7 +244,8 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
         f'<table class="measures"><caption>Reporting period {e(p.period[0])} to {e(p.period[1])}: '
         f'{p.totals.referrals} accepted referrals</caption>',
         '<thead><tr><th scope=col>Measure</th><th scope=col class=num>Now</th>'
-        '<th scope=col class=num>With every rejected row accepted</th></tr></thead><tbody>',
+        + ('<th scope=col class=num>With every rejected row accepted</th>' if other is not None else '')
+        + '</tr></thead><tbody>',
         *rows, "</tbody></table>",
     ]
     costly = [c for c in p.costs if any(c.gains.get(n) for n in HEADLINE)]

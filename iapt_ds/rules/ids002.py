@@ -5,37 +5,59 @@ from __future__ import annotations
 import datetime as _dt
 from collections import defaultdict
 
+from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
 from ..parse import render
-from ._registry import pipeline_kind
+
+__all__ = ["ConsecutiveGpRegistration"]
 
 
-@pipeline_kind("consecutive_gp_registration")
-def registration_is_followed_by_another_practice(rule, table, ctx, accepted):
-    """A registration that ends is followed by an accepted registration of the same patient that
-    starts the next day at a different practice. No such row, or any such row at the same
-    practice, gives the warning."""
-    lpi = table.values["LocalPatientId"]
-    start = table.values["StartDateGMPRegistration"]
-    end = table.values["EndDateGMPRegistration"]
-    gp = table.values["GMPCodeReg"]
-    ok = accepted(table.id)
-    # (patient, start date) -> the practices of accepted rows: a set, so each look-up is one step
-    # however many registrations a patient has
-    starts: dict = defaultdict(set)
-    for i in range(table.nrows):
-        s = date_of(start[i])
-        if ok[i] and s is not None:
-            starts[(lpi[i], s)].add(gp[i])
-    out = []
-    for i in range(table.nrows):
-        e = date_of(end[i])
-        if e is None:
-            continue
-        if e == _dt.date.max:  # no registration can start the day after
-            out.append((i, None, None))
-            continue
-        following = starts.get((lpi[i], e + _dt.timedelta(days=1)))
-        if not following or gp[i] in following:
-            out.append((i, render(e + _dt.timedelta(days=1)), None))
-    return out
+@kind
+class ConsecutiveGpRegistration(Kind):
+    name = "consecutive_gp_registration"
+    phase = Phase.PIPELINE
+    params = {"patient": Param((str,), doc="the field naming the patient"),
+              "start": Param((str,), doc="the registration's start date (the rule's field is its end date)"),
+              "practice": Param((str,), doc="the field naming the practice")}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = ("A registration that ends is followed by an accepted registration of the same patient that "
+               "starts the next day at a different practice.")
+    testing = Testing(breaker="unfollowed")
+
+    def check_params(self, p, chk):
+        for role in ("patient", "start", "practice"):
+            chk.ref(p[role], role)
+
+    def describe(self, rule, spec, field):
+        return ("A GP registration that ends needs an accepted follow-on registration for the same patient at "
+                "a different practice, starting the next day.")
+
+    def advice(self, rule, spec):
+        return "Look at the patient's or referral's rows together and correct the dates or codes that clash."
+
+    def evaluate(self, rule, table, ctx, *extra):
+        """No such row, or any such row at the same practice, gives the warning."""
+        (accepted,) = extra
+        p = rule.params
+        lpi, start, gp = table.values[p["patient"]], table.values[p["start"]], table.values[p["practice"]]
+        end = table.values[rule.fields[0]]
+        ok = accepted(table.id)
+        # (patient, start date) -> the practices of accepted rows: a set, so each look-up is one step
+        # however many registrations a patient has
+        starts: dict = defaultdict(set)
+        for i in range(table.nrows):
+            s = date_of(start[i])
+            if ok[i] and s is not None:
+                starts[(lpi[i], s)].add(gp[i])
+        out = []
+        for i in range(table.nrows):
+            e = date_of(end[i])
+            if e is None:
+                continue
+            if e == _dt.date.max:  # no registration can start the day after
+                out.append((i, None, None))
+                continue
+            following = starts.get((lpi[i], e + _dt.timedelta(days=1)))
+            if not following or gp[i] in following:
+                out.append((i, render(e + _dt.timedelta(days=1)), None))
+        return out

@@ -2,30 +2,61 @@
 
 from __future__ import annotations
 
+from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
-from ._registry import pipeline_kind
+
+__all__ = ["DischargedBeforePeriod"]
 
 
-@pipeline_kind("discharged_before_period")
-def discharge_before_period_has_follow_up(rule, table, ctx, accepted):
-    """A referral discharged before the reporting period starts may only be in the file with a
-    post-discharge follow-up contact (IDS201 AppType 06) or a PEQ score (IDS606, a Patient
-    Experience Questionnaire tool) for the same ServiceRequestId. SDCS's implementation is not
-    public: rows are looked for whether or not they are rejected."""
-    rps = ctx.rps
-    if rps is None:
-        return []
-    follow_up = rule.params["follow_up_app_type"]
-    contacts = ctx.table("IDS201")
-    have = {s for s, a in zip(contacts.values["ServiceRequestId"], contacts.values["AppType"])
-            if s is not None and a == follow_up}
-    peq = {c for c, t in ctx.spec.assessment_tools.items() if "Patient Experience" in t.tool}
-    scores = ctx.table("IDS606")
-    have.update(s for s, c in zip(scores.values["ServiceRequestId"], scores.values["CodedAssToolType"])
-                if s is not None and c in peq)
-    out = []
-    for i, (sri, d) in enumerate(zip(table.values["ServiceRequestId"], table.values["ServDischDate"])):
-        d = date_of(d)
-        if d is not None and d < rps and sri not in have:
-            out.append((i, rps.isoformat(), None))
-    return out
+@kind
+class DischargedBeforePeriod(Kind):
+    name = "discharged_before_period"
+    phase = Phase.PIPELINE
+    params = {"key": Param((str,), doc="the field naming the referral, in every table below"),
+              "follow_up_table": Param((str,), doc="the contacts' table"),
+              "follow_up_field": Param((str,), doc="the field giving a contact's type"),
+              "follow_up_app_type": Param((str,), doc="the type of a post-discharge follow-up contact"),
+              "scores_table": Param((str,), doc="the referral-level scores' table"),
+              "tool_field": Param((str,), doc="the field naming a score's assessment tool"),
+              "tool_group": Param((str,), doc="the group (assessment_tools.yaml) of the tools that count")}
+    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
+    summary = ("A referral discharged before the reporting period starts may only be in the file with a "
+               "post-discharge follow-up contact or a Patient Experience Questionnaire score for it "
+               "(rows looked for whether or not they are rejected).")
+    testing = Testing(breaker="discharged_early")
+
+    def check_params(self, p, chk):
+        chk.ref(p["key"], "key")
+        chk.field(p["follow_up_table"], p["follow_up_field"])
+        chk.field(p["follow_up_table"], p["key"])
+        chk.field(p["scores_table"], p["tool_field"])
+        chk.field(p["scores_table"], p["key"])
+
+    def describe(self, rule, spec, field):
+        return (f"A referral discharged before the reporting period needs a post-discharge follow-up contact "
+                f"(AppType {rule.params['follow_up_app_type']}) or a PEQ score in the file.")
+
+    def legal_dates(self, rule, period):
+        return period[0], None   # never before the period (a follow-up may let it be, but need not)
+
+    def evaluate(self, rule, table, ctx, *extra):
+        """A follow-up is a contact (IDS201) of the follow-up type, a PEQ score a score (IDS606) with
+        a tool of the group, for the same referral. SDCS's implementation is not public."""
+        rps = ctx.rps
+        if rps is None:
+            return []
+        p = rule.params
+        key, follow_up = p["key"], p["follow_up_app_type"]
+        contacts = ctx.table(p["follow_up_table"])
+        have = {s for s, a in zip(contacts.values[key], contacts.values[p["follow_up_field"]])
+                if s is not None and a == follow_up}
+        peq = {c for c, t in ctx.spec.assessment_tools.items() if t.group == p["tool_group"]}
+        scores = ctx.table(p["scores_table"])
+        have.update(s for s, c in zip(scores.values[key], scores.values[p["tool_field"]])
+                    if s is not None and c in peq)
+        out = []
+        for i, (sri, d) in enumerate(zip(table.values[key], table.values[rule.fields[0]])):
+            d = date_of(d)
+            if d is not None and d < rps and sri not in have:
+                out.append((i, rps.isoformat(), None))
+        return out

@@ -1,10 +1,12 @@
 """Which dates a date cell may hold without failing a date rule, given every other value.
 
-Read from the rules' kinds and parameters: ``date_compare`` both ways (this field against its
-bound, and other fields — on the same row, on the rows below it, or anywhere for a header date —
-against this one), ``valid_date``, ``date_min``, ``plausible_birth_date``,
-``onset_not_before_birth``, ``matches_upload`` (a header date is the period's) and
-``discharged_before_period`` (never before the period). Rules
+Read from the rules' kinds and parameters: each kind's own bounds on its field
+(:meth:`~iapt_ds.checks.base.Kind.legal_dates`: ``valid_date``, ``date_min``,
+``plausible_birth_date``, ``matches_upload`` (a header date is the period's),
+``discharged_before_period`` (never before the period)), and the bounds between fields:
+``date_compare`` both ways (this field against its bound, and other fields — on the same row, on
+the rows below it, or anywhere for a header date — against this one) and
+``onset_not_before_birth``. Rules
 between rows (uniqueness, IDS00223) are the caller's concern.
 """
 
@@ -14,7 +16,6 @@ import datetime as _dt
 
 from ..checks.values import add_months
 from ..spec import RuleSpec
-from ._values import EARLIEST
 from ._workspace import Row, Workspace, clean, day
 
 __all__ = ["date_bounds", "shifted"]
@@ -57,17 +58,9 @@ def date_bounds(ws: Workspace, tid: str, row: Row, field: str,
             continue
         mine = (rule.table, rule.field) == (tid, field)
         kind = rule.kind
-        if mine and kind == "valid_date":
-            lo = max(lo, EARLIEST)
-        elif mine and kind == "date_min":
-            lo = max(lo, _dt.date.fromisoformat(rule.params["min"]))
-        elif mine and kind == "plausible_birth_date":
-            lo, hi = max(lo, add_months(rps, -12 * rule.params["max_age"])), min(hi, rpe)
-        elif mine and kind == "discharged_before_period":
-            lo = max(lo, rps)
-        elif mine and kind == "matches_upload" and rule.params["upload"] in ("period_start", "period_end"):
-            fixed = rps if rule.params["upload"] == "period_start" else rpe
-            lo, hi = max(lo, fixed), min(hi, fixed)
+        legal = ws.spec.kinds[kind].legal_dates(rule, (rps, rpe)) if mine else None
+        if legal is not None:   # the kind's own bounds on its field
+            lo, hi = max(lo, legal[0] or lo), min(hi, legal[1] or hi)
         elif kind == "onset_not_before_birth" and _other_ref(rule.params["birth_date"], rule.table) == (tid, field):
             for r in ws.descendants(tid, row, rule.table):
                 onset = clean(r.get(rule.field))

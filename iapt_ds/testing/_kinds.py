@@ -1,4 +1,5 @@
-"""Generic breakers, one per rule kind, parameterised by the rule's fields and params.
+"""Generic breakers, one per rule kind, parameterised by the rule's fields and params (each kind
+names its breaker: ``Testing(breaker=...)`` in :mod:`iapt_ds.checks.kinds`).
 
 Each takes a :class:`~iapt_ds.testing._workspace.Workspace` holding a valid submission, makes the
 smallest change that fails its rule, and marks the rows that must now carry the code. A change
@@ -20,17 +21,14 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from ..checks.kinds import _GP_DEFAULTS, _SITE_DEFAULTS
 from ..spec import RuleSpec, load_spec
 from . import _values as V
 from ._bounds import date_bounds, other_value, shifted
 from ._workspace import Row, Workspace, clean, day
 
-__all__ = ["KIND_BREAKERS", "collides", "holds", "put", "quiet", "settle", "wrong_code"]
+__all__ = ["collides", "holds", "put", "quiet", "settle", "wrong_code"]
 
 _ONE = _dt.timedelta(days=1)
-# the national default codes the reference-data rules accept without asking (the engine's lists)
-_ALWAYS_KNOWN = _GP_DEFAULTS | _SITE_DEFAULTS
 _WRONG_CHARS = string.ascii_uppercase + string.ascii_lowercase + string.digits
 
 
@@ -123,8 +121,9 @@ def wrong_code(ws: Workspace, tid: str, field: str, avoid: set[str] | frozenset[
     for r in ws.spec.rules_for(tid):
         if r.field == field and r.kind == "in_codelist":
             codes |= set(ws.spec.codelists[r.params["codelist"]].codes)
-    if any(r.kind == "finding_code" and r.params["scheme"] == field for r in ws.spec.rules_for(tid)):
-        codes |= set(V.FINDING_SCHEMES)   # keep clear of the schemes the finding-code rules know
+    for r in ws.spec.rules_for(tid):
+        if r.kind == "finding_code" and r.params["scheme"] == field:
+            codes |= set(r.params["schemes"])   # keep clear of the schemes the finding-code rules know
     patterns = [re.compile(r.params["regex"], re.ASCII) for r in ws.spec.rules_for(tid)
                 if r.field == field and r.kind == "pattern"]
     text = st.from_regex(patterns[0], fullmatch=True) if patterns else st.text(_WRONG_CHARS, min_size=lo, max_size=hi)
@@ -442,7 +441,7 @@ def unknown_tool(ws: Workspace) -> None:
 
 
 def _tool(ws: Workspace, row: Row):
-    return ws.spec.assessment_tools.get(clean(row.get("CodedAssToolType")))
+    return ws.spec.assessment_tools.get(clean(row.get(ws.rule.params["tool"])))
 
 
 def _in_range(tool, score: str) -> bool:
@@ -483,10 +482,10 @@ def out_of_range(ws: Workspace) -> None:
     tool is changed to one that has such scores when its own has none."""
     r = ws.rule
     row = pick(ws)
-    current = clean(row.get("CodedAssToolType"))
+    current = clean(row.get(r.params["tool"]))
     choices = sorted(c for c in ws.spec.assessment_tools if _wrong_scores(ws.spec.path, c))
     tool = current if current in choices else ws.draw(st.sampled_from(choices))
-    row["CodedAssToolType"] = tool
+    row[r.params["tool"]] = tool
     assume(not collides(ws, r.table, row))
     put(ws, r.table, row, r.field, ws.draw(st.sampled_from(_wrong_scores(ws.spec.path, tool))))
     ws.mark(r.table, row)
@@ -501,8 +500,10 @@ def unknown_to_reference_data(ws: Workspace) -> None:
     fields = [(x.table, x.field) for x in ws.spec.rules.values()
               if x.kind == "reference_data" and x.params["lookup"] == lookup]
     used = {clean(row.get(f)).replace(" ", "").upper() for t, f in fields for row in ws.rows[t] if clean(row.get(f))}
+    # the national default codes the reference-data rules accept without asking (from the spec)
+    always_known = {c for x in ws.spec.rules.values() if x.kind == "reference_data" for c in x.params.get("defaults", ())}
     value = ws.draw(V.field_values(r.table, r.field, ws.spec).filter(
-        lambda v: v.replace(" ", "").upper() not in used and v.strip().upper() not in _ALWAYS_KNOWN))
+        lambda v: v.replace(" ", "").upper() not in used and v.strip().upper() not in always_known))
     equals = [x for x in ws.spec.rules_for(r.table) if x.kind == "equals_field" and x.field == r.field]
     if equals:     # IDS00153: OrgIDLocalPatientId repeats the header's provider
         header_field = equals[0].params["other"].rpartition(".")[2]
@@ -518,29 +519,3 @@ def unknown_to_reference_data(ws: Workspace) -> None:
             ws.upload["sender"] = value
         ws.mark(r.table, row)
     ws.refuse(lookup, value)
-
-
-KIND_BREAKERS: dict[str, Callable[[Workspace], None]] = {
-    "not_blank": blank,
-    "length": wrong_length,
-    "in_codelist": not_a_code,
-    "pattern": not_matching,
-    "not_pattern": matching,
-    "valid_date": time_of_day,
-    "valid_datetime": bad_datetime,
-    "date_min": too_early,
-    "date_compare": out_of_order,
-    "nhs_number": invalid_nhs_number,
-    "snomed_ct": invalid_snomed,
-    "equals_field": different,
-    "conditional": condition_unmet,
-    "matches_upload": upload_differs,
-    "not_after_submission": submitted_before,
-    "plausible_birth_date": too_old,
-    "onset_not_before_birth": onset_too_early,
-    "finding_code": unsuited_finding,
-    "assessment_tool": unknown_tool,
-    "score_format": badly_written_score,
-    "score_range": out_of_range,
-    "reference_data": unknown_to_reference_data,
-}

@@ -1,11 +1,11 @@
 """Breakers for the rules about several rows: uniqueness, open records, referential integrity,
-the pipeline rules (IDS00223, IDS10129, IDS20168, IDS20169) and the file-level rules."""
+the pipeline rules (IDS00223, IDS10129, IDS20168, IDS20169) and the file-level rules (each kind
+names its breaker: ``Testing(breaker=...)``)."""
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Callable
 
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -15,21 +15,28 @@ from ._bounds import date_bounds
 from ._kinds import collides, good_value, pick, settle
 from ._workspace import Row, Workspace, clean, day
 
-__all__ = ["ROW_BREAKERS", "droppable_tables"]
+__all__ = ["droppable_tables"]
 
 _ONE = _dt.timedelta(days=1)
-# IDS00223 compares a registration's end with the start of the patient's next one
-_GP_START, _GP_END = "StartDateGMPRegistration", "EndDateGMPRegistration"
-
-
-def _follows_another(ws: Workspace, tid: str, row: Row) -> bool:
-    start = day(row.get(_GP_START))
-    return any(day(s.get(_GP_END)) is not None and day(s.get(_GP_END)) + _ONE == start
-               for s in ws.siblings(tid, row))
+def _gp_rule(ws: Workspace):
+    """IDS00223: it compares a registration's end (its field) with the start of the patient's next one."""
+    return next(r for r in ws.spec.rules.values() if r.kind == "consecutive_gp_registration")
 
 
 def _gp_rule_table(ws: Workspace) -> str:
-    return next(r.table for r in ws.spec.rules.values() if r.kind == "consecutive_gp_registration")
+    return _gp_rule(ws).table
+
+
+def _gp_start_end(ws: Workspace) -> tuple[str, str]:
+    rule = _gp_rule(ws)
+    return rule.params["start"], rule.field
+
+
+def _follows_another(ws: Workspace, tid: str, row: Row) -> bool:
+    gp_start, gp_end = _gp_start_end(ws)
+    start = day(row.get(gp_start))
+    return any(day(s.get(gp_end)) is not None and day(s.get(gp_end)) + _ONE == start
+               for s in ws.siblings(tid, row))
 
 
 def _remove_with_descendants(ws: Workspace, tid: str, rows: list[Row]) -> None:
@@ -51,7 +58,7 @@ def duplicate(ws: Workspace) -> None:
 
     def suitable(x: Row) -> bool:
         if gp:
-            return day(x.get(_GP_END)) is not None and not _follows_another(ws, tid, x)
+            return day(x.get(_gp_start_end(ws)[1])) is not None and not _follows_another(ws, tid, x)
         return True
     row = pick(ws, suitable) if not gp else ws.pick(tid, suitable)
     for f in fields:
@@ -149,7 +156,8 @@ def unfollowed(ws: Workspace) -> None:
         lo, hi = date_bounds(ws, r.table, x, r.field, ws.ignore)
         return lo <= hi
     row = ws.pick(r.table, room)
-    taken = {day(s.get(_GP_START)) - _ONE for s in ws.siblings(r.table, row) if day(s.get(_GP_START))}
+    start = r.params["start"]
+    taken = {day(s.get(start)) - _ONE for s in ws.siblings(r.table, row) if day(s.get(start))}
     lo, hi = date_bounds(ws, r.table, row, r.field, ws.ignore)
     row[r.field] = ws.draw(st.dates(lo, hi).filter(lambda d: d not in taken)).isoformat()
     ws.mark(r.table, row)
@@ -160,13 +168,14 @@ def discharged_early(ws: Workspace) -> None:
     score is discharged before the period (its received date moved earlier when it must be)."""
     r = ws.rule
     start, _ = ws.period
-    follow_up = r.params["follow_up_app_type"]
-    sri = "ServiceRequestId"
+    p = r.params
+    follow_up, sri, kind_field = p["follow_up_app_type"], p["key"], p["follow_up_field"]
 
     def free(x: Row) -> bool:
         k = clean(x.get(sri))
-        return not any(clean(c.get(sri)) == k and clean(c.get("AppType")) == follow_up for c in ws.rows["IDS201"]) \
-            and not any(clean(s.get(sri)) == k for s in ws.rows["IDS606"])
+        return not any(clean(c.get(sri)) == k and clean(c.get(kind_field)) == follow_up
+                       for c in ws.rows[p["follow_up_table"]]) \
+            and not any(clean(s.get(sri)) == k for s in ws.rows[p["scores_table"]])
     row = ws.pick(r.table, free)
     received = "ReferralRequestReceivedDate"
     if day(row.get(received)) is None or day(row[received]) >= start:
@@ -244,22 +253,25 @@ def nothing_in_period(ws: Workspace) -> None:
     """records_in_period: no contacts, and every referral discharged before the period — each
     with a Patient Experience Questionnaire score, so that IDS10129 lets it be in the file."""
     start, end = ws.period
-    peq = [c for c, t in ws.spec.assessment_tools.items() if "Patient Experience" in t.tool]
-    _remove_with_descendants(ws, "IDS201", list(ws.rows["IDS201"]))
-    received = "ReferralRequestReceivedDate"
-    for row in ws.rows["IDS101"]:
-        lo, hi = date_bounds(ws, "IDS101", row, received)
+    p = ws.rule.params
+    referrals, received, discharged = p["referrals"], p["received"], p["discharged"]
+    peq_rule = next(r for r in ws.spec.rules.values() if r.kind == "discharged_before_period")
+    q = peq_rule.params
+    peq = [c for c, t in ws.spec.assessment_tools.items() if t.group == q["tool_group"]]
+    _remove_with_descendants(ws, p["contacts"], list(ws.rows[p["contacts"]]))
+    for row in ws.rows[referrals]:
+        lo, hi = date_bounds(ws, referrals, row, received)
         hi = min(hi, start - _ONE, day(row.get(received)) or hi)
         assume(lo <= hi)
         row[received] = ws.draw(st.dates(lo, hi)).isoformat()
-        row["ServDischDate"] = ws.draw(st.dates(day(row[received]), start - _ONE)).isoformat()
-        settle(ws, "IDS101", row, "ServDischDate")
+        row[discharged] = ws.draw(st.dates(day(row[received]), start - _ONE)).isoformat()
+        settle(ws, referrals, row, discharged)
         tool = ws.draw(st.sampled_from(peq))
-        score = {"ServiceRequestId": row["ServiceRequestId"], "CodedAssToolType": tool,
+        score = {q["key"]: row[q["key"]], q["tool_field"]: tool,
                  "PersScore": ws.draw(V.assessment_scores(tool, ws.spec)),
                  "AssToolCompDate": ws.draw(st.dates(start, end)).isoformat(), "AssToolCompTime": None}
-        ws.insert("IDS606", score)
-        assume(not collides(ws, "IDS606", score))
+        ws.insert(q["scores_table"], score)
+        assume(not collides(ws, q["scores_table"], score))
     ws.mark_file(None)
 
 
@@ -268,19 +280,3 @@ def every_referral_orphaned(ws: Workspace) -> None:
     for row in ws.rows["IDS101"]:
         row["LocalPatientId"] = ws.fresh("IDS101", "LocalPatientId")
     ws.mark_file("IDS101")
-
-
-ROW_BREAKERS: dict[str, Callable[[Workspace], None]] = {
-    "unique": duplicate,
-    "one_open_per": two_open,
-    "has_related": orphan,
-    "one_attended_per_slot": double_booked,
-    "consecutive_gp_registration": unfollowed,
-    "discharged_before_period": discharged_early,
-    "attended_has_activity": no_activity,
-    "structure": bad_structure,
-    "table_not_empty": empty_table,
-    "single_valid_header": two_headers,
-    "records_in_period": nothing_in_period,
-    "not_all_rejected": every_referral_orphaned,
-}

@@ -29,9 +29,10 @@ from ..errors import UsageError
 from ..result import Result
 from ..spec import RuleSpec, Spec, load_spec
 from ..pipeline import validate
-from ._kinds import KIND_BREAKERS
+from ..checks.base import Kind
+from ..checks.catalogue import ALL_KINDS
+from . import _kinds, _rows
 from ._model import discrepancies
-from ._rows import ROW_BREAKERS
 from ._workspace import Workspace
 from .strategies import DEFAULT_SIZES, submissions
 
@@ -90,15 +91,6 @@ class Breaker:
 
 # ------------------------------------------------------------------------------ what comes along
 
-_SAME_VALUE = {
-    "in_codelist": "a value of the wrong length is in no code list",
-    "assessment_tool": "a code of the wrong length is no assessment tool",
-    "matches_upload": "the upload's value is a valid one",
-    "finding_code": "a code of the wrong length suits no finding scheme",
-    "score_format": "no tool writes a score that long",
-    "score_range": "a score that long is out of range (or not in the value set) for most tools",
-}
-
 # co-firing the spec's kinds and params cannot tell: code -> {other code: reason}
 _ALSO: dict[str, dict[str, str]] = {
     **{code: {"IDS20214": "a FindSchemeInUse outside 01/04 fails IDS20214 when CodeFind is given",
@@ -122,8 +114,9 @@ def _with_wrong_length(spec: Spec, rule: RuleSpec, same: list[RuleSpec]) -> dict
     for r in same:
         # a code list only counts when every code has a length the rule allows
         fits = r.kind != "in_codelist" or _codes_fit(spec, r, lambda c: lo <= len(c) <= hi)
-        if r.kind in _SAME_VALUE and fits:
-            out[r.code] = _SAME_VALUE[r.kind]
+        reason = spec.kinds[r.kind].testing.wrong_length
+        if reason is not None and fits:
+            out[r.code] = reason
     for r in spec.rules.values():
         if r.kind == "equals_field" and r.params["other"] == f"{rule.table}.{rule.field}":
             out[r.code] = f"{r.table}.{r.field} must equal it, and has the right length"
@@ -208,13 +201,29 @@ def _gp_table(spec: Spec) -> str:
     return next(r.table for r in spec.rules.values() if r.kind == "consecutive_gp_registration")
 
 
+def _breaker_of(k: Kind) -> Callable[[Workspace], None] | None:
+    """The breaker a kind names (``Testing(breaker=...)``), from ``._kinds`` or ``._rows``."""
+    name = k.testing.breaker
+    if name is None:
+        return None
+    fn = getattr(_kinds, name, None) or getattr(_rows, name, None)
+    if not callable(fn):
+        raise TypeError(f"kind {k.name} names the breaker {name!r}, which iapt_ds.testing does not define")
+    return fn
+
+
+#: kind name -> its breaker; every kind's is looked up here, at import
+_KIND_BREAKERS = {name: _breaker_of(k) for name, k in ALL_KINDS.items()}
+
+
 def _registry(spec: Spec) -> tuple[dict[str, Breaker], dict[str, str]]:
     breakers, unbreakable = {}, {}
     for code, rule in spec.rules.items():
-        if rule.kind == "placeholder":
-            unbreakable[code] = "a placeholder: SDCS defines the code but never applies it"
+        kind = spec.kinds[rule.kind]
+        fn = _KIND_BREAKERS[rule.kind] if rule.kind in _KIND_BREAKERS else _breaker_of(kind)
+        if fn is None:
+            unbreakable[code] = kind.testing.unbreakable or ""
             continue
-        fn = KIND_BREAKERS.get(rule.kind) or ROW_BREAKERS[rule.kind]
         breakers[code] = Breaker(code=code, fn=fn, how=(fn.__doc__ or "").strip().split("\n\n")[0],
                                  also=_also(spec, rule), needs=_needs(spec, rule))
     return breakers, unbreakable
