@@ -1,9 +1,13 @@
 """The findings ledger: every finding made so far and, per table, which rows are rejected and
-why. Each stage of the pipeline (:mod:`iapt_ds.pipeline`) reads it and adds to it."""
+why. Each stage of the pipeline (:mod:`iapt_ds.pipeline`) reads it and adds to it.
+
+Findings are kept compactly (:class:`~iapt_ds.findings.Findings`) and referred to by position:
+a row's reason and a cascade finding's cause are positions in :attr:`Ledger.findings`.
+"""
 
 from __future__ import annotations
 
-from .findings import Finding
+from .findings import Finding, Findings
 from .model import Submission, Table
 from .spec import RuleSpec, Severity
 
@@ -15,31 +19,35 @@ class Ledger:
     and adds to. It sits below the stages (they import it; it imports none of them)."""
 
     def __init__(self, submission: Submission) -> None:
-        self.findings: list[Finding] = []
+        self.findings = Findings()
         self.rejected: dict[str, bytearray] = {tid: bytearray(t.nrows) for tid, t in submission.tables.items()}
-        self.reason: dict[str, dict[int, Finding]] = {tid: {} for tid in submission.tables}
+        #: table id -> {row index: position of the first finding that rejected it}
+        self.reason: dict[str, dict[int, int]] = {tid: {} for tid in submission.tables}
         self.warned: dict[str, set[int]] = {tid: set() for tid in submission.tables}
 
     def add(self, rule: RuleSpec, table: Table, i: int, *, other: str | None = None,
-            detail: str | None = None, cause: Finding | None = None, expected: str | None = None) -> Finding:
-        f = Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
-                    values=tuple(table.text(i, x) for x in rule.fields), other=other, detail=detail,
-                    line=table.line(i), cause=cause, expected=expected)
-        self.findings.append(f)
+            detail: str | None = None, cause: int | None = None, expected: str | None = None) -> int:
+        """A finding on row *i* (0-based) of *table*; *cause* is the position of the finding that
+        rejected the related row (cascade). Returns the new finding's position."""
+        k = self.findings.add_row(rule, table, i, other, detail, cause, expected)
         if rule.severity is not Severity.WARNING:
-            if not self.rejected[table.id][i]:
-                self.rejected[table.id][i] = 1
-                self.reason[table.id][i] = f
+            rejected = self.rejected[table.id]
+            if not rejected[i]:
+                rejected[i] = 1
+                self.reason[table.id][i] = k
         else:
             self.warned[table.id].add(i)
-        return f
+        return k
 
     def add_file(self, rule: RuleSpec, *, table: str | None, detail: str | None = None,
-                 line: int | None = None, value: str | None = None) -> Finding:
+                 line: int | None = None, value: str | None = None) -> int:
         f = Finding(rule=rule, table=table, row=None, values=(value,) if value is not None else (),
                     detail=detail, line=line)
-        self.findings.append(f)
-        return f
+        return self.findings.append(f)
+
+    def finding(self, k: int) -> Finding:
+        """The finding at position *k*."""
+        return self.findings[k]
 
     def accepted(self, tid: str) -> list[bool]:
         return [not r for r in self.rejected[tid]]

@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from ._gcpause import gc_paused
 from .cascade import run_cascade
 from .checked import what_was_checked
 from .checks.base import Phase
@@ -114,6 +115,7 @@ def _text_arg(name: str, v: Any) -> str | None:
     return v.strip()
 
 
+@gc_paused
 def validate(submission: Any, *, period: Any = None, provider: str | None = None, sender: str | None = None,
              submitted_at: _dt.datetime | str | None = None, reference_data: ReferenceData | None = None,
              spec: Spec | None = None) -> Result:
@@ -157,22 +159,22 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     for stage in STAGES:
         stage.run(ctx, state)
 
-    outcome = Outcome.REJECTED if any(f.rule.severity is Severity.FILE for f in state.findings) else Outcome.ACCEPTED
+    outcome = Outcome.REJECTED if any(r.severity is Severity.FILE for r in state.findings.rules()) else Outcome.ACCEPTED
     tables: dict[str, TableResult] = {}
-    reasons: dict[str, list[Finding | None]] = {}
+    reasons: dict[str, list[int | None]] = {}
     for tid, t in sub.tables.items():
         rej = sum(state.rejected[tid])
         tables[tid] = TableResult(table=tid, name=t.name, read=t.nrows, accepted=t.nrows - rej, rejected=rej,
                                   with_warnings=len(state.warned[tid]))
-        col: list[Finding | None] = [None] * t.nrows
-        for i, f in state.reason[tid].items():
-            col[i] = f
+        col: list[int | None] = [None] * t.nrows  # position of each row's rejecting finding
+        for i, k in state.reason[tid].items():
+            col[i] = k
         reasons[tid] = col
     header_period = f"{ctx.rps:%Y-%m}" if ctx.rps else None
     chosen = f"{start:%Y-%m}" if start is not None else None
     checked = what_was_checked(spec, period=chosen, header_period=header_period, provider=upload.provider,
                                sender=upload.sender, submitted_at=at, submitted_at_given=submitted_at is not None,
                                reference=reference_data)
-    return Result(outcome=outcome, findings=tuple(state.findings), tables=tables,
+    return Result(outcome=outcome, findings=state.findings, tables=tables,
                   not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
                   source=sub.source, reasons=reasons, checked=checked)

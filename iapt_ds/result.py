@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -54,11 +54,14 @@ class Result:
     """What :func:`iapt_ds.validate` returns."""
 
     outcome: Outcome = attrs.field(converter=Outcome)  # the file's
-    findings: tuple[Finding, ...] = attrs.field(repr=False)
+    #: every finding in pipeline order (a :class:`~iapt_ds.findings.Findings`: each is made
+    #: into a Finding when first read)
+    findings: Sequence[Finding] = attrs.field(repr=False)
     tables: Mapping[str, TableResult] = attrs.field(repr=False)
     #: rule codes that could not be checked, with the reason (reference data, upload details)
     not_checked: Mapping[str, str] = attrs.field(repr=False)
-    #: table id -> for each row, its first rejecting finding (None when the row is accepted)
+    #: table id -> for each row, the position in ``findings`` of its first rejecting finding
+    #: (None when the row is accepted)
     _reasons: Mapping[str, list] = attrs.field(repr=False, alias="reasons")
     period: str | None = None                      # YYYY-MM: the period chosen, else the header's
     source: str = ""
@@ -69,23 +72,32 @@ class Result:
     def accepted(self) -> bool:
         return self.outcome is Outcome.ACCEPTED
 
+    def _rules(self) -> Iterator[Any]:
+        """The rule of each finding, in order (without making the findings when they are stored
+        compactly)."""
+        rules = getattr(self.findings, "rules", None)
+        return rules() if rules is not None else (f.rule for f in self.findings)
+
+    def _at(self, k: int | None) -> Finding | None:
+        return None if k is None else self.findings[k]
+
     @property
     def file_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.rule.severity is Severity.FILE)
+        return tuple(self.findings[k] for k, r in enumerate(self._rules()) if r.severity is Severity.FILE)
 
     def counts_by_severity(self) -> dict[str, int]:
-        c = Counter(f.rule.severity for f in self.findings)
+        c = Counter(r.severity for r in self._rules())
         return {s.value: c.get(s, 0) for s in Severity}
 
     def counts_by_code(self) -> dict[str, int]:
-        return dict(sorted(Counter(f.rule.code for f in self.findings).items()))
+        return dict(sorted(Counter(r.code for r in self._rules()).items()))
 
     def codes(self) -> set[str]:
-        return {f.rule.code for f in self.findings}
+        return {r.code for r in self._rules()}
 
     def reason(self, table: str, row: int) -> Finding | None:
         """Why row *row* (1-based) of *table* is rejected, or None when it is accepted."""
-        return self._reasons[table][row - 1]
+        return self._at(self._reasons[table][row - 1])
 
     def is_rejected(self, table: str, row: int) -> bool:
         return self._reasons[table][row - 1] is not None
@@ -97,7 +109,7 @@ class Result:
     def rows(self, table: str) -> Iterator[tuple[int, Outcome, Finding | None]]:
         """(row, accepted or rejected, reason) for every row of *table*."""
         for i, r in enumerate(self._reasons[table]):
-            yield i + 1, (Outcome.ACCEPTED if r is None else Outcome.REJECTED), r
+            yield i + 1, (Outcome.ACCEPTED if r is None else Outcome.REJECTED), self._at(r)
 
     def findings_for(self, table: str, row: int | None = None, code: str | None = None) -> list[Finding]:
         return [f for f in self.findings if f.table == table and (row is None or f.row == row)
@@ -110,14 +122,16 @@ class Result:
     def root_causes(self) -> list[tuple[Finding, int]]:
         """Root-cause findings with the number of rows whose rejection traces back to each,
         most first: what to fix first."""
+        by_reason: Counter = Counter()
+        for reasons in self._reasons.values():
+            by_reason.update(reasons)
+        by_reason.pop(None, None)
         counts: Counter = Counter()
         first: dict[int, Finding] = {}
-        for reasons in self._reasons.values():
-            for r in reasons:
-                if r is not None:
-                    root = r.root
-                    counts[id(root)] += 1
-                    first[id(root)] = root
+        for k, n in by_reason.items():
+            root = self.findings[k].root
+            counts[id(root)] += n
+            first[id(root)] = root
         return sorted(((first[k], n) for k, n in counts.items()),
                       key=lambda x: (-x[1], x[0].rule.code, x[0].table or "", x[0].row or 0))
 

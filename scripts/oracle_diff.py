@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
         gen = json.loads(saved.read_text())["generator"]
         write_csv_folder(args.folder, rows=gen["rows"], seed=gen["seed"], fault_rate=gen["fault_rate"],
-                         storable_only=gen["storable_only"])
+                         storable_only=gen["storable_only"], variety=gen.get("variety", "templates"))
     out = args.oracle_json or Path("/tmp") / f"oracle-{args.folder.name}.json"
     if not (args.oracle_json and out.exists()):
         cmd = [args.oracle_python, "run_oracle.py", str(args.folder.resolve()), "--period", args.period,

@@ -16,7 +16,7 @@ from iapt_ds.testing.referrals import UPLOAD
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faulty")
-    synthetic.write_csv_folder(folder, rows=4000, seed=5, fault_rate=0.04)
+    synthetic.write_csv_folder(folder, rows=4000, seed=5, fault_rate=0.04, variety="templates")
     sub = iapt_ds.read(folder)
     result = iapt_ds.validate(sub, **UPLOAD)
     return sub, result

@@ -205,3 +205,42 @@ def test_fast_path_in_slices_reads_the_same_as_the_general_path(tmp_path, monkey
     (folder / "IDS001MPI.csv").write_text(text + '"P,200",R1Z,,,,,,,,,,\n')
     t = read(folder).table("IDS001")
     assert t.nrows == 201 and t.value(200, "LocalPatientId") == "P,200" and t.line(200) == 202
+
+
+@pytest.mark.parametrize("rows", [50, 20000])
+def test_columns_of_identifiers_and_of_codes_read_as_cell_by_cell(tmp_path, rows):
+    """Whole-column conversion (once per distinct value, identifiers without a set) keeps every
+    value, NULL and original text that a cell-by-cell reading gives: trimmed identifiers, blank
+    cells, spaces only, numbers written with leading zeros, on the fast path and the quoted one."""
+    def cell(i, kind):
+        if kind == "id":
+            return ["", f" P{i}", f"P{i} ", "   "][i % 4] if i % 997 == 0 else f"P{i}"
+        if kind == "code":
+            return ["1", "2", " 2", "", "9 "][i % 5]
+        return ["20", "045", "", " 7", "x"][i % 5]
+    lines = ["LocalPatientId,Gender,EthnicCategory,NHSNumber"]
+    expected = []
+    for i in range(rows):
+        lpi, gender, ethnic = cell(i, "id"), cell(i, "code"), cell(i, "code")
+        nhs = f"99{i:08d}" if i % 3 else ""
+        lines.append(",".join([lpi, gender, ethnic, nhs]))
+        expected.append((lpi, gender, nhs))
+    fast = tmp_path / "fast"
+    fast.mkdir()
+    (fast / "IDS001MPI.csv").write_text("\n".join(lines) + "\n")
+    quoted = tmp_path / "quoted"
+    quoted.mkdir()
+    (quoted / "IDS001MPI.csv").write_text("\n".join(lines) + '\n"P-last",1,,\n')
+    for folder in (fast, quoted):
+        t = read(folder).table("IDS001")
+        for i, (lpi, gender, nhs) in enumerate(expected):
+            assert t.value(i, "LocalPatientId") == (lpi.strip(" ") or None)
+            assert t.text(i, "LocalPatientId") == (lpi or None)
+            assert t.value(i, "Gender") == (gender.strip(" ") or None)
+            assert t.text(i, "Gender") == (gender or None)
+            assert t.value(i, "NHSNumber") == (nhs or None)
+        # equal values share one object when they repeat or link rows to other tables
+        col = t.values["LocalPatientId"]
+        assert all(type(v) is str for v in col if v is not None)
+        genders = [v for v in t.values["Gender"] if v == "2"]
+        assert all(v is genders[0] for v in genders)

@@ -105,3 +105,22 @@ def test_an_accepted_file_has_empty_lists():
     result = iapt_ds.validate(iapt_ds.example_path(), period="2021-03", provider="R1Z")
     doc = _report(result)
     assert (doc["outcome"], doc["findings"], doc["root_causes"], doc["rules"]) == ("accepted", [], [], {})
+
+
+def test_finding_records_are_written_exactly_as_json_dumps_would(tmp_path):
+    """The JSON writer encodes finding records with one encoder made once: the bytes are those of
+    json.dumps, whatever the values hold (quotes, control characters, non-ASCII)."""
+    from iapt_ds.report._view import ReportView
+    from iapt_ds.report.json import _dump, _record
+    from iapt_ds.synthetic import write_csv_folder
+
+    write_csv_folder(tmp_path, rows=3000, seed=9, fault_rate=0.05)
+    result = iapt_ds.validate(tmp_path, period="2021-03", provider="R1Z", sender="R1Z",
+                              submitted_at="2021-04-05T12:00:00")
+    records = list(ReportView(result).records())
+    assert len(records) > 100
+    odd = dict(records[0], value='a "quoted"\\ \u00e9\u2028\x01 text', other="\t", key={"LocalPatientId": "\u00fc"},
+               line=None, caused_by={"id": 1, "code": "X", "table": None, "row": None,
+                                     "root": {"id": 0, "code": "Y", "table": "T", "row": 5}})
+    for rec in records + [odd]:
+        assert _record(rec) == _dump(rec)

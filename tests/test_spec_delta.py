@@ -263,3 +263,12 @@ def test_a_cross_table_reference_must_be_reachable(spec_copy, file, old, new, ex
     _edit(spec_copy / file, old, new)
     with pytest.raises(SpecError, match=expect):
         load_spec(spec_copy)
+
+
+def test_the_delta_format_is_documented():
+    readme = (Path(__file__).resolve().parent.parent / "spec" / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## A version as a delta"):]
+    for key in ("extends", "remove", "replace", "add", "change", "update", "rename", "remove_fields",
+                "rename_fields", "replace_fields", "update_fields", "add_fields", "remove_codes", "add_codes",
+                "meanings", "after", "before", "first", "windows", "cascade", "pipeline_rules"):
+        assert f"`{key}" in section, key

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import compress
+from operator import not_
 from typing import TYPE_CHECKING
 
 from ..parse import Invalid
@@ -93,8 +94,9 @@ class SingleValidHeader(Kind):
         elif header.nrows > 1:
             detail = f"it has {header.nrows}"
         else:
-            reason = state.reason[header.id].get(0)
-            detail = f"its row is rejected ({reason.code})" if reason else "its row is rejected"
+            reason = state.reason[header.id].get(0)  # the position of the finding that rejected it
+            detail = (f"its row is rejected ({state.finding(reason).code})" if reason is not None
+                      else "its row is rejected")
         state.add_file(rule, table=header.id, detail=detail)
 
 
@@ -191,7 +193,9 @@ class HasRelated(Kind):
         key = rule.params["key"]
         keys = related.values[key]
         rejected = state.rejected[related.id]
-        accepted_keys = set(compress(keys, (not r for r in rejected)))
+        # whole columns first, in C: the keys of accepted related rows, then the child keys
+        # without one; rows are visited only for those keys
+        accepted_keys = set(compress(keys, map(not_, rejected)))
         child_keys = child.values[key]
         missing = set(child_keys) - accepted_keys
         missing.discard(None)
@@ -201,10 +205,12 @@ class HasRelated(Kind):
         # for a key whose related rows are all rejected: the first such row's reason is the cause
         causes: dict = {}
         reasons = state.reason[related.id]
-        for j, k in enumerate(keys):
-            if k in missing and k not in causes:
+        for j in compress(range(len(keys)), map(missing.__contains__, keys)):
+            k = keys[j]
+            if k not in causes:
                 causes[k] = reasons.get(j)
-        failures = [(i, causes.get(k)) for i, k in enumerate(child_keys) if k in missing]
+        failures = [(i, causes.get(child_keys[i]))
+                    for i in compress(range(len(child_keys)), map(missing.__contains__, child_keys))]
         for i, cause in failures:
             state.add(rule, child, i, other=None, cause=cause)
 

@@ -25,6 +25,7 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
 from ..spec import Spec, load_spec
@@ -71,6 +72,7 @@ def read(source: Any, *, spec: Spec | None = None,
                      "Access IDB path, a mapping of table name to rows, or a Submission")
 
 
+@gc_paused
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None,
                     progress: Callable[[str, int, int], None] | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed. *progress* is called
@@ -161,6 +163,7 @@ def read_zip(path: str | PathLike, *, spec: Spec | None = None,
         return sub
 
 
+@gc_paused
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
               source: str = "<memory>") -> Submission:
     """Read in-memory rows: table name (``IDS001MPI`` or ``IDS001``) → iterable of dicts.

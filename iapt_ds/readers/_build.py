@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 from ..cleanse import cleanse_column
@@ -20,6 +21,7 @@ from ..spec import TableSpec
 __all__ = ["TableBuilder"]
 
 _CHUNK = 16384
+_SAMPLE = 2048  # cells looked at to tell a column of identifiers from one of repeated values
 
 
 class TableBuilder:
@@ -31,7 +33,8 @@ class TableBuilder:
 
     def __init__(self, spec: TableSpec, source_name: str | None, columns: Sequence[str],
                  problems: list[InputProblem], *, source_types: dict[str, str] | None = None,
-                 track_lines: bool = False, shared: dict | None = None) -> None:
+                 track_lines: bool = False, shared: dict | None = None, text_cells: bool = False,
+                 blank_is_null: bool = False) -> None:
         self.spec = spec
         self.source_name = source_name
         self.problems = problems
@@ -39,11 +42,25 @@ class TableBuilder:
         self.ncols = len(self.columns)
         self.source_types = source_types or {}
         self.shared = shared if shared is not None else {}
+        #: every cell is text or None (a CSV file), so no cell needs a type check
+        self.text_cells = text_cells
+        #: an empty cell is NULL as written, never a zero-length text (the CSV fast path)
+        self.blank_is_null = blank_is_null
         self._chunk: list[Sequence[Any]] = []
         self._cols: list[list] = [[] for _ in range(self.ncols)]
         self.nrows = 0
         self.lines = array("L") if track_lines else None
         self._map_columns()
+        # with text cells, each field's column is converted as it comes (slice by slice), so the
+        # text of a whole table is never held at once
+        self._convs: dict[int, _Column] = {}
+        if text_cells:
+            linked = set(spec.key) | ({spec.parent[1]} if spec.parent is not None else set())
+            types = {f.name: f.type for f in spec.fields}
+            for name, pos in self.field_pos.items():
+                ftype = types[name]
+                self._convs[pos] = _Column(ftype, self.shared if ftype == "text" else None, name in linked,
+                                           blank_is_null)
 
     # -- columns ------------------------------------------------------------------------------
     def _map_columns(self) -> None:
@@ -89,14 +106,20 @@ class TableBuilder:
             for k, r in enumerate(rows):
                 self.add([c if c else None for c in r], first_line + k)
             return
+        self.add_columns([list(values) for values in zip(*rows)] if rows else [[] for _ in self._cols],
+                         first_line)
+
+    def add_columns(self, columns: Sequence[list[str]], first_line: int) -> None:
+        """Whole columns of text, as many as the header has, from consecutive source lines, where
+        an empty cell is NULL (the CSV fast path: no quotes anywhere in the file). The cells are
+        converted, cleansed and shared when the table is built, once per distinct value."""
         self._flush()
-        sd = self.shared.setdefault
-        if self.ncols:
-            for col, values in zip(self._cols, zip(*rows)):
-                col.extend([sd(v, v) if v else None for v in values])
-        self.nrows += len(rows)
+        n = len(columns[0]) if columns else 0
+        for pos, values in enumerate(columns[: self.ncols]):
+            self._feed(pos, values)
+        self.nrows += n
         if self.lines is not None:
-            self.lines.extend(range(first_line, first_line + len(rows)))
+            self.lines.extend(range(first_line, first_line + n))
 
     def _fit(self, cells: Sequence[Any], line: int | None) -> list:
         n = len(cells)
@@ -117,10 +140,21 @@ class TableBuilder:
         if not self._chunk:
             return
         if self.ncols:
-            sd = self.shared.setdefault
-            for col, values in zip(self._cols, zip(*self._chunk)):
-                col.extend([sd(v, v) if type(v) is str else v for v in values])
+            if self.text_cells:
+                for pos, values in enumerate(zip(*self._chunk)):
+                    self._feed(pos, list(values))
+            else:
+                sd = self.shared.setdefault
+                for col, values in zip(self._cols, zip(*self._chunk)):
+                    col.extend([sd(v, v) if type(v) is str else v for v in values])
         self._chunk = []
+
+    def _feed(self, pos: int, cells: list) -> None:
+        conv = self._convs.get(pos)
+        if conv is not None:
+            conv.feed(cells)
+        else:
+            self._cols[pos].extend(cells)
 
     # -- result -------------------------------------------------------------------------------
     def build(self) -> Table:
@@ -137,13 +171,20 @@ class TableBuilder:
             if pos is None:
                 table.values[f.name] = [None] * n
                 continue
-            raw = self._cols[pos]
-            self._cols[pos] = []
-            table.values[f.name], originals = _convert(raw, f.type)
+            conv = self._convs.get(pos)
+            if conv is not None:
+                table.values[f.name], originals = conv.values, conv.originals
+            else:
+                raw = self._cols[pos]
+                self._cols[pos] = []
+                table.values[f.name], originals = _convert(raw, f.type)
             if originals:
                 table.originals[f.name] = originals
         for name, pos in self.extra_pos.items():
-            table.extra[name] = [c if c is None or isinstance(c, str) else render(c) for c in self._cols[pos]]
+            col = self._cols[pos]
+            if self.blank_is_null:
+                col = [c if c else None for c in col]
+            table.extra[name] = [c if c is None or isinstance(c, str) else render(c) for c in col]
         self._cols = []
         return table
 
@@ -173,6 +214,98 @@ def _convert(raw: list, ftype: str) -> tuple[list, dict[int, str]]:
         if type(v) is str and render(value) != v:
             originals[i] = v
     return values, originals
+
+
+class _Column:
+    """One field's column of text cells (text or None), converted slice by slice as it is read,
+    with the work done once per *distinct* text: cleansing (or parsing), and for text, sharing
+    one string object for equal values across the submission's tables (*shared*). When
+    *blank_is_null*, an empty cell is NULL as written (the CSV fast path), not a zero-length text.
+
+    A slice is mapped through a dict of the texts seen so far in C (``map``), so a row costs one
+    dictionary look-up; a slice of mostly distinct values (identifiers) is not looked up at all
+    unless it links tables (*linked*: the table's key or its parent's key), where sharing pays.
+    Rows are visited in Python only where a text must be kept as the original (it was trimmed,
+    or does not render back as written)."""
+
+    __slots__ = ("canon", "linked", "values", "originals", "blank_is_null")
+
+    def __init__(self, ftype: str, shared: dict | None, linked: bool, blank_is_null: bool) -> None:
+        self.canon = _Canon(ftype, shared, blank_is_null)
+        self.linked = linked
+        self.blank_is_null = blank_is_null
+        self.values: list = []
+        self.originals: dict[int, str] = {}
+
+    def feed(self, cells: list) -> None:
+        start = len(self.values)
+        canon = self.canon
+        if (canon.ftype == "text" and len(cells) >= _SAMPLE and len(set(cells[:_SAMPLE])) > _SAMPLE // 2
+                and None not in cells and self._feed_distinct(cells, start)):
+            return
+        self.values.extend(map(canon.__getitem__, cells))
+        kept = canon.kept
+        if kept:
+            for i in compress(range(len(cells)), map(kept.__contains__, cells)):
+                self.originals[start + i] = cells[i]
+
+    def _feed_distinct(self, cells: list, start: int) -> bool:
+        """Mostly distinct text with nothing to trim: only NULLs are looked for (and the values
+        shared when they link tables). False when some cell needs trimming."""
+        joined = "\0".join(cells)
+        if joined.startswith(" ") or joined.endswith(" ") or "\0 " in joined or " \0" in joined:
+            return False
+        del joined
+        blanks = "" in cells
+        sd = self.canon.sd
+        if sd is not None and self.linked:
+            self.values.extend([sd(v, v) if v else None for v in cells] if blanks else map(sd, cells, cells))
+        else:
+            self.values.extend([v or None for v in cells] if blanks else cells)
+        if blanks and not self.blank_is_null:
+            for i in compress(range(len(cells)), map("".__eq__, cells)):
+                self.originals[start + i] = ""
+        return True
+
+
+class _Canon(dict):
+    """text -> its value, filled on first sight (``__missing__``): for text the cleansed string
+    (one shared object per value across the submission when *shared* is given), otherwise the
+    parsed value. Notes the texts whose original must be kept (*kept*) and whether any text
+    changed (*changed*)."""
+
+    __slots__ = ("ftype", "parse", "sd", "blank_is_null", "kept", "changed")
+
+    def __init__(self, ftype: str, shared: dict | None, blank_is_null: bool) -> None:
+        super().__init__()
+        self[None] = None
+        self.ftype = ftype
+        self.parse = PARSERS.get(ftype)
+        self.sd = shared.setdefault if shared is not None else None
+        self.blank_is_null = blank_is_null
+        self.kept: set[str] = set()
+        self.changed = False
+
+    def __missing__(self, v: str) -> Any:
+        value: Any
+        if self.ftype == "text":
+            c = v.strip(" ") or None
+            if c is not v:
+                self.changed = True
+                if v or not self.blank_is_null:
+                    self.kept.add(v)
+            value = c if c is None or self.sd is None else self.sd(c, c)
+        elif not v.strip():
+            value = None
+            self.changed = True
+            if v or not self.blank_is_null:
+                self.kept.add(v)
+        else:
+            value = self.parse(v)  # type: ignore[misc]  # a parser exists for every type but text
+            if render(value) != v:
+                self.kept.add(v)
+        self[v] = value
+        return value
 
 
 class _TypedCache(dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import repeat
 from pathlib import Path
 
 from ..model import InputProblem, Table
@@ -221,13 +222,22 @@ def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shar
                 if not lines or not lines[0]:
                     return None
                 builder = TableBuilder(tspec, path.stem, [c.strip() for c in lines[0].split(",")], found,
-                                       track_lines=True, shared=shared)
+                                       track_lines=True, shared=shared, text_cells=True, blank_is_null=True)
                 line_no = 1
                 del lines[0]
             if "" in lines:
                 return None
-            for start in range(0, len(lines), _BLOCK):
-                builder.add_block([line.split(",") for line in lines[start:start + _BLOCK]], line_no + start + 1)
+            ncols = builder.ncols
+            if lines and set(map(str.count, lines, repeat(","))) == {ncols - 1}:
+                # every line has the header's cells: split the whole slice at once and take each
+                # column as a slice of the cells, all in C
+                cells = ",".join(lines).split(",")
+                builder.add_columns([cells[k::ncols] for k in range(ncols)], line_no + 1)
+                del cells
+            else:
+                for start in range(0, len(lines), _BLOCK):
+                    builder.add_block([line.split(",") for line in lines[start:start + _BLOCK]],
+                                      line_no + start + 1)
             line_no += len(lines)
     if builder is None:
         return None
@@ -255,7 +265,7 @@ def read_csv_table(path: Path, tspec: TableSpec, problems: list[InputProblem], s
             problems.append(InputProblem(tid, f"{tspec.name} has no column {f.name!r}", column=f.name))
         return TableBuilder(tspec, path.stem, [], [], shared=shared).build()
     header = [(c or "").strip() for c in first[1]]
-    builder = TableBuilder(tspec, path.stem, header, problems, track_lines=True, shared=shared)
+    builder = TableBuilder(tspec, path.stem, header, problems, track_lines=True, shared=shared, text_cells=True)
     add = builder.add
     for line, cells in records:
         add(cells, line)

@@ -61,6 +61,7 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
+from .._gcpause import gc_paused
 from ..model import InputProblem, Submission, Table
 from ..spec import FieldSpec, Spec, TableSpec, load_spec
 from ._build import TableBuilder
@@ -94,6 +95,7 @@ def open_idb(path: str | PathLike) -> Database:
     return Database(path)
 
 
+@gc_paused
 def read_idb(path: str | PathLike, *, spec: Spec | None = None, progress: Progress | None = None) -> Submission:
     """Read an Access IDB into a :class:`Submission`, one table at a time.
 

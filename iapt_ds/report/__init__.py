@@ -25,6 +25,7 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
+from .._gcpause import paused
 from ..errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,4 +91,5 @@ def write_report(result: Result, out: IO[Any], format: str = "text", *, redact: 
     writer = FORMATS.get(format)
     if writer is None:
         raise UsageError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
-    writer(result, out, redact=redact, spec=spec)
+    with paused():
+        writer(result, out, redact=redact, spec=spec)

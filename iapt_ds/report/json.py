@@ -29,6 +29,24 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+# one encoder for every finding record, made once: what json.dumps makes anew for each call
+# (with _dump's settings: text as written, ", " and ": " separators)
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_RECORD = (_c_encoder(None, _no_default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True)
+           if _c_encoder is not None else None)
+
+
+def _record(rec: dict[str, Any]) -> str:
+    """A finding record exactly as :func:`_dump` writes it."""
+    if _RECORD is None:  # pragma: no cover  (a Python without the C accelerator)
+        return _dump(rec)
+    return "".join(_RECORD(rec, 0))
+
+
 def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None) -> None:
     """Write *result* to the text stream *out* as the JSON report (UTF-8 text; pass a stream
     opened with ``encoding="utf-8"``). *redact* masks personal identifiers."""
@@ -44,17 +62,19 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
         _write_block(out, value)
         out.write(",")
     out.write('\n  "findings": ')
-    _write_block(out, view.records())
+    _write_block(out, map(_record, view.records()), encoded=True)
     out.write("\n}\n")
 
 
-def _write_block(out: TextIO, value: Any) -> None:
-    """A dict or a list with one item per line (each item compact), anything else compact."""
+def _write_block(out: TextIO, value: Any, encoded: bool = False) -> None:
+    """A dict or a list with one item per line (each item compact), anything else compact;
+    *encoded*: the items of the list are JSON text already."""
+    items: Iterator[str]
     if isinstance(value, dict):
         items = (f"{_dump(k)}: {_dump(v)}" for k, v in value.items())
         opener, closer = "{", "}"
     elif isinstance(value, (list, Iterator)):
-        items = (_dump(v) for v in value)
+        items = iter(value) if encoded else (_dump(v) for v in value)
         opener, closer = "[", "]"
     else:
         out.write(_dump(value))
