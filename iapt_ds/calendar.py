@@ -1,10 +1,12 @@
-"""The IAPT v2.0 submission calendar: a reporting period's dates, its ``Unique_MonthID`` and the
-SDCS windows in which it could be submitted, from the spec's ``calendar.yaml``.
+"""The IAPT submission calendar of each version: a reporting period's dates, its
+``Unique_MonthID`` and the SDCS windows in which it could be submitted, from the spec's
+``calendar.yaml``. :func:`spec_for_period` picks the version whose calendar covers a period.
 
 A window lists the reporting periods it accepts. A period's *primary* window is the first one in
 which it is the latest period listed; every other window that lists it takes its *refresh* (a
 refresh replaces the primary). So the April 2021 window (February and March 2021) is March's
-primary and February's refresh.
+primary and February's refresh. From August 2023 the two are called *Provisional* and
+*Performance* (:attr:`PeriodInfo.primary_name`, :attr:`PeriodInfo.refresh_name`).
 
 >>> info = period_info("2020-09")
 >>> info.month_id, str(info.primary.opens), [str(w.opens) for w in info.refresh]
@@ -24,7 +26,7 @@ from .errors import UsageError
 from .spec import Spec, Window, load_spec
 
 __all__ = ["PeriodInfo", "parse_period", "unique_month_id", "period_from_month_id", "period_info",
-           "dataset_periods"]
+           "dataset_periods", "spec_for_period"]
 
 _PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
@@ -45,6 +47,17 @@ class PeriodInfo:
     def label(self) -> str:
         """The month in words, e.g. ``March 2021``."""
         return f"{self.start:%B %Y}"
+
+    @property
+    def primary_name(self) -> str:
+        """What the first submission is called: ``Primary`` (``Provisional`` from August 2023)."""
+        return self.primary.names[0] if self.primary is not None else "Primary"
+
+    def refresh_name(self, window: Window | None = None) -> str:
+        """What a resubmission in *window* (default: the first refresh) is called: ``Refresh``
+        (``Performance`` from August 2023)."""
+        w = window or (self.refresh[0] if self.refresh else None)
+        return w.names[1] if w is not None else "Refresh"
 
 
 def parse_period(text: str) -> tuple[int, int]:
@@ -100,6 +113,20 @@ def _windows_for(period: str, windows: tuple[Window, ...]) -> tuple[Window | Non
         else:
             refresh.append(w)
     return primary, tuple(refresh)
+
+
+def spec_for_period(period: str) -> Spec:
+    """The spec of the version that covers *period* (``YYYY-MM``): the newest covers every period
+    after its first; a period before every version gets the oldest."""
+    from .version_choice import specs_by_version
+
+    year, month = parse_period(period)
+    text = f"{year:04d}-{month:02d}"
+    specs = list(specs_by_version().values())
+    for spec in reversed(specs):
+        if spec.periods[0] <= text:
+            return spec
+    return specs[0]
 
 
 def period_info(period: str, spec: Spec | None = None) -> PeriodInfo:

@@ -123,7 +123,7 @@ def window_words(period: str | None, at: _dt.datetime | None, windows: Sequence[
         return None, f"{day} falls in no SDCS submission window"
     for w in open_now:
         if period in w.periods:
-            kind = "primary" if period == max(w.periods) else "refresh"
+            kind = (w.names[0] if period == max(w.periods) else w.names[1]).lower()
             return f"the {kind} window for {period} ({_span(w)})", None
     takes = [w for w in sorted(windows, key=lambda w: w.opens) if period in w.periods]
     if not takes:

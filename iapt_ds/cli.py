@@ -4,12 +4,17 @@
 
     iapt-ds validate PATH [--period YYYY-MM] [--provider ODS] [--sender ODS] [--submitted-at WHEN]
                           [--format text|json|csv|html|xlsx] [--output FILE] [--redact] [--fail-on SEVERITY]
+                          [--dataset-version 2.0|2.1]
     iapt-ds validate --example ...       the bundled example instead of PATH
-    iapt-ds rules [--table T] [--severity S]
-    iapt-ds explain CODE
-    iapt-ds calendar [YYYY-MM]
+    iapt-ds rules [--table T] [--severity S] [--dataset-version V]
+    iapt-ds explain CODE [--dataset-version V]
+    iapt-ds calendar [YYYY-MM] [--dataset-version V]
     iapt-ds diff OLD NEW [--format text|json|html|xlsx]   what changed: findings fixed, new and remaining
     iapt-ds measures PATH|--example [--format text|json|csv|xlsx] [--output FILE] [--no-cost] ...
+
+``validate`` runs the rules of the version the header's DatSetVer names (as SDCS does) unless
+``--dataset-version`` says which; ``rules`` and ``explain`` show v2.0 unless told (``explain`` of a
+code only v2.1 has shows v2.1's), ``calendar`` the version covering the period.
 
 Exit status: 0 when the file is accepted (and nothing reaches ``--fail-on``), 1 when it is
 rejected (or something reaches ``--fail-on``), 2 for a usage or input error, which is told in one
@@ -30,7 +35,8 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__, example_path
 from ._status import Status, colour_enabled, paint
-from .calendar import PeriodInfo, dataset_periods, parse_period, period_info
+from . import version_choice as _versions
+from .calendar import PeriodInfo, dataset_periods, parse_period, period_info, spec_for_period
 from .errors import IaptDsError
 from .report import BINARY_FORMATS, FORMATS
 from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, dependents, example_words,
@@ -79,9 +85,21 @@ def _when(text: str) -> _dt.datetime:
         raise argparse.ArgumentTypeError(f"give an ISO date-time like 2021-04-05T12:00:00, not {text!r}") from None
 
 
+def _dataset_version(p: argparse.ArgumentParser, what: str) -> None:
+    versions = _versions.known_versions()
+    p.add_argument("--dataset-version", choices=versions, metavar="VERSION",
+                   help=f"the IAPT version ({', '.join(versions)}) {what}")
+
+
+def _spec(args: argparse.Namespace) -> Spec:
+    """The spec --dataset-version names; the newest version when it is not given."""
+    version = getattr(args, "dataset_version", None)
+    return _versions.specs_by_version()[version] if version else load_spec()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``iapt-ds`` argument parser."""
-    p = _Parser(prog="iapt-ds", description="Validate NHS IAPT v2.0 submissions as SDCS Cloud does, "
+    p = _Parser(prog="iapt-ds", description="Validate NHS IAPT submissions (v2.0 and v2.1) as SDCS Cloud does, "
                 "before you submit, and explain what it finds.")
     p.add_argument("--version", action="version", version=f"iapt-ds {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -120,7 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "i.e. only when the whole file is rejected)")
     v.add_argument("--baseline", metavar="OLD.json",
                    help="a JSON report of an earlier run: also say which findings are fixed, new and remaining")
+    _dataset_version(v, "whose rules to run, whatever the header's DatSetVer says (default: the version "
+                     "DatSetVer names, as SDCS chooses it)")
     v.set_defaults(run=_run_validate)
+
 
     d = sub.add_parser("diff", help="what changed between two runs: findings fixed, new and remaining",
                        description="Compare two validations (two JSON reports made with --format json, or two "
@@ -137,21 +158,26 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME", help="for a submission: when submitted")
     d.set_defaults(run=_run_diff)
 
-    r = sub.add_parser("rules", help="list the rules", description="List the IAPT v2.0 rules, with what each checks.")
+    r = sub.add_parser("rules", help="list the rules", description="List the IAPT rules of one version, with what each checks.")
     r.add_argument("--table", metavar="T", help="only the rules of this table (IDS002 or IDS002GP)")
     r.add_argument("--severity", choices=SEVERITIES, help="only the rules of this severity")
+    _dataset_version(r, "whose rules to list (default: 2.0)")
     r.set_defaults(run=_run_rules)
 
     e = sub.add_parser("explain", help="explain one rule code",
                        description="Explain one rule: what it checks, what its severity does, an example that "
                        "fails and one that passes, and what to do.")
     e.add_argument("code", metavar="CODE", help="a rule code, e.g. IDS00211 or IDSREJ006, or a measure, e.g. recovery")
+    _dataset_version(e, "whose rule to explain (default: 2.0; a code only another version has is explained "
+                     "from it)")
     e.set_defaults(run=_run_explain)
 
     c = sub.add_parser("calendar", help="the dates, Unique_MonthID and submission windows of a period",
                        description="Show a reporting period's dates, its Unique_MonthID and the SDCS windows for "
-                       "its primary and refresh submissions; with no period, the whole v2.0 calendar.")
+                       "its two submissions (Primary/Refresh; Provisional/Performance from August 2023); with "
+                       "no period, the whole calendar of a version.")
     c.add_argument("period", nargs="?", type=_period, metavar="YYYY-MM", help="a reporting period")
+    _dataset_version(c, "whose calendar to show (default: the version that covers the period, else the newest)")
     c.set_defaults(run=_run_calendar)
 
     m = sub.add_parser("measures", help="preview the headline measures and what the findings cost them",
@@ -218,12 +244,12 @@ def _to_file(path: Path, write: Callable[[TextIO], None], fmt: str) -> None:
             tmp.unlink()
 
 
-def _read(path: Path, status: Status) -> Submission:
+def _read(path: Path, status: Status, version: str | None = None, period: str | None = None) -> Submission:
     """Read the submission at *path*, with progress."""
     from .readers import read
 
     with status.stage("read", f"reading {path.name}"):
-        return read(path, progress=status.rows, files_progress=status.files)
+        return read(path, version=version, period=period, progress=status.rows, files_progress=status.files)
 
 
 # ------------------------------------------------------------------------------------ validate
@@ -370,10 +396,11 @@ def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
     for k, path in enumerate(paths, 1):
         status.show(f"[{k}/{len(paths)}] {path.name}", force=True)
         try:
-            submission = _read(path, status)
+            submission = _read(path, status, args.dataset_version, args.period)
             with status.stage("validate", f"[{k}/{len(paths)}] validating {path.name}"):
                 result = validate(submission, period=args.period, provider=args.provider, sender=args.sender,
-                                  submitted_at=args.submitted_at, reference_data=reference)
+                                  submitted_at=args.submitted_at, reference_data=reference,
+                                  version=args.dataset_version)
         except IaptDsError as exc:
             status.clear()
             rows.append((str(path), "error", [], " ".join(str(exc).split())))
@@ -436,11 +463,11 @@ def _run_validate(args: argparse.Namespace) -> int:
     path = paths[0]
     reference = _reference(args.reference_data)
     status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
-    submission = _read(path, status)
+    submission = _read(path, status, args.dataset_version, args.period)
     rows = sum(t.nrows for t in submission.tables.values())
     with status.stage("validate", f"validating {rows:,} rows"):
         result = validate(submission, period=args.period, provider=args.provider, sender=args.sender,
-                          submitted_at=args.submitted_at, reference_data=reference)
+                          submitted_at=args.submitted_at, reference_data=reference, version=args.dataset_version)
 
     def write(out: TextIO) -> None:
         with status.stage("report", f"writing the {fmt} report ({len(result.findings):,} findings)"):
@@ -565,7 +592,7 @@ def _wrapped(text: str, first: str, indent: str) -> str:
 
 
 def _run_rules(args: argparse.Namespace) -> int:
-    spec = load_spec()
+    spec = _spec(args)
     table = _table_id(spec, args.table) if args.table else None
     chosen = [r for r in spec.rules.values()
               if (table is None or r.table == table) and (args.severity is None or r.severity == args.severity)]
@@ -575,19 +602,41 @@ def _run_rules(args: argparse.Namespace) -> int:
             first = f"{r.code:<10} {r.severity:<8} {r.table or 'file':<7} "
             tag = " [inferred]" if r.status == "inferred" else ""
             out.write(_wrapped(checks(r, spec) + tag, first, " " * len(first)) + "\n")
-        out.write(f"\n{len(chosen)} rules. 'iapt-ds explain CODE' tells one in full.\n")
+        out.write(f"\n{len(chosen)} rules. These are IAPT v{spec.version}'s (--dataset-version chooses the "
+                  "version); 'iapt-ds explain CODE' tells one in full.\n")
 
     _to_stdout(write)
     return 0
 
 
-def _rule(spec: Spec, code: str) -> RuleSpec:
+def _rule(spec: Spec, code: str, specs: dict[str, Spec] | None = None) -> RuleSpec:
     wanted = code.strip().upper()
     if wanted in spec.rules:
         return spec.rules[wanted]
+    elsewhere = [v for v, s in (specs or {}).items() if wanted in s.rules]
+    if elsewhere:
+        raise _Fail(f"no rule {wanted} in IAPT v{spec.version}: it is a rule of v{' and v'.join(elsewhere)} "
+                    f"(see 'iapt-ds explain {wanted} --dataset-version {elsewhere[-1]}')")
     close = difflib.get_close_matches(wanted, list(spec.rules), n=3)
     hint = f"; did you mean {' or '.join(close)}?" if close else "; 'iapt-ds rules' lists them"
     raise _Fail(f"no rule {code!r} in IAPT v{spec.version}{hint}")
+
+
+def _across_versions(code: str, specs: dict[str, Spec]) -> list[str]:
+    """How a code differs between each version and the next, in words."""
+    from .version_diff import rule_difference
+
+    ordered = list(specs.values())
+    lines = []
+    for old, new in zip(ordered, ordered[1:]):
+        d = rule_difference(code, old, new)
+        if d is None:
+            if code in old.rules:
+                lines.append(f"v{old.version} → v{new.version}: the same in both.")
+            continue
+        words = d.detail[0].upper() + d.detail[1:]
+        lines.append(f"v{old.version} → v{new.version}: {words} [{d.confidence}]" + (f". {d.note}" if d.note else ""))
+    return lines
 
 
 def _pick_pass(rule: RuleSpec) -> dict:
@@ -604,8 +653,13 @@ def _run_explain(args: argparse.Namespace) -> int:
     wanted = args.code.strip().lower().replace("-", "_").replace(" ", "_")
     if wanted in d.explanations or wanted in {m.lower().replace("-", "_").replace(" ", "_") for m in d.measures}:
         return _explain_measure(wanted)
-    spec = load_spec()
-    rule = _rule(spec, args.code)
+    specs = _versions.specs_by_version()
+    spec = _spec(args)
+    wanted = args.code.strip().upper()
+    if not args.dataset_version and wanted not in spec.rules:
+        # a code of another version only: explain it from the newest version that has it
+        spec = next((s for s in reversed(list(specs.values())) if wanted in s.rules), spec)
+    rule = _rule(spec, args.code, specs)
     params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
     status = ("confirmed: taken from NHS Digital's published v2.0 rule code" if rule.status == "confirmed" else
               "inferred: SDCS's implementation is not public; the behaviour is reconstructed")
@@ -616,6 +670,7 @@ def _run_explain(args: argparse.Namespace) -> int:
         lines.append(f"  field:  {', '.join(rule.fields)}")
     lines.append(f"  kind:   {rule.kind}" + (f" ({params})" if params else ""))
     lines.append(f"  status: {status}")
+    lines.append(f"  rules:  IAPT v{spec.version}")
     if rule.note:
         lines.append(_wrapped(f"note: {rule.note}", "  ", "          "))
     lines += ["", "What it checks", _wrapped(checks(rule, spec), "  ", "  "),
@@ -633,6 +688,9 @@ def _run_explain(args: argparse.Namespace) -> int:
             lines.append(_wrapped(f"→ {said}", "    ", "      "))
     lines += ["", "Passes, for example", _wrapped(example_words(rule, _pick_pass(rule), spec), "  ", "  ")]
     lines += ["", "What to do", _wrapped(advice(rule, spec), "  ", "  ")]
+    across = _across_versions(rule.code, specs)
+    if across:
+        lines += ["", "Across versions"] + [_wrapped(a, "  ", "    ") for a in across]
     _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
     return 0
 
@@ -648,23 +706,36 @@ def _window(w: Window) -> str:
 
 def _period_lines(info: PeriodInfo, spec: Spec) -> list[str]:
     lines = [f"Reporting period {info.period} ({info.label}): {info.start} to {info.end}",
-             f"Unique_MonthID:   {info.month_id}"]
-    if not info.in_dataset:
+             f"Unique_MonthID:   {info.month_id}",
+             f"Data set:         IAPT v{spec.version} (DatSetVer '{spec.dataset_version}')"]
+    newest = spec.version == _versions.known_versions()[-1]
+    if not info.in_dataset and newest and info.period > spec.periods[1]:
+        lines.append(_wrapped(f"NHS Digital's published IAPT v{spec.version} calendar covers the reporting periods "
+                              f"{spec.periods[0]} to {spec.periods[1]}; {info.period} is outside them, so no SDCS "
+                              f"window is known for it (v{spec.version}'s rules still apply: no later version is "
+                              "known).", "Note:             ", " " * 18))
+    elif not info.in_dataset:
         lines.append(_wrapped(f"IAPT v{spec.version} covered the reporting periods {spec.periods[0]} to "
                               f"{spec.periods[1]}; {info.period} is outside them, so v{spec.version}'s rules "
                               "and calendar do not apply to it.", "Note:             ", " " * 18))
-    lines.append("Primary window:   " + (_window(info.primary) if info.primary else "none in the v2.0 calendar"))
+    def label(name: str) -> str:
+        return f"{name} window: ".ljust(18)
+
+    lines.append(label(info.primary_name) + (_window(info.primary) if info.primary else
+                                             f"none in the v{spec.version} calendar"))
     for i, w in enumerate(info.refresh):
-        lines.append(("Refresh window:   " if i == 0 else " " * 18) + _window(w))
+        same = i > 0 and info.refresh_name(w) == info.refresh_name(info.refresh[i - 1])
+        lines.append((" " * len(label(info.refresh_name(w))) if same else label(info.refresh_name(w))) + _window(w))
     if not info.refresh:
-        lines.append("Refresh window:   none in the v2.0 calendar")
+        lines.append(label(info.refresh_name()) + f"none in the v{spec.version} calendar")
     return lines
 
 
 def _calendar_lines(spec: Spec) -> list[str]:
     lines = [f"IAPT v{spec.version} submission calendar: reporting periods {spec.periods[0]} to {spec.periods[1]}.",
-             "A refresh replaces the primary submission. 'iapt-ds calendar YYYY-MM' shows one period.", "",
-             f"{'Period':<8} {'MonthID':>7}  {'Primary window':<24}  Refresh windows"]
+             "A second submission (Refresh; Performance from August 2023) replaces the first",
+             "(Primary; Provisional from August 2023). 'iapt-ds calendar YYYY-MM' shows one period.", "",
+             f"{'Period':<8} {'MonthID':>7}  {'First window':<24}  Later windows"]
     for period in dataset_periods(spec):
         info = period_info(period, spec)
         primary = f"{info.primary.opens} to {info.primary.closes}" if info.primary else "none"
@@ -674,8 +745,15 @@ def _calendar_lines(spec: Spec) -> list[str]:
 
 
 def _run_calendar(args: argparse.Namespace) -> int:
-    spec = load_spec()
-    lines = _period_lines(period_info(args.period, spec), spec) if args.period else _calendar_lines(spec)
+    if args.period:
+        spec = _versions.specs_by_version()[args.dataset_version] if args.dataset_version else spec_for_period(args.period)
+        lines = _period_lines(period_info(args.period, spec), spec)
+    else:
+        specs = _versions.specs_by_version()
+        chosen = [specs[args.dataset_version]] if args.dataset_version else list(specs.values())
+        lines = []
+        for spec in chosen:
+            lines += ([""] if lines else []) + _calendar_lines(spec)
     _to_stdout(lambda out: out.write("\n".join(lines) + "\n"))
     return 0
 

@@ -18,6 +18,7 @@ import attrs
 
 from .parse import Invalid, render
 from .spec import Spec, TableSpec
+from .version_choice import VersionChoice
 
 __all__ = ["InputProblem", "Submission", "Table"]
 
@@ -61,6 +62,8 @@ class Table:
     source_columns: tuple[str, ...] = ()
     #: declared column types (Access IDB input), name -> type text
     source_types: Mapping[str, str] = attrs.Factory(dict)
+    #: the IAPT version whose table this is ("2.0", "2.1")
+    version: str = "2.0"
 
     @property
     def id(self) -> str:
@@ -110,9 +113,9 @@ class Table:
 
     def record(self, index: int) -> Any:
         """Row *index* as the generated attrs record class (unparsable cells become None)."""
-        from .records import RECORD_CLASSES
+        from .records import record_classes
 
-        cls = RECORD_CLASSES[self.spec.id]
+        cls = record_classes(self.version)[self.spec.id]
         return cls(**{f: (None if isinstance(v, Invalid) else v) for f, v in self.row(index).items()})
 
     def records(self) -> Iterator[Any]:
@@ -126,7 +129,7 @@ class Table:
 
 @attrs.define(eq=False, slots=True)
 class Submission:
-    """A whole IAPT v2.0 submission: all 19 tables (empty when missing) and what reading found."""
+    """A whole IAPT submission: all the version's tables (empty when missing) and what reading found."""
 
     spec: Spec
     tables: dict[str, Table]
@@ -134,6 +137,8 @@ class Submission:
     problems: list[InputProblem] = attrs.Factory(list)
     #: input tables the spec does not know (name as found)
     unknown_tables: list[str] = attrs.Factory(list)
+    #: which version the reader chose for it, and why (None when built by hand)
+    version: VersionChoice | None = None
 
     def table(self, ref: str) -> Table:
         """A table by id (``IDS001``) or IDB name (``IDS001MPI``, any case)."""

@@ -39,6 +39,7 @@ from .readers import read
 from .result import Outcome, Result, TableResult
 from .spec import Severity, Spec, load_spec
 from .structure import mandatory_table_findings, structure_findings
+from .version_choice import VersionChoice
 
 __all__ = ["STAGES", "Stage", "validate", "period_bounds"]
 
@@ -118,8 +119,13 @@ def _text_arg(name: str, v: Any) -> str | None:
 @gc_paused
 def validate(submission: Any, *, period: Any = None, provider: str | None = None, sender: str | None = None,
              submitted_at: _dt.datetime | str | None = None, reference_data: ReferenceData | None = None,
-             spec: Spec | None = None) -> Result:
+             spec: Spec | None = None, version: str | None = None) -> Result:
     """Validate a submission as SDCS would.
+
+    The IAPT version whose rules run is chosen as SDCS chooses it, from the header's DatSetVer
+    (``'2.0'``, ``'2.1'``); *version* (or *spec*) names it instead. ``Result.dataset_version`` and
+    ``Result.version_reason`` say which ran and why; ``Result.version_notes`` any mismatch (a
+    DatSetVer that does not fit the period or names no known version) and what was assumed.
 
     *submission* is a :class:`~iapt_ds.model.Submission`, a path (a CSV folder or an Access IDB
     ``.accdb``/``.mdb``) or in-memory rows (mapping of table name to row dicts). *period*, *provider*, *sender* and *submitted_at* stand
@@ -130,7 +136,8 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     Never raises on bad data (it is a finding); raises :class:`~iapt_ds.errors.UsageError` on a
     wrong argument and :class:`~iapt_ds.errors.InputError` on a path that cannot be read.
     """
-    spec = spec or load_spec()
+    if version is not None and not isinstance(version, str):
+        raise UsageError(f"version must be text such as '2.1', not {version!r}")
     start = end = None
     if period is not None:
         start, end = period_bounds(period)
@@ -152,7 +159,11 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     upload = Upload(period_start=start, period_end=end, provider=_text_arg("provider", provider),
                     sender=_text_arg("sender", sender), submitted_at=at)
 
-    sub = read(submission, spec=spec)
+    sub = read(submission, spec=spec, version=version, period=f"{start:%Y-%m}" if start else None)
+    if spec is not None and sub.spec is not spec:
+        raise UsageError(f"this Submission was read with another spec (IAPT v{sub.spec.version}) than the one given")
+    spec = sub.spec
+    choice = sub.version or VersionChoice(spec.version, "submission", f"the submission was read as IAPT v{spec.version}")
     ctx = Context(spec, sub, upload, reference_data)
     state = Ledger(sub)
 
@@ -177,4 +188,4 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
                                reference=reference_data)
     return Result(outcome=outcome, findings=state.findings, tables=tables,
                   not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
-                  source=sub.source, reasons=reasons, checked=checked)
+                  source=sub.source, reasons=reasons, checked=checked, version=choice, spec=spec)

@@ -13,12 +13,16 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .checked import Checked
 from .findings import Finding, Severity
+from .version_choice import VersionChoice
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .spec import Spec
 
 __all__ = ["Outcome", "Result", "TableResult"]
 
@@ -65,6 +69,27 @@ class Result:
     _reasons: Mapping[str, list] = attrs.field(repr=False, alias="reasons")
     period: str | None = None                      # YYYY-MM: the period chosen, else the header's
     source: str = ""
+    #: which IAPT version's rules ran, and why (see :mod:`iapt_ds.version_choice`)
+    version: VersionChoice | None = attrs.field(default=None, repr=False)
+    #: the spec of that version
+    spec: Spec | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def dataset_version(self) -> str:
+        """The IAPT version whose rules ran (``'2.0'``, ``'2.1'``)."""
+        if self.version is not None:
+            return self.version.version
+        return self.spec.version if self.spec is not None else "2.0"
+
+    @property
+    def version_reason(self) -> str:
+        """Why that version, in words (e.g. ``DatSetVer in the header is '2.1'``)."""
+        return self.version.reason if self.version is not None else "not recorded"
+
+    @property
+    def version_notes(self) -> tuple[str, ...]:
+        """Mismatches found while choosing the version, each saying what was assumed."""
+        return self.version.notes if self.version is not None else ()
     #: what was checked: the upload's details, the SDCS window, versions, time, reference data
     checked: Checked | None = attrs.field(default=None, repr=False)
 

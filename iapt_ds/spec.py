@@ -232,11 +232,14 @@ def rule_spec(**fields: Any) -> RuleSpec:
 
 @attrs.frozen
 class Window:
-    """An SDCS submission window and the reporting periods (YYYY-MM) it accepts."""
+    """An SDCS submission window and the reporting periods (YYYY-MM) it accepts. *names* are what
+    the window is called for the period it first takes and for the ones it takes again: Primary
+    and Refresh, Provisional and Performance from August 2023."""
 
     opens: _dt.date
     closes: _dt.date
     periods: tuple[str, ...]
+    names: tuple[str, str] = ("Primary", "Refresh")
 
 
 @attrs.frozen(eq=False)
@@ -470,7 +473,7 @@ class _Loader:
         out = []
         for i, w in enumerate(raw["windows"] or ()):
             entry = f"windows[{i}]"
-            self.keys(file, entry, w, ("opens", "closes", "periods"), ("opens", "closes", "periods"))
+            self.keys(file, entry, w, ("opens", "closes", "periods", "names"), ("opens", "closes", "periods"))
             try:
                 opens, closes = _dt.date.fromisoformat(w["opens"]), _dt.date.fromisoformat(w["closes"])
             except (TypeError, ValueError):
@@ -478,7 +481,10 @@ class _Loader:
             for p in w["periods"]:
                 if not isinstance(p, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", p):
                     raise self.fail(file, entry, f"periods are quoted YYYY-MM, got {p!r}")
-            out.append(Window(opens=opens, closes=closes, periods=tuple(w["periods"])))
+            names = w.get("names", ["Primary", "Refresh"])
+            if not (isinstance(names, list) and len(names) == 2 and all(isinstance(n, str) and n for n in names)):
+                raise self.fail(file, entry, f"names is a list of two names (first, again), got {names!r}")
+            out.append(Window(opens=opens, closes=closes, periods=tuple(w["periods"]), names=(names[0], names[1])))
         return tuple(out)
 
     def load_codelists(self) -> dict[str, CodeList]:

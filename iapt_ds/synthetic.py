@@ -24,7 +24,8 @@ rules on that table (a plain field overlay from the spec), sometimes by writing 
 (which breaks the table's keys), chosen at random with the seed, so a faulty file has realistic
 variety and every run with the same seed is identical.
 
-For example ``write_csv_folder("bench/100k", rows=100_000, seed=1, fault_rate=0.03)``.
+For example ``write_csv_folder("bench/100k", rows=100_000, seed=1, fault_rate=0.03)``; with
+``version="2.1"`` the submission is IAPT v2.1, made from the v2.1 bundled example.
 """
 
 from __future__ import annotations
@@ -96,9 +97,17 @@ def _patients(total_rows: int, by_patient: list[dict[str, list[dict]]]) -> int:
     return max(1, round((total_rows - 6) / per))
 
 
-def patients_for_rows(total_rows: int, spec: Spec | None = None) -> int:
+def _spec(spec: Spec | None, version: str | None) -> Spec:
+    if spec is not None or version is None:
+        return spec or load_spec()
+    from .version_choice import specs_by_version
+
+    return specs_by_version([version])[version]
+
+
+def patients_for_rows(total_rows: int, spec: Spec | None = None, *, version: str | None = None) -> int:
     """How many patients make a submission of about *total_rows* rows."""
-    spec = spec or load_spec()
+    spec = _spec(spec, version)
     return _patients(total_rows, _templates(spec)[1])
 
 
@@ -129,9 +138,10 @@ def _fault_overlays(spec: Spec, storable_only: bool) -> dict[str, list[tuple[str
 
 
 def iter_tables(total_rows: int, *, seed: int = 0, fault_rate: float = 0.0, storable_only: bool = False,
-                spec: Spec | None = None, variety: str = "realistic"
+                spec: Spec | None = None, variety: str = "realistic", version: str | None = None
                 ) -> Iterator[tuple[str, list[str], Iterator[list[str | None]]]]:
-    """(table id, columns, rows) for each table, rows as lists of text, generated lazily.
+    """(table id, columns, rows) for each table of the version (*version* or *spec*; default
+    v2.0), rows as lists of text, generated lazily.
 
     *variety* is ``"realistic"`` (distinct values as in a real file) or ``"templates"`` (plain
     copies of the example's patients). *storable_only* keeps only faults an Access IDB could hold
@@ -140,7 +150,7 @@ def iter_tables(total_rows: int, *, seed: int = 0, fault_rate: float = 0.0, stor
         from .errors import UsageError
 
         raise UsageError(f"variety must be one of {', '.join(VARIETIES)}, not {variety!r}")
-    spec = spec or load_spec()
+    spec = _spec(spec, version)
     fixed, by_patient = _templates(spec)
     n_patients = _patients(total_rows, by_patient)
     faults = _fault_overlays(spec, storable_only)
@@ -369,10 +379,10 @@ def _gp_start(people: _People) -> Callable[[int, dict], str]:
 
 def write_csv_folder(folder: Path | str, *, rows: int, seed: int = 0, fault_rate: float = 0.0,
                      storable_only: bool = False, spec: Spec | None = None,
-                     variety: str = "realistic") -> dict[str, int]:
-    """Write a synthetic submission of about *rows* rows as a CSV folder; returns rows per table
-    (see :func:`iter_tables` for the arguments)."""
-    spec = spec or load_spec()
+                     variety: str = "realistic", version: str | None = None) -> dict[str, int]:
+    """Write a synthetic submission of about *rows* rows as a CSV folder (IAPT *version*, default
+    v2.0); returns rows per table (see :func:`iter_tables` for the arguments)."""
+    spec = _spec(spec, version)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}

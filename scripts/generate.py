@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerate the files derived from spec/: iapt_ds/records.py, docs/rules.md, docs/data-model.md,
-docs/kinds.md, iapt_ds/spec_compiled.json (the compiled spec)."""
+"""Regenerate the files derived from spec/, for every version: iapt_ds/records/, docs/rules*.md,
+docs/data-model*.md, docs/versions.md, docs/kinds.md and iapt_ds/spec_compiled.json (the compiled spec)."""
 
 import sys
 from pathlib import Path

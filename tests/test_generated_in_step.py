@@ -16,10 +16,24 @@ def test_generated_file_in_step(path: Path, text: str):
 
 
 def test_record_classes_follow_the_idb_columns():
-    from iapt_ds.records import RECORD_CLASSES
+    from iapt_ds.records import RECORD_CLASSES, VERSIONS, record_classes
     from iapt_ds.spec import load_spec
+    from iapt_ds.version_choice import known_versions, specs_by_version
 
-    spec = load_spec()
-    for tid, cls in RECORD_CLASSES.items():
-        assert cls.__name__ == spec.tables[tid].name
-        assert [a.name for a in cls.__attrs_attrs__] == [f.name for f in spec.tables[tid].fields]
+    assert RECORD_CLASSES is record_classes("2.0")
+    assert VERSIONS == known_versions()
+    for version, spec in specs_by_version().items():
+        classes = record_classes(version)
+        assert list(classes) == list(spec.tables)
+        for tid, cls in classes.items():
+            assert cls.__name__ == spec.tables[tid].name
+            assert [a.name for a in cls.__attrs_attrs__] == [f.name for f in spec.tables[tid].fields]
+    assert load_spec().version == "2.0"
+
+
+def test_a_row_becomes_the_record_class_of_its_version():
+    import iapt_ds
+
+    sub = iapt_ds.read(iapt_ds.example_path())
+    record = sub.tables["IDS001"].record(0)
+    assert type(record).__module__ == "iapt_ds.records.v2_0" and record.LocalPatientId == "R1Z0000101"

@@ -44,7 +44,8 @@ class Threshold:
     value: Decimal
 
     def holds(self, x: Decimal | int | float) -> bool:
-        return bool(_OPS[self.op](Decimal(x) if not isinstance(x, Decimal) else x, self.value))
+        # an int or a Decimal compares exactly with the Decimal value
+        return bool(_OPS[self.op](x, self.value))
 
     def words(self) -> str:
         return f"{_OP_WORDS[self.op]} {self.value}"
@@ -65,10 +66,10 @@ class Measure:
     comparison_status: str
     note: str | None = None
 
-    def at_caseness(self, score: Decimal) -> bool:
+    def at_caseness(self, score: Decimal | int) -> bool:
         return self.caseness.holds(score)
 
-    def reliable(self, change: Decimal) -> bool:
+    def reliable(self, change: Decimal | int) -> bool:
         """Whether a change (positive: a fall in the score) is reliable."""
         return self.reliable_change.holds(change)
 

@@ -183,9 +183,13 @@ def rejected_referral(ref: ReferralIn, reason: str) -> ReferralMeasures:
                             why=MappingProxyType({m: text for m in MEASURES}))
 
 
-def _score(text: str | None) -> Decimal | None:
+def _score(text: str | None) -> Decimal | int | None:
+    """A score's value: an int for whole digits (the usual case, compared exactly with the
+    Decimal thresholds), else a Decimal; None when it is not a number."""
     if text is None:
         return None
+    if text.isdigit() and text.isascii():
+        return int(text)
     try:
         d = Decimal(text.strip())
     except (InvalidOperation, AttributeError):
@@ -193,9 +197,9 @@ def _score(text: str | None) -> Decimal | None:
     return d if d.is_finite() else None
 
 
-def _n(x: Decimal) -> str:
+def _n(x: Decimal | int) -> str:
     """A score as a person writes it (no exponent, no trailing zeros beyond the input)."""
-    return format(x, "f")
+    return str(x) if isinstance(x, int) else format(x, "f")
 
 
 def _plural(n: int, word: str) -> str:
@@ -317,7 +321,7 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
     own = d.descriptor_measure(descriptor, dscheme)
 
     # ---------------------------------------------------------------- scores
-    by_tool: dict[str, list[tuple[Any, Decimal]]] = {}
+    by_tool: dict[str, list[tuple[Any, Decimal | int]]] = {}
     tools = d.by_tool
     for s in scores:
         m = tools.get(s.tool)
@@ -363,8 +367,9 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
         discharged=discharged, treatment_contacts=n_treat, internet_logs=n_logs, first_assessment=first_assessment,
         first_treatment=first_treatment, wait_days=wait, assessment_wait_days=a_wait, received_in_period=received_in,
         entered_treatment=entered, ended=ended, finished=finished, descriptor=descriptor, descriptor_measure=own,
-        anxiety_measure=anxiety, phq9_first=phq[0] if phq else None, phq9_last=phq[-1] if len(phq) > 1 else None,
-        anxiety_first=anx[0] if anx else None, anxiety_last=anx[-1] if len(anx) > 1 else None,
+        anxiety_measure=anxiety, phq9_first=Decimal(phq[0]) if phq else None,
+        phq9_last=Decimal(phq[-1]) if len(phq) > 1 else None,
+        anxiety_first=Decimal(anx[0]) if anx else None, anxiety_last=Decimal(anx[-1]) if len(anx) > 1 else None,
         phq9_scores=len(phq), anxiety_scores=len(anx), paired=paired, contacts_not_counted=tuple(not_counted),
     )
 

@@ -28,59 +28,74 @@ from typing import Any
 from .._gcpause import gc_paused
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
-from ..spec import Spec, load_spec
+from ..spec import Spec
+from ..version_choice import HeaderPeek
 from ._build import TableBuilder
-from ._submission import finish_submission
+from ._submission import choose_spec, finish_submission
 from ._hints import compressed_hint, no_tables_in_folder
-from .csv_folder import csv_tables, read_csv_table
+from .csv_folder import csv_tables, peek_csv_folder, read_csv_table
 
-__all__ = ["read", "read_csv_folder", "read_rows", "read_zip"]
+__all__ = ["read", "read_csv_folder", "read_rows", "read_zip", "choose_spec"]
 
 ACCESS_SUFFIXES = (".accdb", ".mdb")
 
 
-def read(source: Any, *, spec: Spec | None = None,
+def read(source: Any, *, spec: Spec | None = None, version: str | None = None, period: str | None = None,
          progress: Callable[[str, int, int], None] | None = None,
          files_progress: Callable[[str, int, int], None] | None = None) -> Submission:
     """Read *source* into a :class:`Submission` (see the module docstring for what it accepts).
 
+    The IAPT version is chosen before anything is typed, as SDCS chooses it: from the header's
+    DatSetVer, unless *version* (``"2.0"``, ``"2.1"``) or *spec* says which; *period* (``YYYY-MM``,
+    the upload's) is used when the header gives none (:mod:`iapt_ds.version_choice`). The
+    submission's ``version`` says which version was chosen and why.
+
     *progress*, for an Access IDB, is called now and then with (table, rows read, rows in it);
     *files_progress*, for a CSV folder, before each file with (file name, files read, files)
     and once at the end with ("", files, files)."""
-    spec = spec or load_spec()
     if isinstance(source, Submission):
+        if version is not None and version != source.spec.version:
+            raise UsageError(f"this Submission was read as IAPT v{source.spec.version}; read it again with "
+                             f"version={version!r} to validate it as v{version}")
         return source
     if isinstance(source, (str, PathLike)):
         path = Path(fspath(source))
         if path.is_dir():
-            return read_csv_folder(path, spec=spec, progress=files_progress)
+            return read_csv_folder(path, spec=spec, version=version, period=period, progress=files_progress)
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.suffix.lower() in ACCESS_SUFFIXES:
             from .idb import read_idb  # idb builds on this module's helpers
 
-            return read_idb(path, spec=spec, progress=progress)
+            return read_idb(path, spec=spec, version=version, period=period, progress=progress)
         if path.suffix.lower() == ".zip":
-            return read_zip(path, spec=spec, progress=progress, files_progress=files_progress)
+            return read_zip(path, spec=spec, version=version, period=period, progress=progress,
+                            files_progress=files_progress)
         hint = compressed_hint(path)
         if hint is not None:
             raise hint
         raise InputError(f"{path}: not a submission; give a folder of <TableName>.csv files or an Access IDB")
     if isinstance(source, Mapping):
-        return read_rows(source, spec=spec)
+        return read_rows(source, spec=spec, version=version, period=period)
     raise UsageError(f"cannot read a submission from {type(source).__name__}; pass a folder path, an "
                      "Access IDB path, a mapping of table name to rows, or a Submission")
 
 
 @gc_paused
-def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None,
+def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
+                    period: str | None = None,
                     progress: Callable[[str, int, int], None] | None = None) -> Submission:
-    """Read a CSV folder. Files are opened read-only and never changed. *progress* is called
+    """Read a CSV folder. Files are opened read-only and never changed. The version is chosen
+    from the header file before the tables are typed (see :func:`read`). *progress* is called
     before each file with (file name, files read, files) and with ("", files, files) at the end."""
-    spec = spec or load_spec()
     folder = Path(fspath(folder))
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
+    try:
+        peek = peek_csv_folder(folder, spec)
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot be listed ({exc.strerror or exc})") from None
+    spec, choice = choose_spec(peek, spec=spec, version=version, period=period)
     problems: list[InputProblem] = []
     unknown: list[str] = []
     tables: dict[str, Table] = {}
@@ -95,20 +110,51 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None,
         if progress:
             progress(path.name, k, len(files))
         try:
-            tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared)
+            tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared, spec.version)
         except OSError as exc:
             problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
     if progress:
         progress("", len(files), len(files))
-    return finish_submission(spec, tables, problems, str(folder), unknown)
+    return finish_submission(spec, tables, problems, str(folder), unknown, choice)
+
+
+def _peek_rows(rows: Mapping[str, Any], spec: Spec | None) -> HeaderPeek:
+    """The header's DatSetVer and period in in-memory rows (table name → rows)."""
+    from ..version_choice import period_text
+
+    header_names = {"ids000", "ids000header"} if spec is None else {spec.header.lower(),
+                                                                     spec.tables[spec.header].name.lower()}
+    shape: dict[str, frozenset[str]] = {name.strip(): frozenset() for name in rows if isinstance(name, str)}
+
+    def peek(**kw: Any) -> HeaderPeek:
+        return HeaderPeek(shape=shape, columns_known=False, **kw)
+
+    for name, table_rows in rows.items():
+        if not (isinstance(name, str) and name.strip().lower() in header_names):
+            continue
+        if isinstance(table_rows, (str, bytes)) or not isinstance(table_rows, (list, tuple)):
+            return peek(problem="the header rows could not be looked at before reading")
+        declared, period = [], None
+        for r in table_rows:
+            if not isinstance(r, Mapping):
+                return peek(problem="a header row is not a mapping")
+            low = {k.lower(): v for k, v in r.items() if isinstance(k, str)}
+            v = low.get("datsetver")
+            declared.append(None if v is None else str(v))
+            if period is None:
+                period = period_text(low.get("reportingperiodstartdate"))
+        if not declared:
+            return peek(declared=(), problem="the header table has no row")
+        return peek(declared=tuple(declared), period=period)
+    return peek(problem="there is no header table (IDS000Header)")
 
 
 #: uncompressed bytes a .zip may hold for the submission read from it
 ZIP_LIMIT = 16 << 30
 
 
-def read_zip(path: str | PathLike, *, spec: Spec | None = None,
-             progress: Callable[[str, int, int], None] | None = None,
+def read_zip(path: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
+             period: str | None = None, progress: Callable[[str, int, int], None] | None = None,
              files_progress: Callable[[str, int, int], None] | None = None) -> Submission:
     """Read the one submission a ``.zip`` holds: an Access IDB, or the folder (at any depth)
     holding the table files. Members are copied by their base name only into a private
@@ -118,7 +164,8 @@ def read_zip(path: str | PathLike, *, spec: Spec | None = None,
     import zipfile
     from pathlib import PurePosixPath
 
-    spec = spec or load_spec()
+    from ..spec import load_spec
+
     path = Path(fspath(path))
     try:
         zf = zipfile.ZipFile(path)
@@ -128,7 +175,7 @@ def read_zip(path: str | PathLike, *, spec: Spec | None = None,
         members = [i for i in zf.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
                    and not PurePosixPath(i.filename).name.startswith(".")]
         idbs = [i for i in members if i.filename.lower().endswith(ACCESS_SUFFIXES)]
-        names = {t.name.lower() for t in spec.tables.values()}
+        names = {t.name.lower() for t in (spec or load_spec()).tables.values()}
         folders: dict[PurePosixPath, list[zipfile.ZipInfo]] = {}
         for i in members:
             p = PurePosixPath(i.filename)
@@ -152,12 +199,12 @@ def read_zip(path: str | PathLike, *, spec: Spec | None = None,
                 shutil.copyfileobj(src, dst, 1 << 20)
         inner = PurePosixPath(chosen[0].filename)
         if folders:
-            sub = read_csv_folder(target, spec=spec, progress=files_progress)
+            sub = read_csv_folder(target, spec=spec, version=version, period=period, progress=files_progress)
             where = f"{path}!{inner.parent}/" if str(inner.parent) != "." else str(path)
         else:
             from .idb import read_idb
 
-            sub = read_idb(target / inner.name, spec=spec, progress=progress)
+            sub = read_idb(target / inner.name, spec=spec, version=version, period=period, progress=progress)
             where = f"{path}!{inner}"
         sub.source = where
         return sub
@@ -165,16 +212,21 @@ def read_zip(path: str | PathLike, *, spec: Spec | None = None,
 
 @gc_paused
 def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | None = None,
-              source: str = "<memory>") -> Submission:
+              version: str | None = None, period: str | None = None, source: str = "<memory>") -> Submission:
     """Read in-memory rows: table name (``IDS001MPI`` or ``IDS001``) → iterable of dicts.
 
     Values may be text (parsed like CSV cells) or Python values of the field's type (``date``,
     ``datetime``, ``time``, ``int``, ``Decimal``). A key a row lacks is NULL; a key no field
-    matches is an input problem (its values are kept in ``Table.extra``).
+    matches is an input problem (its values are kept in ``Table.extra``). The version is chosen
+    from the header rows (see :func:`read`).
     """
-    spec = spec or load_spec()
     if not isinstance(rows, Mapping):
         raise UsageError(f"rows must be a mapping of table name to rows, not {type(rows).__name__}")
+    # the header's rows are looked at before anything is typed: hold them if they are a one-pass iterable
+    rows = {k: list(v) if (isinstance(k, str) and k.strip().lower() in ("ids000", "ids000header")
+                           and isinstance(v, Iterable) and not isinstance(v, (list, tuple, str, bytes))) else v
+            for k, v in rows.items()}
+    spec, choice = choose_spec(_peek_rows(rows, spec), spec=spec, version=version, period=period)
     problems: list[InputProblem] = []
     unknown: list[str] = []
     tables: dict[str, Table] = {}
@@ -186,7 +238,7 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
             tspec = spec.table(name)
         except KeyError:
             unknown.append(name)
-            problems.append(InputProblem(None, f"{name!r} is not a table of the v2.0 IDB"))
+            problems.append(InputProblem(None, f"{name!r} is not a table of the v{spec.version} IDB"))
             continue
         if tspec.id in tables:
             raise UsageError(f"the table {tspec.name} is given twice (as {tables[tspec.id].source_name!r} and {name!r})")
@@ -204,9 +256,9 @@ def read_rows(rows: Mapping[str, Iterable[Mapping[str, Any]]], *, spec: Spec | N
                     raise UsageError(f"column names in {name} must be text, got {k!r}")
                 if k.lower() not in known and k not in extra:
                     extra.append(k)
-        builder = TableBuilder(tspec, name, columns + extra, problems, shared=shared)
+        builder = TableBuilder(tspec, name, columns + extra, problems, shared=shared, version=spec.version)
         for r in materialised:
             lowered = {k.lower(): v for k, v in r.items()}
             builder.add([lowered.get(c.lower()) for c in columns] + [r.get(k) for k in extra])
         tables[tspec.id] = builder.build()
-    return finish_submission(spec, tables, problems, source, unknown)
+    return finish_submission(spec, tables, problems, source, unknown, choice)

@@ -34,8 +34,9 @@ class TableBuilder:
     def __init__(self, spec: TableSpec, source_name: str | None, columns: Sequence[str],
                  problems: list[InputProblem], *, source_types: dict[str, str] | None = None,
                  track_lines: bool = False, shared: dict | None = None, text_cells: bool = False,
-                 blank_is_null: bool = False) -> None:
+                 blank_is_null: bool = False, version: str = "2.0") -> None:
         self.spec = spec
+        self.version = version
         self.source_name = source_name
         self.problems = problems
         self.columns = [c if isinstance(c, str) else str(c) for c in columns]
@@ -73,7 +74,7 @@ class TableBuilder:
             if field is None:
                 self.extra_pos[name] = i
                 self.problems.append(InputProblem(
-                    self.spec.id, f"{self.spec.name} has a column {name!r} that the v2.0 IDB does not have",
+                    self.spec.id, f"{self.spec.name} has a column {name!r} that the v{self.version} IDB does not have",
                     column=name))
             elif field in self.field_pos:
                 self.extra_pos[f"{name} (column {i + 1})"] = i
@@ -165,7 +166,8 @@ class TableBuilder:
             # consecutive lines (no multi-line record, no blank line): keep only the first
             first_line, lines = (lines[0] if n else None), None
         table = Table(spec=self.spec, nrows=n, source_name=self.source_name, lines=lines, first_line=first_line,
-                      source_columns=tuple(self.columns), source_types=dict(self.source_types))
+                      source_columns=tuple(self.columns), source_types=dict(self.source_types),
+                      version=self.version)
         for f in self.spec.fields:
             pos = self.field_pos.get(f.name)
             if pos is None:

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from ..model import InputProblem, Table
 from ..spec import Spec, TableSpec
+from ..version_choice import HeaderPeek, period_text
 from ._build import TableBuilder
 from ._hints import close_table
 
 _BLOCK = 16384
 
-__all__ = ["iter_csv_records", "csv_tables", "read_csv_table"]
+__all__ = ["iter_csv_records", "csv_tables", "read_csv_table", "peek_csv_folder"]
 
 OK, MISPLACED, OPEN = "ok", "misplaced", "open"
 
@@ -156,6 +157,63 @@ def iter_csv_records(path: Path, problems: list[InputProblem], table: str | None
         yield number, record.cells
 
 
+def _first_line_columns(path: Path) -> frozenset[str]:
+    """The column names in a CSV file's first line (quotes and spaces around them dropped)."""
+    with path.open("rb") as fh:
+        raw = fh.readline(1 << 16)
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    return frozenset(c.strip().strip('"').strip() for c in text.split(",") if c.strip())
+
+
+def peek_csv_folder(folder: Path, spec: Spec | None = None) -> HeaderPeek:
+    """What the folder's header file says of the version (DatSetVer, the period), and the tables
+    and columns of every CSV file, read before anything is typed."""
+    header_names = {"ids000", "ids000header"} if spec is None else {spec.header.lower(),
+                                                                     spec.tables[spec.header].name.lower()}
+    shape: dict[str, frozenset[str]] = {}
+    seen: set[str] = set()
+    header: Path | None = None
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() != ".csv" or not path.is_file():
+            continue
+        stem = path.stem.strip()
+        if stem.lower() in seen:
+            continue
+        seen.add(stem.lower())
+        try:
+            shape[stem] = _first_line_columns(path)
+        except OSError:
+            continue
+        if stem.lower() in header_names and header is None:
+            header = path
+    if header is None:
+        return HeaderPeek(shape=shape, problem="there is no header file (IDS000Header.csv)")
+    try:
+        records = iter_csv_records(header, [], None)
+        first = next(records, None)
+        if first is None:
+            return HeaderPeek(shape=shape, problem=f"{header.name} is empty")
+        names = [(c or "").strip().lower() for c in first[1]]
+        ver = names.index("datsetver") if "datsetver" in names else None
+        start = names.index("reportingperiodstartdate") if "reportingperiodstartdate" in names else None
+        declared: list[str | None] = []
+        period = None
+        for _, cells in records:
+            declared.append(cells[ver] if ver is not None and ver < len(cells) else None)
+            if period is None and start is not None and start < len(cells):
+                period = period_text(cells[start])
+            if len(declared) >= 100:
+                break
+    except OSError as exc:
+        return HeaderPeek(shape=shape, problem=f"{header.name} cannot be read ({exc.strerror or exc})")
+    if ver is None:
+        return HeaderPeek(declared=tuple(declared), period=period, shape=shape,
+                          problem=f"{header.name} has no DatSetVer column")
+    if not declared:
+        return HeaderPeek(declared=(), shape=shape, problem=f"{header.name} has no row")
+    return HeaderPeek(declared=tuple(declared), period=period, shape=shape)
+
+
 def csv_tables(folder: Path, spec: Spec, problems: list[InputProblem], unknown: list[str]
                ) -> Iterator[tuple[str, Path]]:
     """(table id, file) for every table file in the folder; notes unknown IDS files."""
@@ -170,7 +228,7 @@ def csv_tables(folder: Path, spec: Spec, problems: list[InputProblem], unknown: 
             if close is not None or re.match(r"(?i)IDS\d{3}", path.stem):
                 unknown.append(path.name)
                 hint = f"; did you mean {close}.csv?" if close else ""
-                problems.append(InputProblem(None, f"{path.name} is not a table of the v2.0 IDB{hint}"))
+                problems.append(InputProblem(None, f"{path.name} is not a table of the v{spec.version} IDB{hint}"))
             continue
         if tid in seen:
             problems.append(InputProblem(tid, f"{path.name} and {seen[tid].name} are the same table;"
@@ -183,7 +241,8 @@ def csv_tables(folder: Path, spec: Spec, problems: list[InputProblem], unknown: 
 _SLICE = 1 << 22  # read quote-free files 4 MiB at a time
 
 
-def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict) -> Table | None:
+def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict,
+                version: str = "2.0") -> Table | None:
     """The fast path for a quote-free, clean UTF-8 file with no blank line, read in slices so a
     large file is never held whole; None when the file needs the general path."""
     found: list[InputProblem] = []
@@ -222,7 +281,8 @@ def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shar
                 if not lines or not lines[0]:
                     return None
                 builder = TableBuilder(tspec, path.stem, [c.strip() for c in lines[0].split(",")], found,
-                                       track_lines=True, shared=shared, text_cells=True, blank_is_null=True)
+                                       track_lines=True, shared=shared, text_cells=True, blank_is_null=True,
+                                       version=version)
                 line_no = 1
                 del lines[0]
             if "" in lines:
@@ -245,7 +305,8 @@ def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shar
     return builder.build()
 
 
-def read_csv_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict) -> Table:
+def read_csv_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict,
+                   version: str = "2.0") -> Table:
     """Read one table's CSV file into a Table.
 
     Files with no quote character and clean UTF-8 (nearly all) take a fast path: read in slices,
@@ -253,7 +314,7 @@ def read_csv_table(path: Path, tspec: TableSpec, problems: list[InputProblem], s
     :func:`iter_csv_records`, which reports every oddity.
     """
     tid = tspec.id
-    table = _fast_table(path, tspec, problems, shared)
+    table = _fast_table(path, tspec, problems, shared, version)
     if table is not None:
         return table
     # the general path
@@ -263,9 +324,10 @@ def read_csv_table(path: Path, tspec: TableSpec, problems: list[InputProblem], s
         problems.append(InputProblem(tid, f"{path.name} is empty: it has no header row"))
         for f in tspec.fields:
             problems.append(InputProblem(tid, f"{tspec.name} has no column {f.name!r}", column=f.name))
-        return TableBuilder(tspec, path.stem, [], [], shared=shared).build()
+        return TableBuilder(tspec, path.stem, [], [], shared=shared, version=version).build()
     header = [(c or "").strip() for c in first[1]]
-    builder = TableBuilder(tspec, path.stem, header, problems, track_lines=True, shared=shared, text_cells=True)
+    builder = TableBuilder(tspec, path.stem, header, problems, track_lines=True, shared=shared, text_cells=True,
+                           version=version)
     add = builder.add
     for line, cells in records:
         add(cells, line)

@@ -44,7 +44,9 @@ Unsupported or damaged input
 
 Structure check (IDSREJ001)
 ---------------------------
-As SDCS applies it: the 19 tables by name (any case; system and hidden tables ignored), every
+As SDCS applies it, per version (chosen from the header table's DatSetVer before the other tables
+are typed): the version's tables (19 in v2.0, 21 in v2.1) by name (any case; system and hidden
+tables ignored), every
 column present (column by column, via the table builder) and of the expected type family — text
 → Text/Memo, integer → Long Integer/Integer/Byte, date/time/datetime → Date/Time. Widths are not
 checked: real IDBs declare Text(255) so that over-long values reach the rules that reject them
@@ -63,10 +65,11 @@ from typing import Any
 
 from .._gcpause import gc_paused
 from ..model import InputProblem, Submission, Table
-from ..spec import FieldSpec, Spec, TableSpec, load_spec
+from ..spec import FieldSpec, Spec, TableSpec
+from ..version_choice import HeaderPeek, period_text
+from ._submission import choose_spec, finish_submission
 from ._build import TableBuilder
 from ._hints import not_an_idb
-from ._submission import finish_submission
 from ._jet import AccessFileError, AccessTableError, Column, Database
 
 __all__ = ["read_idb", "open_idb", "type_problems", "Database", "Column", "AccessFileError", "AccessTableError",
@@ -95,21 +98,63 @@ def open_idb(path: str | PathLike) -> Database:
     return Database(path)
 
 
+def _peek(db: Database) -> HeaderPeek:
+    """The header's DatSetVer and period, and every table's columns, before anything is typed."""
+    shape: dict[str, frozenset[str]] = {}
+    header = None
+    for name in db.table_names:
+        try:
+            columns = db.table(name).columns
+        except AccessTableError:
+            continue
+        shape.setdefault(name, frozenset(c.name.strip() for c in columns))
+        if name.lower() in ("ids000header", "ids000") and header is None:
+            header = name
+    if header is None:
+        return HeaderPeek(shape=shape, problem="there is no header table (IDS000Header)")
+    try:
+        table = db.table(header)
+        names = [c.name.strip().lower() for c in table.columns]
+        if "datsetver" not in names:
+            return HeaderPeek(declared=(), shape=shape, problem=f"{header} has no DatSetVer column")
+        ver = names.index("datsetver")
+        start = names.index("reportingperiodstartdate") if "reportingperiodstartdate" in names else None
+        declared: list[str | None] = []
+        period = None
+        for row in table.rows():
+            v = row[ver]
+            declared.append(None if v is None else str(v))
+            if period is None and start is not None:
+                period = period_text(row[start])
+            if len(declared) >= 100:
+                break
+    except AccessTableError as exc:
+        return HeaderPeek(shape=shape, problem=f"{header} cannot be read: {exc.detail}")
+    if not declared:
+        return HeaderPeek(declared=(), shape=shape, problem=f"{header} has no row")
+    return HeaderPeek(declared=tuple(declared), period=period, shape=shape)
+
+
 @gc_paused
-def read_idb(path: str | PathLike, *, spec: Spec | None = None, progress: Progress | None = None) -> Submission:
+def read_idb(path: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
+             period: str | None = None, progress: Progress | None = None) -> Submission:
     """Read an Access IDB into a :class:`Submission`, one table at a time.
+
+    The IAPT version is chosen from the header table's DatSetVer before anything is typed, unless
+    *version* or *spec* says which (see :func:`iapt_ds.read`); *period* (``YYYY-MM``) is the
+    upload's, used when the header gives none.
 
     *progress*, when given, is called with (table name, rows read, rows in the table) when each
     table starts, every 10,000 rows and when it ends. Raises :class:`~iapt_ds.errors.InputError`
     (an :class:`AccessFileError`) when the file cannot be read at all; everything else is an
     :class:`InputProblem` on the submission.
     """
-    spec = spec or load_spec()
-    by_name = {t.name.lower(): t for t in spec.tables.values()}
     problems: list[InputProblem] = []
     unknown: list[str] = []
     tables: dict[str, Table] = {}
     with open_idb(path) as db:
+        spec, choice = choose_spec(_peek(db), spec=spec, version=version, period=period)
+        by_name = {t.name.lower(): t for t in spec.tables.values()}
         for name in db.linked_tables:
             if name.lower() in by_name:
                 problems.append(InputProblem(by_name[name.lower()].id, f"{name} is a linked table: its "
@@ -117,26 +162,26 @@ def read_idb(path: str | PathLike, *, spec: Spec | None = None, progress: Progre
         for name in db.table_names:
             tspec = by_name.get(name.lower())
             if tspec is not None:
-                tables[tspec.id] = _read_table(db, name, tspec, problems, progress)
+                tables[tspec.id] = _read_table(db, name, tspec, problems, progress, spec.version)
             elif _IDS_NAME.match(name):
                 unknown.append(name)
-                problems.append(InputProblem(None, f"{name} is not a table of the v2.0 IDB"))
+                problems.append(InputProblem(None, f"{name} is not a table of the v{spec.version} IDB"))
         if not tables and not unknown:
             raise not_an_idb(Path(fspath(path)), list(db.table_names))
-    return finish_submission(spec, tables, problems, fspath(path), unknown)
+    return finish_submission(spec, tables, problems, fspath(path), unknown, choice)
 
 
 def _read_table(db: Database, name: str, tspec: TableSpec, problems: list[InputProblem],
-                progress: Progress | None) -> Table:
+                progress: Progress | None, version: str = "2.0") -> Table:
     try:
         table = db.table(name)
     except AccessTableError as exc:
         problems.append(InputProblem(tspec.id, f"{name} cannot be read: {exc.detail}"))
-        return TableBuilder(tspec, name, [f.name for f in tspec.fields], []).build()
+        return TableBuilder(tspec, name, [f.name for f in tspec.fields], [], version=version).build()
     columns = table.columns
     builder = TableBuilder(tspec, name, [c.name for c in columns], problems,
-                           source_types={c.name: c.declared for c in columns})
-    problems.extend(type_problems(tspec, columns))
+                           source_types={c.name: c.declared for c in columns}, version=version)
+    problems.extend(type_problems(tspec, columns, version))
     shapes = _shapes(tspec, columns)
     add = builder.add
     total = table.row_count
@@ -154,7 +199,7 @@ def _read_table(db: Database, name: str, tspec: TableSpec, problems: list[InputP
     return builder.build()
 
 
-def type_problems(tspec: TableSpec, columns: Sequence[Column]) -> list[InputProblem]:
+def type_problems(tspec: TableSpec, columns: Sequence[Column], version: str = "2.0") -> list[InputProblem]:
     """One problem per column whose declared Access type is not of its field's type family."""
     found = []
     for column in columns:
@@ -164,7 +209,7 @@ def type_problems(tspec: TableSpec, columns: Sequence[Column]) -> list[InputProb
         label, family = _FAMILIES[field.type]
         if column.calculated or column.type not in family:
             found.append(InputProblem(tspec.id, f"{tspec.name}.{field.name} is declared {column.declared};"
-                                      f" the v2.0 IDB has a {label} column", column=field.name))
+                                      f" the v{version} IDB has a {label} column", column=field.name))
     return found
 
 

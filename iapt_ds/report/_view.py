@@ -34,7 +34,7 @@ class ReportView:
 
     def __init__(self, result: Result, *, redact: bool = False, spec: Spec | None = None) -> None:
         self.result = result
-        self.spec = spec or load_spec()
+        self.spec = spec or result.spec or load_spec()
         self.redacted = redact
         self._redactor = Redactor(self.spec) if redact else None
         self._roots = result.root_causes()
@@ -173,18 +173,13 @@ class ReportView:
         dataset version (and why), the period, provider, sender, submitted-at and the SDCS window
         it falls in, the tool and spec versions, the time of the run, the reference data."""
         r = self.result
-        lines = [("source", r.source or "in-memory rows")]
+        lines = [("source", r.source or "in-memory rows"), ("rules", self.version_line())]
+        lines += [("version note", note) for note in r.version_notes]
         run = getattr(r, "checked", None)
         if run is None:
             lines.append(("reporting period", r.period or "unknown"))
             return lines
         lines += run.lines()
-        choice = getattr(r, "version", None)           # the dataset version and why, when recorded
-        if choice is not None:
-            at = next(i for i, (label, _) in enumerate(lines) if label == "spec")
-            lines.insert(at, ("dataset version", f"IAPT v{getattr(choice, 'version', '?')}: "
-                                                 f"{getattr(choice, 'reason', 'not recorded')}"))
-            lines += [("version note", note) for note in getattr(choice, "notes", ())]
         if self.redacted:
             lines.append(("redacted", "NHS numbers, local patient identifiers, postcodes and birth dates are masked"))
         return lines
@@ -192,6 +187,19 @@ class ReportView:
     def rules_present(self) -> list[str]:
         """The codes found, most serious first, then by code."""
         return sorted(self.result.counts_by_code(), key=lambda c: (ordinal_rank(self.spec.rules[c].severity), c))
+
+    def dataset(self) -> dict[str, Any]:
+        """The dataset validated against: name, version, and how and why that version was chosen."""
+        r = self.result
+        out: dict[str, Any] = {"name": self.spec.name, "version": self.spec.version}
+        if r.version is not None:
+            out.update(chosen_by=r.version.chosen_by, reason=r.version.reason, declared=r.version.declared,
+                       notes=list(r.version.notes))
+        return out
+
+    def version_line(self) -> str:
+        """One line for a person: which version's rules ran, and why."""
+        return f"IAPT v{self.spec.version} rules ({self.result.version_reason})"
 
     def header(self) -> dict[str, Any]:
         """Everything about the result except the findings themselves."""

@@ -1,4 +1,5 @@
-"""The CSV report: one row per finding, for a spreadsheet.
+"""The CSV report: one row per finding, for a spreadsheet. The last two columns say which IAPT
+version's rules ran and why (the same on every row).
 
 Any cell that a spreadsheet would take for a formula (one starting with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return) gets a leading apostrophe, so a hostile value in a submission
@@ -17,7 +18,7 @@ from ._view import ReportView
 __all__ = ["COLUMNS", "neutralise", "write_csv"]
 
 COLUMNS = ("id", "code", "severity", "table", "row", "line", "key", "field", "value", "message",
-           "caused_by", "root_cause")
+           "caused_by", "root_cause", "dataset_version", "version_reason")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,10 +51,11 @@ def write_csv(result: Result, out: TextIO, *, redact: bool = False, spec: Spec |
     view = ReportView(result, redact=redact, spec=spec)
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
+    version, why = view.spec.version, result.version_reason
     for rec in view.records():
         cause = rec["caused_by"]
         key = "; ".join(f"{k}={'' if v is None else v}" for k, v in rec["key"].items())
         row = (rec["id"], rec["code"], rec["severity"], rec["table"] or "", rec["row"] or "", rec["line"] or "",
                key, rec["field"] or "", "" if rec["value"] is None else rec["value"], rec["message"],
-               _ref(cause), _ref(cause["root"]) if cause else "")
+               _ref(cause), _ref(cause["root"]) if cause else "", version, why)
         writer.writerow([neutralise(c) for c in row])

@@ -53,7 +53,7 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     view = ReportView(result, redact=redact, spec=spec)
     spec = view.spec
     head: dict[str, Any] = {"format": FORMAT, "version": VERSION, "generator": f"iapt-ds {__version__}",
-                            "dataset": {"name": spec.name, "version": spec.version}}
+                            "dataset": view.dataset()}
     head.update(view.header())
     head["rules"] = {code: _rule(spec, code) for code in sorted(result.counts_by_code())}
     out.write("{")

@@ -21,6 +21,7 @@ from typing import Any
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from ..checks.values import code_has_shape
 from ..spec import RuleSpec, load_spec
 from . import _values as V
 from ._bounds import date_bounds, other_value, shifted
@@ -418,6 +419,15 @@ def unsuited_finding(ws: Workspace) -> None:
     r = ws.rule
     scheme_field = r.params["scheme"]
     lo, hi = V.width(r.table, r.field, ws.spec)
+    shapes = r.params.get("schemes")
+    if shapes:  # the shapes the rule gives each scheme (v2.1): any code of the width without that shape
+        row = pick(ws, lambda x: clean(x.get(scheme_field)) in shapes)
+        shape = shapes[clean(row[scheme_field])]
+        put(ws, r.table, row, r.field, ws.draw(st.text(string.ascii_uppercase + string.digits, min_size=lo,
+                                                       max_size=hi).filter(lambda c: not code_has_shape(c, shape))))
+        assume(not collides(ws, r.table, row))
+        ws.mark(r.table, row)
+        return
     row = pick(ws, lambda x: clean(x.get(scheme_field)) in ("01", "04"))
     if clean(row[scheme_field]) == "01":
         code = st.text(_WRONG_CHARS, min_size=max(lo, 7), max_size=hi)

@@ -110,7 +110,7 @@ def discrepancies(result: Result, broken: Broken, spec: Spec | None = None) -> l
       model), as must the modelled file rejections;
     * any other finding must be one the breaker declares may accompany the code.
     """
-    spec = spec or load_spec()
+    spec = spec or result.spec or load_spec()
     hits = {(f.code, f.table, f.row) for f in result.findings}
     got = {(t, r) for c, t, r in hits if c == broken.code}
     problems = []

@@ -36,7 +36,7 @@ from ._model import discrepancies
 from ._workspace import Workspace
 from .strategies import DEFAULT_SIZES, submissions
 
-__all__ = ["BREAKERS", "UNBREAKABLE", "Breaker", "Broken", "breaking"]
+__all__ = ["BREAKERS", "UNBREAKABLE", "Breaker", "Broken", "breaking", "registry"]
 
 
 @attrs.frozen
@@ -231,19 +231,49 @@ def _registry(spec: Spec) -> tuple[dict[str, Breaker], dict[str, str]]:
 
 BREAKERS, UNBREAKABLE = _registry(load_spec())
 
+#: a reporting period of each version that ``breaking(code, version=)`` draws its base in
+_PERIODS = {"2.0": "2021-03", "2.1": "2024-05"}
+_REGISTRIES: dict[str, tuple[Spec, dict[str, Breaker], dict[str, str]]] = {}
+
+
+def registry(version: str) -> tuple[Spec, dict[str, Breaker], dict[str, str]]:
+    """(spec, breakers, unbreakable codes) of IAPT *version* (``BREAKERS`` and ``UNBREAKABLE``
+    are v2.0's)."""
+    if version not in _REGISTRIES:
+        from ..version_choice import specs_by_version
+
+        specs = specs_by_version()
+        if version not in specs:
+            raise UsageError(f"no IAPT version {version!r}; there are {', '.join(specs)}")
+        spec = specs[version]
+        if spec is load_spec():
+            _REGISTRIES[version] = (spec, BREAKERS, UNBREAKABLE)
+        else:
+            _REGISTRIES[version] = (spec, *_registry(spec))
+    return _REGISTRIES[version]
+
 
 @st.composite
-def _broken(draw, breaker: Breaker, base: st.SearchStrategy) -> Broken:
-    return breaker.apply(draw(base), draw)
+def _broken(draw, breaker: Breaker, base: st.SearchStrategy, spec: Spec | None = None) -> Broken:
+    return breaker.apply(draw(base), draw, spec)
 
 
-def breaking(code: str, base: st.SearchStrategy | None = None) -> st.SearchStrategy[Broken]:
-    """Submissions broken for *code*: *base* (default: :func:`submissions` shaped by the
-    breaker's needs) with one rule broken. Raises :class:`~iapt_ds.errors.UsageError` for an
-    unknown code and for one that cannot be broken (see :data:`UNBREAKABLE`)."""
-    if code in UNBREAKABLE:
-        raise UsageError(f"{code} cannot be broken: {UNBREAKABLE[code]}")
-    if code not in BREAKERS:
-        raise UsageError(f"no rule {code!r} in IAPT v{load_spec().version}")
-    breaker = BREAKERS[code]
-    return _broken(breaker, base if base is not None else submissions(**breaker.needs))
+def breaking(code: str, base: st.SearchStrategy | None = None, *, version: str | None = None
+             ) -> st.SearchStrategy[Broken]:
+    """Submissions broken for *code*: *base* (default: :func:`submissions` of the *version*,
+    default v2.0, shaped by the breaker's needs) with one rule broken. Raises
+    :class:`~iapt_ds.errors.UsageError` for an unknown code and for one that cannot be broken
+    (see :data:`UNBREAKABLE`)."""
+    if version is None:
+        spec, breakers, unbreakable = load_spec(), BREAKERS, UNBREAKABLE
+    else:
+        spec, breakers, unbreakable = registry(version)
+    if code in unbreakable:
+        raise UsageError(f"{code} cannot be broken: {unbreakable[code]}")
+    if code not in breakers:
+        raise UsageError(f"no rule {code!r} in IAPT v{spec.version}")
+    breaker = breakers[code]
+    if base is None:
+        base = submissions(_PERIODS.get(spec.version, spec.periods[0]), spec=spec, **breaker.needs) \
+            if version is not None else submissions(**breaker.needs)
+    return _broken(breaker, base, spec)

@@ -38,6 +38,8 @@ DEFAULT_SIZES: Mapping[str, tuple[int, int]] = {
     "IDS012": (0, 1), "IDS803": (0, 2), "IDS101": (1, 2), "IDS105": (0, 1), "IDS108": (0, 1),
     "IDS201": (0, 3), "IDS202": (0, 2), "IDS205": (0, 1), "IDS602": (0, 1), "IDS603": (0, 2),
     "IDS606": (0, 2), "IDS607": (0, 2), "IDS902": (0, 3),
+    # v2.1's new tables
+    "IDS003": (0, 2), "IDS601": (0, 2),
 }
 # a patient needs an accepted GP registration (IDS00145) and referral (IDS00146)
 _AT_LEAST_ONE = ("IDS001", "IDS002", "IDS101")
@@ -50,10 +52,41 @@ def _submitted_at(period_end: _dt.date) -> _dt.datetime:
     return _dt.datetime.combine(period_end, _dt.time()) + _UPLOAD_DELAY
 
 
+def spec_of(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> Spec:
+    """The spec of the version a generated submission is of (its header's DatSetVer; v2.0 when
+    it names none iapt-ds knows)."""
+    if spec is not None:
+        return spec
+    from ..version_choice import specs_by_version
+
+    by_dataset = {s.dataset_version: s for s in specs_by_version().values()}
+    for name, table_rows in rows.items():
+        if name.lower() in ("ids000", "ids000header") and table_rows:
+            found = by_dataset.get(str(table_rows[0].get("DatSetVer") or "").strip())
+            if found is not None:
+                return found
+    return load_spec()
+
+
+def _spec_for(version: str | None, spec: Spec | None) -> Spec:
+    if spec is not None:
+        if version is not None and version != spec.version:
+            raise UsageError(f"version={version!r} and a v{spec.version} spec were both given; give one")
+        return spec
+    if version is None:
+        return load_spec()
+    from ..version_choice import specs_by_version
+
+    specs = specs_by_version()
+    if version not in specs:
+        raise UsageError(f"no IAPT version {version!r}; there are {', '.join(specs)}")
+    return specs[version]
+
+
 def upload_of(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> dict[str, Any]:
     """The keyword arguments for :func:`iapt_ds.validate` that a generated submission was made
     for: the period, provider and sender of its header, uploaded 5½ days after the period."""
-    spec = spec or load_spec()
+    spec = spec_of(rows, spec)
     header_rows = next(r for name, r in rows.items() if spec.table(name).id == spec.header)
     h = header_rows[0]
     start = _dt.date.fromisoformat(h["ReportingPeriodStartDate"])
@@ -65,7 +98,7 @@ def upload_of(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> dict[
 def known_reference_data(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> ReferenceSets:
     """Reference data that knows every organisation, GP practice, site and postcode the
     submission uses (so the reference-data rules are checked, and pass)."""
-    spec = spec or load_spec()
+    spec = spec_of(rows, spec)
     by_table = {spec.table(name).id: table_rows for name, table_rows in rows.items()}
     known: dict[str, set[str]] = defaultdict(set)
     for rule in spec.rules.values():
@@ -77,9 +110,11 @@ def known_reference_data(rows: Mapping[str, list[dict]], spec: Spec | None = Non
 
 def _sizes(patients: int | tuple[int, int], sizes: Mapping[str, tuple[int, int]] | None,
            spec: Spec) -> dict[str, tuple[int, int]]:
-    out = dict(DEFAULT_SIZES)
+    out = {tid: size for tid, size in DEFAULT_SIZES.items() if tid in spec.tables}
     out["IDS001"] = (patients, patients) if isinstance(patients, int) else tuple(patients)
     for tid, size in (sizes or {}).items():
+        if tid in DEFAULT_SIZES and tid not in spec.tables:
+            continue  # a table of another version (IDS003, IDS601 are v2.1's)
         if tid not in out:
             raise UsageError(f"sizes: {tid!r} is not a table with a variable number of rows "
                              f"(one of {', '.join(sorted(out))})")
@@ -215,6 +250,8 @@ class _Builder:
         self.add("IDS001", LocalPatientId=lpi, NHSNumber=number, NHSNumberStatus=status,
                  PersonBirthDate=birth, Postcode=self.draw(V.postcodes()))
         self.gp_registrations(lpi, birth)
+        if "IDS003" in self.spec.tables:
+            self.accommodation(lpi, birth)
         self.employment(lpi, birth)
         for code in self.listing("IDS007", V.field_values("IDS007", "DisabCode", self.spec)):
             self.add("IDS007", LocalPatientId=lpi, DisabCode=code)                  # IDS00702
@@ -225,6 +262,8 @@ class _Builder:
         for cat, day in self.listing("IDS012", st.tuples(V.field_values("IDS012", "OvsVisChCat", self.spec),
                                                          st.dates(since, self.rpe))):
             self.add("IDS012", LocalPatientId=lpi, OvsVisChCat=cat, OvsVisChCatAppDate=day)
+        if "IDS601" in self.spec.tables:
+            self.previous_diagnoses(lpi, since)
         self.care_clusters(lpi, since)
         for _ in range(self.count("IDS101")):
             self.referral(lpi, birth)
@@ -256,8 +295,31 @@ class _Builder:
                 referral = self.maybe_day(since, self.rpe)
             else:                                                                   # IDS00433
                 referral = None
+            given = {}
+            if "EmpSupportDischargeDate" in self.spec.tables["IDS004"].field_map:     # v2.1: IDS00441-443
+                given["EmpSupportDischargeDate"] = self.maybe_day(since, self.rpe)
             self.add("IDS004", LocalPatientId=lpi, EmployStatusRecDate=day, EmpSupportInd=support,
-                     EmpSupportReferral=referral)
+                     EmpSupportReferral=referral, **given)
+
+    def accommodation(self, lpi: str, birth: _dt.date) -> None:
+        """v2.1 IDS003: one row per recorded date (IDS00315, IDS00316), every date no later than
+        the end of the period (IDS00309, IDS00318, IDS00321)."""
+        since = self.since(birth)
+        for day in self.listing("IDS003", st.dates(since, self.rpe)):
+            start = self.maybe_day(since, self.rpe)
+            end = self.maybe_day(start or since, self.rpe)
+            self.add("IDS003", LocalPatientId=lpi, AccommodationTypeDate=day, AccommodationTypeStartDate=start,
+                     AccommodationTypeEndDate=end)
+
+    def previous_diagnoses(self, lpi: str, since: _dt.date) -> None:
+        """v2.1 IDS601: each diagnosis coded as its scheme says (IDS60112), (code, date) once per
+        patient (IDS60111), dated no later than the end of the period (IDS60109)."""
+        lo, hi = V.width("IDS601", "PrevDiag", self.spec)
+        coded = V.field_values("IDS601", "DiagSchemeInUse", self.spec).flatmap(
+            lambda s: st.tuples(st.just(s), _diagnosis_codes(self.spec, s).filter(lambda c: lo <= len(c) <= hi)))
+        for (scheme, code), day in self.listing("IDS601", st.tuples(coded, st.none() | st.dates(since, self.rpe)),
+                                                key=lambda x: (x[0][1], x[1])):
+            self.add("IDS601", LocalPatientId=lpi, DiagSchemeInUse=scheme, PrevDiag=code, DiagDate=day)
 
     def care_clusters(self, lpi: str, since: _dt.date) -> None:
         starts = self.listing("IDS803", st.dates(since, self.rpe))                 # IDS80320
@@ -362,6 +424,25 @@ class _Builder:
         return {self.spec.tables[tid].name: rows for tid, rows in self.rows.items()}
 
 
+def _shaped_codes(shape: Mapping[str, Any]) -> st.SearchStrategy[str]:
+    """Codes of the shape a ``finding_code`` rule's ``schemes`` gives one scheme: ``min``/``max``
+    length, ``numeric``, ``snomed_concept`` (a SNOMED CT id with its partition and check digit)."""
+    lo, hi = int(shape.get("min", 1)), int(shape.get("max", 18))
+    if shape.get("snomed_concept"):
+        return V.snomed_ids(lo, hi)
+    if shape.get("numeric"):
+        return st.text("0123456789", min_size=lo, max_size=hi)
+    return V.icd10_codes().filter(lambda c: lo <= len(c) <= hi)
+
+
+def _diagnosis_codes(spec: Spec, scheme: str) -> st.SearchStrategy[str]:
+    """PrevDiag codes written as the finding-code rule on IDS601 says for *scheme* (v2.1 IDS60112)."""
+    for rule in spec.rules_for("IDS601"):
+        if rule.kind == "finding_code" and scheme in (rule.params.get("schemes") or {}):
+            return _shaped_codes(rule.params["schemes"][scheme])
+    return V.finding_codes(scheme)
+
+
 @st.composite
 def _submissions(draw, period, provider, sender, sizes, history_days, spec_path):
     spec = load_spec(spec_path)
@@ -372,8 +453,12 @@ def _submissions(draw, period, provider, sender, sizes, history_days, spec_path)
 def submissions(period: str | st.SearchStrategy[str] = "2021-03", *, provider: str = "R1Z",
                 sender: str | None = None, patients: int | tuple[int, int] = DEFAULT_SIZES["IDS001"],
                 sizes: Mapping[str, int | tuple[int, int]] | None = None, history_days: int | None = None,
-                spec: Spec | None = None) -> st.SearchStrategy[dict[str, list[dict]]]:
-    """Valid v2.0 submissions: table name (``IDS001MPI`` …) → list of row dicts of text.
+                spec: Spec | None = None, version: str | None = None) -> st.SearchStrategy[dict[str, list[dict]]]:
+    """Valid submissions of one IAPT version: table name (``IDS001MPI`` …) → list of row dicts of text.
+
+    *version* (``"2.0"``, the default, or ``"2.1"``) or *spec* chooses the version; the header's
+    DatSetVer says it, so :func:`iapt_ds.validate` runs that version's rules. A v2.1 period is
+    April 2022 or later (e.g. ``submissions("2024-05", version="2.1")``).
 
     *period* is ``YYYY-MM`` or a strategy of them (:func:`~iapt_ds.testing.periods`);
     *provider* and *sender* the organisation codes of the header (the sender defaults to the
@@ -384,7 +469,7 @@ def submissions(period: str | st.SearchStrategy[str] = "2021-03", *, provider: s
 
     Every submission validates with no finding at all under ``validate(rows, **upload_of(rows))``.
     """
-    spec = spec or load_spec()
+    spec = _spec_for(version, spec)
     sender = sender or provider
     lo, hi = V.width("IDS001", "OrgIDLocalPatientId", spec)   # patients' rows repeat the provider (IDS00153)
     for name, code in (("provider", provider), ("sender", sender)):
@@ -397,11 +482,12 @@ def submissions(period: str | st.SearchStrategy[str] = "2021-03", *, provider: s
     return _submissions(period, provider, sender, _sizes(patients, sizes, spec), history_days, spec.path)
 
 
-def table_rows(table: str, spec: Spec | None = None) -> st.SearchStrategy[dict[str, str | None]]:
-    """Single rows of *table* (id or IDB name) whose every field passes the rules that look at
-    that field alone. Keys, dates and cross-field rules are not coordinated: use
-    :func:`submissions` for rows that validate together."""
-    spec = spec or load_spec()
+def table_rows(table: str, spec: Spec | None = None, *, version: str | None = None
+               ) -> st.SearchStrategy[dict[str, str | None]]:
+    """Single rows of *table* (id or IDB name) of one version (*version* or *spec*; default v2.0)
+    whose every field passes the rules that look at that field alone. Keys, dates and cross-field
+    rules are not coordinated: use :func:`submissions` for rows that validate together."""
+    spec = _spec_for(version, spec)
     try:
         tspec = spec.table(table)
     except KeyError:

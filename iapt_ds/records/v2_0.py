@@ -1,6 +1,6 @@
 """Typed record classes for the IAPT v2.0 tables.
 
-GENERATED from spec/iapt-v2.0/tables.yaml by scripts/generate.py: do not edit by hand.
+GENERATED from spec/iapt-v2.0/ by scripts/generate.py: do not edit by hand.
 Attribute names are the IDB column names. A date field holds a ``datetime.date`` (a
 ``datetime.datetime`` when the submission gave a time of day).
 """
