@@ -134,6 +134,11 @@ def test_an_access_file_without_ids_tables(tmp_path: Path, monkeypatch):
         def __enter__(self):
             return self
 
+        def table(self, name):
+            class _T:
+                columns: list = []
+            return _T()
+
         def __exit__(self, *exc):
             return False
 
