@@ -17,6 +17,8 @@ False
 
 from __future__ import annotations
 
+from calendar import monthrange as _monthrange
+
 import datetime as _dt
 import re
 
@@ -90,8 +92,8 @@ def period_from_month_id(month_id: int, origin: str = "1900-04") -> str:
 
 
 def _month_end(year: int, month: int) -> _dt.date:
-    nxt = _dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - _dt.timedelta(days=1)
+    """The last day of a month (December 9999 included, whose next month no date can hold)."""
+    return _dt.date(year, month, _monthrange(year, month)[1])
 
 
 def dataset_periods(spec: Spec | None = None) -> list[str]:

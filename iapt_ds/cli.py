@@ -26,9 +26,10 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import difflib
-import os
 import sys
 import textwrap
+import time
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -39,6 +40,8 @@ from . import version_choice as _versions
 from .calendar import PeriodInfo, dataset_periods, parse_period, period_info, spec_for_period
 from .errors import IaptDsError
 from .report import BINARY_FORMATS, FORMATS
+from .report._output import (choose_format, exit_on_signals, flush_stdout, output_file,
+                             refuse_input_files, to_stdout)
 from .report.explain import (SEVERITY_WORDS, advice, checks, consequence, dependents, example_words,
                              failing_message)
 from .spec import SEVERITIES, RuleSpec, Spec, Window, load_spec
@@ -52,8 +55,6 @@ MEASURE_FORMATS = ("text", "json", "csv", "xlsx")
 
 __all__ = ["main", "build_parser"]
 
-_SUFFIX_FORMATS = {".txt": "text", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html",
-                   ".xlsx": "xlsx"}
 _IDB_SUFFIXES = (".accdb", ".mdb")
 
 
@@ -102,10 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="iapt-ds", description="Validate NHS IAPT submissions (v2.0 and v2.1) as SDCS Cloud does, "
                 "before you submit, and explain what it finds.")
     p.add_argument("--version", action="version", version=f"iapt-ds {__version__}")
+    p.add_argument("--debug", action="store_true", help="on an error, show the traceback too")
+    common = _Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="on an error, show the traceback too")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    v = sub.add_parser("validate", help="validate a submission and report what SDCS would do with it",
+    v = sub.add_parser("validate", parents=[common], help="validate a submission and report what SDCS would do with it",
                        description="Validate a submission (a folder of <TableName>.csv files, or an Access "
                        "IDB) and report what SDCS would do with it. Exit status: "
                        "0 accepted, 1 rejected (or a finding at or above --fail-on), 2 usage or input error.")
@@ -142,8 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "DatSetVer names, as SDCS chooses it)")
     v.set_defaults(run=_run_validate)
 
-
-    d = sub.add_parser("diff", help="what changed between two runs: findings fixed, new and remaining",
+    d = sub.add_parser("diff", parents=[common], help="what changed between two runs: findings fixed, new and remaining",
                        description="Compare two validations (two JSON reports made with --format json, or two "
                        "submissions): findings fixed, new and remaining, by code and by root cause, matched by "
                        "code and row key (not row number).")
@@ -158,13 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME", help="for a submission: when submitted")
     d.set_defaults(run=_run_diff)
 
-    r = sub.add_parser("rules", help="list the rules", description="List the IAPT rules of one version, with what each checks.")
+
+    r = sub.add_parser("rules", parents=[common], help="list the rules", description="List the IAPT rules of one version, with what each checks.")
     r.add_argument("--table", metavar="T", help="only the rules of this table (IDS002 or IDS002GP)")
     r.add_argument("--severity", choices=SEVERITIES, help="only the rules of this severity")
     _dataset_version(r, "whose rules to list (default: 2.0)")
     r.set_defaults(run=_run_rules)
 
-    e = sub.add_parser("explain", help="explain one rule code",
+    e = sub.add_parser("explain", parents=[common], help="explain one rule code",
                        description="Explain one rule: what it checks, what its severity does, an example that "
                        "fails and one that passes, and what to do.")
     e.add_argument("code", metavar="CODE", help="a rule code, e.g. IDS00211 or IDSREJ006, or a measure, e.g. recovery")
@@ -172,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "from it)")
     e.set_defaults(run=_run_explain)
 
-    c = sub.add_parser("calendar", help="the dates, Unique_MonthID and submission windows of a period",
+    c = sub.add_parser("calendar", parents=[common], help="the dates, Unique_MonthID and submission windows of a period",
                        description="Show a reporting period's dates, its Unique_MonthID and the SDCS windows for "
                        "its two submissions (Primary/Refresh; Provisional/Performance from August 2023); with "
                        "no period, the whole calendar of a version.")
@@ -204,44 +209,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------------ output
 
-def _stdout(utf8: bool) -> TextIO:
-    """Standard output: UTF-8 for a report format (JSON, CSV, HTML); for text, in the terminal's
-    encoding with any character it cannot show replaced."""
-    out = sys.stdout
-    reconfigure = getattr(out, "reconfigure", None)
-    if reconfigure is not None:
-        reconfigure(**({"encoding": "utf-8"} if utf8 else {"errors": "replace"}))
-    return out
+def _to_file(path: Path, write: Callable[[Any], object], fmt: str) -> None:
+    """Run *write* on a new file at *path*, replacing it only once the report is complete."""
+    with output_file(path, binary=fmt in BINARY_FORMATS, encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                     newline="" if fmt == "csv" else None) as fh:
+        write(fh)
 
 
 def _to_stdout(write: Callable[[TextIO], object], *, utf8: bool = False) -> None:
-    """Run *write* on standard output; a reader that stops early (``| head``) is not an error."""
-    out = _stdout(utf8)
-    try:
-        write(out)
-        out.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, out.fileno())
+    """Run *write* on standard output (see :func:`iapt_ds.report._output.to_stdout`)."""
+    to_stdout(write, utf8=utf8)
 
 
-def _to_file(path: Path, write: Callable[[TextIO], None], fmt: str) -> None:
-    """Run *write* on a new file at *path*, replacing it only once the report is complete."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        if fmt in BINARY_FORMATS:
-            with tmp.open("wb") as bfh:
-                write(bfh)  # type: ignore[arg-type]
-        else:
-            with tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8",
-                          newline="" if fmt == "csv" else None) as fh:
-                write(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise _Fail(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+class _Progress:
+    """Reading progress on standard error: one updating line on a terminal, one line per table
+    otherwise."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.tty = err.isatty()
+        self.last = 0.0
+        self.finished: set[str] = set()
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        if done >= total:
+            if table in self.finished:
+                return
+            self.finished.add(table)
+        if self.tty:
+            now = time.monotonic()
+            if done < total and now - self.last < 0.1:
+                return
+            self.last = now
+            self.err.write(f"\rreading {table}: {done}/{total} rows\x1b[K" if done < total else "\r\x1b[K")
+        elif done >= total:
+            self.err.write(f"read {table}: {total} row{'' if total == 1 else 's'}\n")
+        self.err.flush()
+
+
+def _source(path: Path, version: str | None = None, period: str | None = None) -> Path | Submission:
+    """What to validate: an Access IDB is read here, with progress (its version chosen as
+    :func:`iapt_ds.validate` would); anything else goes to :func:`iapt_ds.validate` as it is."""
+    if path.suffix.lower() in _IDB_SUFFIXES and path.is_file():
+        from .readers.idb import read_idb
+
+        return read_idb(path, version=version, period=period, progress=_Progress(sys.stderr))
+    return path
 
 
 def _read(path: Path, status: Status, version: str | None = None, period: str | None = None) -> Submission:
@@ -297,9 +310,8 @@ def _baseline(args: argparse.Namespace, result: Result, fmt: str, status: Status
 def _run_diff(args: argparse.Namespace) -> int:
     from .diff import compare, write_diff
 
-    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
-    if fmt == "csv":
-        raise _Fail("the diff is written as text, json, html or xlsx")
+    fmt = choose_format(args.output, args.format, ("text", "json", "html", "xlsx"),
+                        "the diff is written as {formats}, not {fmt}")
     upload = {"period": args.period, "provider": args.provider, "sender": args.sender,
               "submitted_at": args.submitted_at}
     diff = compare(args.old, args.new, **upload)
@@ -325,6 +337,17 @@ def _warn_checked(result: Result) -> None:
     if result.checked is not None:
         for warning in result.checked.warnings():
             sys.stderr.write(f"iapt-ds validate: warning: {warning}\n")
+
+
+def _is_table_file(name: str) -> bool:
+    """Whether a file of this name in a CSV folder would be read as one of its tables."""
+    if not name.lower().endswith(".csv"):
+        return False
+    try:
+        load_spec().table(name[:-4])
+    except KeyError:
+        return False
+    return True
 
 
 def _reference(given: str | None) -> Any:
@@ -459,8 +482,10 @@ def _run_validate(args: argparse.Namespace) -> int:
     paths = [example_path()] if args.example else _submissions([Path(p) for p in args.path])
     if len(paths) > 1:
         return _run_many(args, paths)
-    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
+    fmt = choose_format(args.output, args.format, FORMATS)
     path = paths[0]
+    if args.output and args.output != "-":
+        refuse_input_files(args.output, path, _is_table_file)
     reference = _reference(args.reference_data)
     status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
     submission = _read(path, status, args.dataset_version, args.period)
@@ -500,6 +525,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------ measures
 
 def _run_measures(args: argparse.Namespace) -> int:
+    from .checks.context import ReferenceSets
     from .measures import compute
     from .measures.report import FORMATS as WRITERS
     from .pipeline import validate
@@ -509,12 +535,12 @@ def _run_measures(args: argparse.Namespace) -> int:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
         raise _Fail("give the submission to measure (a CSV folder or an IDB file), or --example")
-    fmt = args.format or (_SUFFIX_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None) or "text"
-    if fmt not in MEASURE_FORMATS:
-        raise _Fail(f"measures are written as {', '.join(MEASURE_FORMATS)}, not {fmt}")
+    fmt = choose_format(args.output, args.format, MEASURE_FORMATS, "measures are written as {formats}, not {fmt}")
     path = example_path() if args.example else Path(args.path)
-    reference = _reference(args.reference_data)
-    sub = read(path)
+    if args.output and args.output != "-":
+        refuse_input_files(args.output, path, _is_table_file)
+    reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
+    sub = read(_source(path))
     result = validate(sub, period=args.period, provider=args.provider, sender=args.sender,
                       submitted_at=args.submitted_at, reference_data=reference)
     preview = compute(sub, result, period=args.period, cost=not args.no_cost, redact=args.redact)
@@ -523,14 +549,17 @@ def _run_measures(args: argparse.Namespace) -> int:
         WRITERS[fmt](preview, out)
 
     if args.output and args.output != "-":
-        _to_file(Path(args.output), write, fmt)
+        with output_file(args.output, binary=fmt in BINARY_FORMATS,
+                         encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                         newline="" if fmt == "csv" else None) as fh:
+            write(fh)
         t = preview.totals
         sys.stderr.write(f"preview: {t['finished']} finished, {t['recovered']} recovered; "
                          f"{fmt} written to {args.output}\n")
     elif fmt in BINARY_FORMATS:
-        if sys.stdout.isatty():
+        if sys.stdout is not None and sys.stdout.isatty():
             raise _Fail(f"the {fmt} preview is a binary file: give --output FILE.{fmt}")
-        write(sys.stdout.buffer)  # type: ignore[arg-type]
+        to_stdout(write, binary=True)
     else:
         _to_stdout(write, utf8=fmt != "text")
     return 0
@@ -661,7 +690,9 @@ def _run_explain(args: argparse.Namespace) -> int:
         spec = next((s for s in reversed(list(specs.values())) if wanted in s.rules), spec)
     rule = _rule(spec, args.code, specs)
     params = ", ".join(f"{k}={v}" for k, v in rule.params.items())
-    status = ("confirmed: taken from NHS Digital's published v2.0 rule code" if rule.status == "confirmed" else
+    status = (("confirmed: taken from NHS Digital's published v2.0 rule code" if spec.version == "2.0" else
+               f"confirmed: taken from NHS Digital's published code (v2.0's rule, or a change v{spec.version}'s "
+               "table definitions force)") if rule.status == "confirmed" else
               "inferred: SDCS's implementation is not public; the behaviour is reconstructed")
     lines = [f"{rule.code}: {SEVERITY_WORDS[rule.severity]}"]
     if rule.table:
@@ -760,16 +791,41 @@ def _run_calendar(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------------------ main
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (0 accepted, 1 rejected, 2 any other
+    failure, told in one line on standard error; ``--debug`` adds the traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
     try:
-        return args.run(args)
+        with exit_on_signals():
+            status = args.run(args)
+            flush_stdout()  # a failure to write is reported here, not by the interpreter at exit
+            return status
     except (_Fail, IaptDsError) as exc:
-        reason = " ".join(str(exc).split())
-        sys.stderr.write(f"iapt-ds {args.command}: error: {reason}\n")
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"iapt-ds {args.command}: error: {_one_line(exc)}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("iapt-ds: interrupted\n")
         return 130
+    except RecursionError:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"iapt-ds {args.command}: error: the input is nested too deeply to read\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write(f"iapt-ds {args.command}: error: out of memory\n")
+        return 2
+    except Exception as exc:  # an internal error: never a traceback, never exit 0 or 1
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " (run with --debug for the details)"
+        sys.stderr.write(f"iapt-ds {args.command}: internal error: {type(exc).__name__}: "
+                         f"{_one_line(exc)[:300]}{hint}\n")
+        return 2

@@ -67,13 +67,18 @@ def parse_date(text: str) -> _dt.date | Invalid:
 
 
 def parse_time(text: str) -> _dt.time | Invalid:
-    """``HH:MM:SS`` → time; a date-time gives its time of day (the date part is Access's day 0)."""
+    """``HH:MM:SS`` → time; a date-time gives its time of day (the date part is Access's day 0),
+    and a date alone is midnight, as an Access Date/Time column holds it."""
     t = text.strip()
     m = _TIME.fullmatch(t) or _DATETIME.fullmatch(t)
     try:
         if m:
             h, mi, s = (int(x) for x in m.groups()[-3:])
             return _dt.time(h, mi, s)
+        m = _DATE.fullmatch(t)
+        if m:
+            _dt.date(int(m[1]), int(m[2]), int(m[3]))  # a real date
+            return _dt.time(0)
     except ValueError:
         pass
     return Invalid(text)
@@ -95,11 +100,21 @@ def parse_datetime(text: str) -> _dt.datetime | Invalid:
     return Invalid(text)
 
 
+#: the most digits an integer cell may have: far beyond any IDB column (a Long has 10), and below
+#: Python's limit on converting text to int (4,300 digits), which would otherwise raise
+MAX_INTEGER_DIGITS = 1000
+
+
 def parse_integer(text: str) -> int | Invalid:
     t = text.strip()
-    if _INTEGER.fullmatch(t):
+    if len(t) <= MAX_INTEGER_DIGITS + 1 and _INTEGER.fullmatch(t):
         return int(t)
     return Invalid(text)
+
+
+def _huge(value: int) -> bool:
+    """An int of more than :data:`MAX_INTEGER_DIGITS` digits (too big to be rendered as text)."""
+    return value.bit_length() > MAX_INTEGER_DIGITS * 3.32
 
 
 def parse_decimal(text: str) -> Decimal | Invalid:
@@ -147,8 +162,10 @@ def parse_value(ftype: str, value: Any) -> Any:
             return value.time()
     elif ftype == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return value if not _huge(value) else Invalid(cast(str, render(value)))
         if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            if value.adjusted() >= MAX_INTEGER_DIGITS:
+                return Invalid(str(value))
             return int(value)
     elif ftype == "decimal":
         finite = value.is_finite() if isinstance(value, Decimal) else isinstance(value, int)
@@ -156,7 +173,7 @@ def parse_value(ftype: str, value: Any) -> Any:
             return Decimal(value)
     elif ftype == "text":
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-            return str(value)
+            return render(value)
     return Invalid(cast(str, render(value)))  # value is not None here, so render gives text
 
 
@@ -172,4 +189,6 @@ def render(value: Any) -> str | None:
         return value.isoformat(timespec="seconds")
     if isinstance(value, (_dt.date, _dt.time)):
         return value.isoformat()
+    if type(value) is int and _huge(value):
+        return f"(an integer of about {int(value.bit_length() / 3.3219)} digits)"
     return str(value)

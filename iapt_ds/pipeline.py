@@ -34,6 +34,7 @@ from .checks.context import Context, ReferenceData, Upload
 from .errors import UsageError
 from .findings import Finding
 from .ledger import Ledger
+from .parse import render
 from .outcome import final_file_findings
 from .readers import read
 from .result import Outcome, Result, TableResult
@@ -136,6 +137,8 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     Never raises on bad data (it is a finding); raises :class:`~iapt_ds.errors.UsageError` on a
     wrong argument and :class:`~iapt_ds.errors.InputError` on a path that cannot be read.
     """
+    if spec is not None and not isinstance(spec, Spec):
+        raise UsageError(f"spec must be a Spec (iapt_ds.load_spec()), not {type(spec).__name__}")
     if version is not None and not isinstance(version, str):
         raise UsageError(f"version must be text such as '2.1', not {version!r}")
     start = end = None
@@ -188,4 +191,23 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
                                reference=reference_data)
     return Result(outcome=outcome, findings=state.findings, tables=tables,
                   not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
-                  source=sub.source, reasons=reasons, checked=checked, version=choice, spec=spec)
+                  source=sub.source, reasons=reasons, checked=checked, version=choice, spec=spec,
+                  identifiers=_identifiers(sub))
+
+
+
+def _identifiers(sub: Any) -> frozenset[str]:
+    """The text of every value the submission's sensitive fields hold (``sensitive:`` in the
+    spec), as read and as typed: what redaction masks wherever it appears."""
+    found: set[str] = set()
+    for table in sub.tables.values():
+        for name in sub.spec.sensitive_fields:
+            column = table.values.get(name)
+            if column is None:
+                continue
+            found.update(t for t in map(render, set(column)) if t)
+            originals = table.originals.get(name)
+            if originals:
+                found.update(t.strip() for t in originals.values() if t and t.strip())
+    found.update(t[:10] for t in list(found) if len(t) > 10 and t[4:5] == "-" and t[10:11] == "T")
+    return frozenset(found)

@@ -92,6 +92,9 @@ class Result:
         return self.version.notes if self.version is not None else ()
     #: what was checked: the upload's details, the SDCS window, versions, time, reference data
     checked: Checked | None = attrs.field(default=None, repr=False)
+    #: every value the submission's sensitive fields hold (as text): what a redacted report masks
+    #: wherever it appears (see :mod:`iapt_ds.report.redact`)
+    identifiers: frozenset[str] = attrs.field(factory=frozenset, repr=False)
 
     @property
     def accepted(self) -> bool:

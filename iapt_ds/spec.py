@@ -265,6 +265,14 @@ class Spec:
     severity_counts: Mapping[str, int] = attrs.field(repr=False)
     windows: tuple[Window, ...] = attrs.field(repr=False)
     path: str = attrs.field(repr=False, eq=False)
+    #: kind of identifier (nhs_number, local_patient_id, postcode, birth_date) -> the fields that
+    #: hold it: what redaction masks
+    sensitive: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @property
+    def sensitive_fields(self) -> frozenset[str]:
+        """The names of every field that identifies a person."""
+        return frozenset(name for names in self.sensitive.values() for name in names)
 
     def table(self, ref: str) -> TableSpec:
         """A table by id (``IDS001``) or IDB name (``IDS001MPI``, any case)."""
@@ -339,7 +347,7 @@ class _Loader:
         ds_file = docs.file_of("dataset", "name", "dataset.yaml")
         required = ("name", "version", "dataset_version", "periods", "month_id_origin", "header", "cascade",
                     "pipeline_rules", "severity_counts")
-        ds = self.keys(ds_file, "dataset", docs.dataset, required, required)
+        ds = self.keys(ds_file, "dataset", docs.dataset, required + ("sensitive",), required)
         self.kinds = kinds_for(str(ds["version"]))
         tables = self.load_tables()
         codelists = self.load_codelists()
@@ -384,7 +392,26 @@ class _Loader:
             pipeline_rules=tuple(ds["pipeline_rules"]), codelists=_frozen_map(codelists),
             assessment_tools=_frozen_map(tools), rules=_frozen_map(rules), kinds=self.kinds,
             severity_counts=_frozen_map(counts), windows=self.load_windows(), path=str(self.folder),
+            sensitive=self.load_sensitive(ds_file, ds.get("sensitive"), tables),
         )
+
+    def load_sensitive(self, file: str, raw: Any, tables: Mapping[str, TableSpec]) -> Mapping[str, tuple[str, ...]]:
+        """``sensitive:``: kind of identifier -> the field names that hold it (each a field of
+        some table)."""
+        if raw is None:
+            return _frozen_map({})
+        if not isinstance(raw, dict):
+            raise self.fail(file, "sensitive", "expected a mapping of identifier kind to a list of field names")
+        known = {f.name for t in tables.values() for f in t.fields}
+        out: dict[str, tuple[str, ...]] = {}
+        for kind, names in raw.items():
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+                raise self.fail(file, f"sensitive.{kind}", "expected a non-empty list of field names")
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise self.fail(file, f"sensitive.{kind}", f"no table has the field(s) {unknown}")
+            out[str(kind)] = tuple(names)
+        return _frozen_map(out)
 
     def load_tables(self) -> dict[str, TableSpec]:
         raw = self.docs.tables

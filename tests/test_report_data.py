@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import iapt_ds
-from iapt_ds.report.redact import SENSITIVE_FIELDS
+from iapt_ds.spec import load_spec
 from iapt_ds.result import Result
 
 SCRIPT = "<script>alert('x')</script>"
@@ -67,6 +67,9 @@ def messy_result(folder: Path) -> Result:
                             submitted_at="2021-04-05T12:00:00")
 
 
+SPEC_SENSITIVE = load_spec().sensitive_fields
+
+
 def sensitive_values(folder: Path) -> set[str]:
     """Every value of a sensitive column in the submission in *folder*, except those that also
     stand in some other column (a GP registration starting on the birth date, say)."""
@@ -77,7 +80,7 @@ def sensitive_values(folder: Path) -> set[str]:
             for row in csv.DictReader(fh):
                 for column, value in row.items():
                     if value and value.strip():
-                        (sensitive if column in SENSITIVE_FIELDS else other).add(value.strip())
+                        (sensitive if column in SPEC_SENSITIVE else other).add(value.strip())
     return sensitive - other
 
 

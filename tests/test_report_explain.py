@@ -49,7 +49,10 @@ def test_failing_message_is_what_the_report_says():
     assert failing_message(SPEC.rules["IDS00211"], SPEC) == (
         "Start Date (GMP Patient Registration) (StartDateGMPRegistration) '2021-04-02' is after the end of the "
         "reporting period plus one day ('2021-03-31').")
-    assert failing_message(SPEC.rules["IDS10514"], SPEC) is None  # a placeholder never fails
+    # SDCS's time check: iapt-ds fires it on a time no IDB holds (issue 15, item 19)
+    assert failing_message(SPEC.rules["IDS10514"], SPEC) == (
+        "Onward Referral Time (OnwardReferTime) is not a time of day in the HH:MM:SS form an IDB's Date/Time "
+        "column holds: 25:00:00.")
 
 
 def test_dependents_follow_the_cascade():

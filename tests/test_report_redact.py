@@ -81,11 +81,13 @@ def test_csv_keys_are_masked(messy):
 
 def test_free_text_loses_nhs_numbers_and_postcodes():
     text = "called 943 476 5870 from LS1 4AP and 9434765870"
-    assert Redactor.text(text) == "called *** *** **70 from *** *AP and ********70"
-    assert Redactor.text("2021-03-31 and 747901000000107") == "2021-03-31 and 747901000000107"
+    redactor = Redactor(load_spec())
+    assert redactor.text(text) == "called *** *** **70 from *** *AP and ********70"
+    assert redactor.text("2021-03-31 and 747901000000107") == "2021-03-31 and 747901000000107"
 
 
-def test_detail_naming_a_sensitive_column_is_masked():
-    detail = "IDS001MPI.PersonBirthDate row 3: '1985-13-01' is not a date"
-    assert Redactor.text(detail, quoted=True) == "IDS001MPI.PersonBirthDate row 3: '****-**-01' is not a date"
+def test_quoted_values_of_a_structure_message_are_masked_but_not_the_specs_names():
+    detail = "IDS001MPI.PersonBirthDate row 3: '1985-13-01' is not a date; 'NHSNumber' is missing"
+    assert Redactor(load_spec())._quoted(detail) == ("IDS001MPI.PersonBirthDate row 3: '****-**-01' is not a date;"
+                                                     " 'NHSNumber' is missing")
     assert Redactor(load_spec()).text(None) is None

@@ -146,6 +146,9 @@ def test_explain_says_how_a_code_differs(capsys):
     assert "v2.0 → v2.1: New in v2.1" in capsys.readouterr().out
     assert main(["explain", "IDS00155"]) == 0
     assert "Removed in v2.1 (its column is gone) [confirmed]" in capsys.readouterr().out
+    assert main(["explain", "IDS00003", "--dataset-version", "2.1"]) == 0
+    assert "status: confirmed: taken from NHS Digital's published code (v2.0's rule, or a change v2.1's" in \
+        capsys.readouterr().out
 
 
 _FAST = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))

@@ -66,6 +66,8 @@ class ReferenceSets:
             raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
         except ValueError as exc:
             raise UsageError(f"{path}: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise UsageError(f"{path}: the JSON is nested too deeply to be reference data") from None
         kinds = ("organisations", "gp_practices", "sites", "postcodes")
         if not isinstance(data, dict) or set(data) - set(kinds):
             raise UsageError(f"{path}: expected an object with any of {', '.join(kinds)}")

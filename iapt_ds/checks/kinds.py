@@ -330,17 +330,23 @@ class DateMin(Kind):
 
 @kind
 class Placeholder(Kind):
+    """SDCS's time-format rules: defined, never fired on an IDB (whose Date/Time column holds only
+    times). iapt-ds fires one on a CSV or in-memory time that is no time of day, rejecting the row
+    (issue 15, item 19; the rules' notes say why)."""
+
     name = "placeholder"
     phase = Phase.ROW
-    nulls, unparsable = Nulls.PASS, Unparsable.AS_NULL
-    summary = "SDCS defines the code but never fires it."
-    testing = Testing(unbreakable="a placeholder: SDCS defines the code but never applies it")
+    nulls, unparsable = Nulls.PASS, Unparsable.FAIL
+    summary = "SDCS's time check: it never fires on an IDB; iapt-ds fails a time that is no time of day."
+    testing = Testing(unbreakable="a placeholder of SDCS (its time check never fires on an IDB); iapt-ds applies "
+                                  "it only to a time no IDB could hold, which the in-memory strategies do not make")
 
     def describe(self, rule, spec, field):
-        return "Nothing: SDCS defines this rule but never applies it."
+        return (f"That {field} is a time of day, HH:MM:SS (a date alone is midnight). SDCS defines this rule "
+                "but never applies it, as an IDB holds only times; iapt-ds applies it to CSV and in-memory input.")
 
     def evaluate(self, rule, table, ctx, *extra):
-        return []
+        return _failing_values(_col(table, rule), lambda v: type(v) is Invalid)
 
 
 @kind

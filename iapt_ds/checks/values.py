@@ -95,11 +95,12 @@ def nhs_number_is_valid(s: str) -> bool:
     """
     if len(s) != 10 or not s.isdigit():
         return False
-    try:
-        digits = _ascii_digits(s)
-    except (TypeError, ValueError):
+    # the palindrome test is on the raw text, as DSP's: 12345５4321 is no palindrome
+    if s[:5] == s[5:][::-1]:
         return False
-    if digits[:5] == digits[5:][::-1]:
+    try:
+        digits = _ascii_digits(s)  # for the check-digit arithmetic only
+    except (TypeError, ValueError):
         return False
     # the text is already ten ASCII digits: stdnum's Modulus 11 sum decides (0 = valid)
     return _nhs.checksum(digits) == 0
@@ -108,11 +109,14 @@ def nhs_number_is_valid(s: str) -> bool:
 def _simple_snomed(s: str, lo: int, hi: int) -> bool:
     if not s.isdigit() or not (6 <= len(s) <= 18) or not (lo <= len(s) <= hi):
         return False
+    # the partition digits are tested on the raw text, as DSP's: full-width ０ is not 0
+    if s[-3:-1] not in ("00", "10"):
+        return False
     try:
         digits = _ascii_digits(s)
     except (TypeError, ValueError):
         return False
-    return verhoeff.is_valid(digits) and digits[-3:-1] in ("00", "10")
+    return verhoeff.is_valid(digits)
 
 
 _POSTCOORDINATED = re.compile(r"^(?P<concept>\d+):(?P<attribute>\d+)=(?P<value>\d+)$")

@@ -53,17 +53,26 @@ def read(source: Any, *, spec: Spec | None = None, version: str | None = None, p
     *progress*, for an Access IDB, is called now and then with (table, rows read, rows in it);
     *files_progress*, for a CSV folder, before each file with (file name, files read, files)
     and once at the end with ("", files, files)."""
+    if spec is not None and not isinstance(spec, Spec):
+        raise UsageError(f"spec must be a Spec (iapt_ds.load_spec()), not {type(spec).__name__}")
     if isinstance(source, Submission):
         if version is not None and version != source.spec.version:
             raise UsageError(f"this Submission was read as IAPT v{source.spec.version}; read it again with "
                              f"version={version!r} to validate it as v{version}")
         return source
     if isinstance(source, (str, PathLike)):
-        path = Path(fspath(source))
-        if path.is_dir():
+        text = fspath(source)
+        if isinstance(text, bytes) or not text.strip():
+            raise UsageError(f"the submission path must be a non-empty text path, not {text!r}")
+        path = Path(text)
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte …
+            raise InputError(f"{_shown(text)}: cannot be opened ({getattr(exc, 'strerror', None) or exc})") from None
+        if is_dir:
             return read_csv_folder(path, spec=spec, version=version, period=period, progress=files_progress)
-        if not path.exists():
-            raise InputError(f"{path}: no such file or folder")
+        if not exists:
+            raise InputError(f"{_shown(text)}: no such file or folder")
         if path.suffix.lower() in ACCESS_SUFFIXES:
             from .idb import read_idb  # idb builds on this module's helpers
 
@@ -74,11 +83,16 @@ def read(source: Any, *, spec: Spec | None = None, version: str | None = None, p
         hint = compressed_hint(path)
         if hint is not None:
             raise hint
-        raise InputError(f"{path}: not a submission; give a folder of <TableName>.csv files or an Access IDB")
+        raise InputError(f"{_shown(text)}: not a submission; give a folder of <TableName>.csv files or an Access IDB")
     if isinstance(source, Mapping):
         return read_rows(source, spec=spec, version=version, period=period)
     raise UsageError(f"cannot read a submission from {type(source).__name__}; pass a folder path, an "
                      "Access IDB path, a mapping of table name to rows, or a Submission")
+
+
+def _shown(path: str, most: int = 120) -> str:
+    """A path as an error message shows it: a very long one is shortened in the middle."""
+    return path if len(path) <= most else f"{path[:60]}…{path[-50:]}"
 
 
 @gc_paused

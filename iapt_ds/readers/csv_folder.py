@@ -273,6 +273,8 @@ def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shar
                 return None
             if "\r" in text:
                 text = text.replace("\r\n", "\n")
+                if "\r" in text:  # a CR that ends no line: the general path decides, as for any file
+                    return None
             lines = text.split("\n")
             del text, data
             if lines[-1] == "":

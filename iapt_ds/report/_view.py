@@ -16,6 +16,7 @@ import attrs
 from ..findings import Finding
 from ..result import Result
 from ..spec import Spec, load_spec
+from ._safe import visible
 from .redact import Redactor
 
 __all__ = ["ReportView", "ordinal_rank"]
@@ -32,11 +33,16 @@ class ReportView:
     """A result as the writers show it. *redact* masks personal identifiers (see
     :mod:`iapt_ds.report.redact`)."""
 
-    def __init__(self, result: Result, *, redact: bool = False, spec: Spec | None = None) -> None:
+    def __init__(self, result: Result, *, redact: bool = False, spec: Spec | None = None,
+                 visible: bool = True) -> None:
         self.result = result
+        #: show control, bidi and invisible characters of the data as marks (every report a person
+        #: reads; the JSON report keeps the data exact)
+        self.visible = visible
         self.spec = spec or result.spec or load_spec()
         self.redacted = redact
-        self._redactor = Redactor(self.spec) if redact else None
+        self._redactor = Redactor(self.spec, getattr(result, "identifiers", ()), self._untrusted(result)) \
+            if redact else None
         self._roots = result.root_causes()
         wanted = {id(f) for f, _ in self._roots}
         wanted.update(id(f) for f in result.file_findings)
@@ -45,6 +51,12 @@ class ReportView:
                 wanted.add(id(f.cause))
                 wanted.add(id(f.root))
         self._index = {id(f): i for i, f in enumerate(result.findings) if id(f) in wanted}
+
+    def _untrusted(self, result: Result) -> set[tuple[str | None, int | None]]:
+        """(table, row) of the rows whose cells did not line up with the header (a row-level
+        structure finding): redaction masks all their values."""
+        return {(f.table, f.row) for f in result.findings
+                if f.row is not None and f.rule.kind == "structure"}
 
     # ------------------------------------------------------------------ one finding
 
@@ -65,7 +77,17 @@ class ReportView:
         return {**self.ref(f.cause), "root": self.ref(f.root)}
 
     def _shown(self, f: Finding) -> Finding:
-        return self._redactor.finding(f) if self._redactor is not None else f
+        shown = self._redactor.finding(f) if self._redactor is not None else f
+        if self.visible:
+            shown = _visible_finding(shown)
+        return shown
+
+    def _text(self, text: str) -> str:
+        return visible(text) if self.visible else text
+
+    def _message(self, f: Finding, shown: Finding) -> str:
+        text = self._redactor.message(f, shown) if self._redactor is not None else shown.message
+        return self._text(text)
 
     def shown(self, f: Finding) -> Finding:
         """*f* as the report shows it: with its values, key, compared value and detail masked
@@ -95,7 +117,7 @@ class ReportView:
             "field": f.field,
             "value": shown.value,
             "other": shown.other,
-            "message": self._redactor.message(f, shown) if self._redactor is not None else f.message,
+            "message": self._message(f, shown),
             "caused_by": self.caused_by(f),
         }
 
@@ -119,7 +141,7 @@ class ReportView:
         shown = self._shown(f)
         if not root:
             shown = attrs.evolve(shown, cause=None)
-        return self._redactor.message(f, shown) if self._redactor is not None else shown.message
+        return self._message(f, shown)
 
     # ------------------------------------------------------------------ the whole result
 
@@ -173,13 +195,13 @@ class ReportView:
         dataset version (and why), the period, provider, sender, submitted-at and the SDCS window
         it falls in, the tool and spec versions, the time of the run, the reference data."""
         r = self.result
-        lines = [("source", r.source or "in-memory rows"), ("rules", self.version_line())]
-        lines += [("version note", note) for note in r.version_notes]
+        lines = [("source", self._text(r.source or "in-memory rows")), ("rules", self.version_line())]
+        lines += [("version note", self._text(note)) for note in r.version_notes]
         run = getattr(r, "checked", None)
         if run is None:
             lines.append(("reporting period", r.period or "unknown"))
             return lines
-        lines += run.lines()
+        lines += [(label, self._text(value)) for label, value in run.lines()]
         if self.redacted:
             lines.append(("redacted", "NHS numbers, local patient identifiers, postcodes and birth dates are masked"))
         return lines
@@ -217,3 +239,16 @@ class ReportView:
             "not_checked": dict(r.not_checked),
             "root_causes": [{**self.ref(f), "rows_rejected": n} for f, n in self._roots],
         }
+
+
+def _visible_finding(f: Finding) -> Finding:
+    """*f* with its values, key, compared value and detail shown safely (see :mod:`._safe`)."""
+    def safe(v: str | None) -> str | None:
+        return visible(v) if v else v
+
+    values = tuple(map(safe, f.values))
+    key = tuple(map(safe, f.key))
+    other, detail = safe(f.other), safe(f.detail)
+    if values == f.values and key == f.key and other == f.other and detail == f.detail:
+        return f
+    return attrs.evolve(f, values=values, key=key, other=other, detail=detail)

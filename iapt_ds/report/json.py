@@ -50,7 +50,7 @@ def _record(rec: dict[str, Any]) -> str:
 def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None) -> None:
     """Write *result* to the text stream *out* as the JSON report (UTF-8 text; pass a stream
     opened with ``encoding="utf-8"``). *redact* masks personal identifiers."""
-    view = ReportView(result, redact=redact, spec=spec)
+    view = ReportView(result, redact=redact, spec=spec, visible=False)  # JSON keeps the data exact
     spec = view.spec
     head: dict[str, Any] = {"format": FORMAT, "version": VERSION, "generator": f"iapt-ds {__version__}",
                             "dataset": view.dataset()}

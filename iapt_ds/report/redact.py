@@ -1,22 +1,35 @@
 """Redaction for reports meant to be shared: NHS numbers, Local Patient Identifiers, postcodes and
-birth dates are masked wherever a report shows them (values, keys, compared values, messages).
+birth dates are masked wherever a report shows them.
 
 A masked value keeps its length, its punctuation and its last two letters or digits, so a data
 manager can still match it to the row (the row number is never masked)::
 
     9994021834 -> ********34     LS1 4AP -> *** *AP     1985-06-14 -> ****-**-14
 
-Masking is done on the finding's own fields, and the message is rendered again from the masked
-finding, so the words stay right ("has 21 characters") and the rule's own words are untouched. As
-a second line of defence, text taken from the data (values of other columns, compared values,
-details) is cleared of the finding's sensitive strings and of anything shaped like an NHS number
-or a postcode, and so is the rendered message of the finding's sensitive strings.
+Which fields hold which kind of identifier is in the spec (``sensitive:`` in ``dataset.yaml``).
+A value is masked by what it *is*, not only by the column it claims to be in, because damaged
+input moves values about (a missing cell shifts a birth date into the next column; swapped
+headers put identifiers under other names):
+
+* the values, key and compared value of a sensitive field, always;
+* anywhere in any text a report shows (values of other fields, keys, compared values, details,
+  messages, structure messages): anything shaped like an NHS number (ten digits, any script,
+  spaced 3-3-4 or not) or a postcode, and any of the submission's own identifiers
+  (``Result.identifiers``: every value its sensitive columns hold);
+* a date in a field that is no date (a birth date shifted out of its column);
+* every value of a row whose cells did not line up with the header (a row-level IDSREJ001
+  finding): what such a value is cannot be told from its column;
+* in a structure message, every quoted text that is not a name of the spec's own (a header row
+  that is really a data row, an extra cell, a value that is not a time).
+
+The message is rendered again from the masked finding, so its words stay right ("has 21
+characters"), then scrubbed as any other text. Everything here is linear in the text's length.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import overload
 
 import attrs
@@ -24,15 +37,19 @@ import attrs
 from ..findings import Finding
 from ..spec import Spec
 
-__all__ = ["SENSITIVE_FIELDS", "mask", "Redactor"]
-
-#: the columns whose values identify a person
-SENSITIVE_FIELDS = frozenset({"NHSNumber", "LocalPatientId", "Postcode", "PersonBirthDate"})
+__all__ = ["mask", "Redactor"]
 
 _KEEP = 2  # letters or digits left visible at the end of a masked value
-_NHS_LIKE = re.compile(r"(?<![0-9])[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}(?![0-9])")
-_POSTCODE_LIKE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}\b", re.IGNORECASE)
-_QUOTED = re.compile(r"'[^']*'")
+_ALNUM = re.compile(r"[^\W_]")
+# ten digits of any script (full-width ７ too), optionally spaced or dashed 3-3-4
+_NHS_LIKE = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
+_POSTCODE_LIKE = re.compile(r"(?<![^\W_])[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}(?![^\W_])", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)|(?<!\d)\d{1,2}/\d{1,2}/\d{2,4}(?!\d)")
+_TOKEN = re.compile(r"[^\s'\",;()\[\]{}<>=|]+")
+_TRAILING = ".:/-"
+_MIN_IDENTIFIER = 4
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+_DATE_TYPES = frozenset({"date", "datetime"})
 
 
 @overload
@@ -48,19 +65,29 @@ def mask(value: str | None) -> str | None:
     >>> mask("R1Z0000101"), mask("LS1 4AP"), mask("1985-06-14"), mask("AB1")
     ('********01', '*** *AP', '****-**-14', '***')
     """
-    if value is None:
-        return None
-    alnum = sum(ch.isalnum() for ch in value)
-    keep = _KEEP if alnum > 4 else 0
-    out = []
-    seen = 0
-    for ch in value:
-        if ch.isalnum():
+    if not value:
+        return value
+    ascii_ = value.isascii()
+    alnum = len(value) - len(value.translate(_ASCII_DROP) if ascii_ else _ALNUM.sub("", value))
+    if alnum <= 4:
+        return _stars(value, ascii_)
+    # the position of the second-last letter or digit: everything before it is masked
+    cut, seen = len(value), 0
+    while seen < _KEEP:
+        cut -= 1
+        if _ALNUM.match(value, cut):
             seen += 1
-            out.append(ch if seen > alnum - keep else "*")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _stars(value[:cut], ascii_) + value[cut:]
+
+
+_ASCII_ALNUM = [c for c in range(128) if chr(c).isalnum()]
+_ASCII_DROP = dict.fromkeys(_ASCII_ALNUM)
+_ASCII_STAR = dict.fromkeys(_ASCII_ALNUM, "*")
+
+
+def _stars(text: str, ascii_: bool) -> str:
+    """Every letter and digit of *text* as ``*`` (a translation table for ASCII text: fast)."""
+    return text.translate(_ASCII_STAR) if ascii_ else _ALNUM.sub("*", text)
 
 
 def _field_of(ref: object) -> str | None:
@@ -69,51 +96,91 @@ def _field_of(ref: object) -> str | None:
 
 
 class Redactor:
-    """Masks the sensitive parts of findings, for one spec (it knows each table's key columns)."""
+    """Masks the sensitive parts of findings, for one spec (it knows each table's key columns and
+    which fields are sensitive) and, when given, the submission's own *identifiers*."""
 
-    def __init__(self, spec: Spec) -> None:
-        self._key_mask = {tid: tuple(name in SENSITIVE_FIELDS for name in t.key) for tid, t in spec.tables.items()}
+    def __init__(self, spec: Spec, identifiers: Collection[str] = (), untrusted: Collection[tuple] = ()) -> None:
+        self.spec = spec
+        self.sensitive = spec.sensitive_fields
+        self._key_mask = {tid: tuple(name in self.sensitive for name in t.key) for tid, t in spec.tables.items()}
+        # short ones would mask ordinary words and numbers of the messages ("row 12")
+        self._ids = frozenset(i for i in identifiers if i and len(i) >= _MIN_IDENTIFIER)
+        #: (table, row) of rows whose cells did not line up with the header
+        self._untrusted = frozenset(untrusted)
+        self._names = frozenset({f.name for t in spec.tables.values() for f in t.fields}
+                                | {t.name for t in spec.tables.values()} | set(spec.tables))
+        self._structure = next((r.code for r in spec.rules.values() if r.kind == "structure"), "IDSREJ001")
+
+    def _date_field(self, table: str | None, name: str) -> bool:
+        t = self.spec.tables.get(table or "")
+        field = t.field_map.get(name) if t is not None else None
+        return field is not None and field.type in _DATE_TYPES
 
     def finding(self, f: Finding) -> Finding:
-        """A copy of *f* whose values, key, compared value and detail are masked where sensitive.
-        Values of other columns are cleared of anything shaped like an NHS number or a postcode."""
+        """A copy of *f* whose values, key, compared value and detail are masked where sensitive."""
         rule = f.rule
-        values = tuple(mask(v) if name in SENSITIVE_FIELDS else self.text(v)
+        whole = (f.table, f.row) in self._untrusted and f.row is not None
+        values = tuple(mask(v) if whole or name in self.sensitive else self._value(v, f.table, name)
                        for name, v in zip(rule.fields, f.values))
         flags = self._key_mask.get(f.table or "", ())
-        key = tuple(mask(k) if i < len(flags) and flags[i] else k for i, k in enumerate(f.key))
+        key = tuple(mask(k) if whole or (i < len(flags) and flags[i]) else self.text(k) for i, k in enumerate(f.key))
         other = f.other
-        if any(_field_of(rule.params.get(p)) in SENSITIVE_FIELDS for p in ("other", "birth_date")):
+        if whole or any(_field_of(rule.params.get(p)) in self.sensitive for p in ("other", "birth_date")):
             other = mask(other)
-        return attrs.evolve(f, values=values, key=key, other=self.text(other),
-                            detail=self.text(f.detail, self.secrets(f), quoted=True))
+        detail = f.detail
+        if detail and (whole or rule.code == self._structure):
+            detail = self._quoted(detail)
+        return attrs.evolve(f, values=values, key=key, other=self.text(other), detail=self.text(detail))
+
+    def _value(self, v: str | None, table: str | None, name: str) -> str | None:
+        """A value of a field that is not sensitive: a date in a field that is no date is masked
+        whole (it may be a birth date out of place); otherwise the text is scrubbed."""
+        if v and not self._date_field(table, name) and _DATE_LIKE.search(v):
+            return mask(v)
+        return self.text(v)
+
+    def _quoted(self, text: str) -> str:
+        """Every quoted text masked but the spec's own names (columns, tables)."""
+        def one(m: re.Match) -> str:
+            inner = m.group(0)[1:-1]
+            return m.group(0) if inner in self._names else m.group(0)[0] + (mask(inner) or "") + m.group(0)[-1]
+        return _QUOTED.sub(one, text)
+
+    def message(self, original: Finding, masked: Finding) -> str:
+        """The message of *masked* (a copy made by :meth:`finding`), scrubbed of anything that
+        is an identifier; for a row that did not line up, of every quoted value."""
+        text = masked.message
+        if (original.table, original.row) in self._untrusted and original.row is not None:
+            text = self._quoted(text)
+        for s in self.secrets(original):
+            if s in text:
+                text = text.replace(s, mask(s) or s)
+        return self.text(text) or text
 
     def secrets(self, f: Finding) -> list[str]:
         """The sensitive strings *f* carries (longest first, so a longer one is masked whole)."""
         rule = f.rule
-        found = {v for name, v in zip(rule.fields, f.values) if name in SENSITIVE_FIELDS and v}
+        found = {v for name, v in zip(rule.fields, f.values) if name in self.sensitive and v}
         flags = self._key_mask.get(f.table or "", ())
         found.update(k for i, k in enumerate(f.key) if k and i < len(flags) and flags[i])
         return sorted(found, key=len, reverse=True)
 
-    def message(self, original: Finding, masked: Finding) -> str:
-        """The message of *masked* (a copy made by :meth:`finding`), cleared of *original*'s
-        sensitive strings. The rule's own words are left alone."""
-        text = masked.message
-        for s in self.secrets(original):
-            text = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", mask(s), text)
-        return text
-
-    @staticmethod
-    def text(text: str | None, secrets: Iterable[str] = (), *, quoted: bool = False) -> str | None:
-        """Text taken from the data with each of *secrets*, and anything shaped like an NHS number
-        or a postcode, masked. With *quoted* (for a finding's detail), text naming a sensitive
-        column has its quoted values masked too."""
+    def text(self, text: str | None) -> str | None:
+        """Text from the data with anything shaped like an NHS number or a postcode, and any of
+        the submission's identifiers, masked."""
         if not text:
             return text
-        for s in secrets:
-            text = re.sub(rf"(?<!\w){re.escape(s)}(?!\w)", mask(s), text)
-        if quoted and any(name in text for name in SENSITIVE_FIELDS):
-            text = _QUOTED.sub(lambda m: "'" + mask(m.group(0)[1:-1]) + "'", text)
-        text = _NHS_LIKE.sub(lambda m: mask(m.group(0)), text)
-        return _POSTCODE_LIKE.sub(lambda m: mask(m.group(0)), text)
+        text = _NHS_LIKE.sub(lambda m: mask(m.group(0)) or "", text)
+        text = _POSTCODE_LIKE.sub(lambda m: mask(m.group(0)) or "", text)
+        if self._ids:
+            text = _TOKEN.sub(self._token, text)
+        return text
+
+    def _token(self, m: re.Match) -> str:
+        token = m.group(0)
+        if token in self._ids:
+            return mask(token) or token
+        bare = token.rstrip(_TRAILING)
+        if bare != token and bare in self._ids:
+            return (mask(bare) or bare) + token[len(bare):]
+        return token

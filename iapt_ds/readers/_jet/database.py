@@ -32,6 +32,18 @@ _INTERNAL_NAME = re.compile(r"(?i)msys|~tmp|f_[0-9a-f]{32}_data$")
 _BAD_BYTES = (StructError, IndexError, ValueError, OverflowError)
 
 
+def _catalog_entry(row: tuple) -> tuple[int | None, int | None, str | None, int | None, int]:
+    """(id, parent, name, type, flags) of a catalog row, each None (flags 0) when the column
+    does not hold a value of its type: a damaged catalog never raises a TypeError."""
+    oid, parent, name, kind, flags = row
+
+    def number(v: object) -> int | None:
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    return (number(oid), number(parent), name if isinstance(name, str) else None, number(kind),
+            number(flags) or 0)
+
+
 class Table:
     """One user table: :attr:`name`, :attr:`columns` (declared order), :attr:`row_count` (as its
     definition states it) and :meth:`rows`."""
@@ -102,6 +114,8 @@ class Database:
         except (Damaged, *_BAD_BYTES) as exc:
             raise AccessFileError(f"{self.path}: the system catalog cannot be read ({exc}); the file "
                                   "is damaged or encrypted") from None
+        # a catalog column of the wrong type (Flags as Text …) is damage, not a number to test
+        objects = [_catalog_entry(o) for o in objects]
         containers = [oid for oid, parent, name, _, _ in objects if parent == _ROOT_ID and name == "Tables"]
         if not containers:
             raise AccessFileError(f"{self.path}: the system catalog has no Tables container; the file is damaged")
