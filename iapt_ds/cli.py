@@ -383,7 +383,11 @@ def _submissions(paths: list[Path]) -> list[Path]:
     itself but holds two or more (a folder of monthly extracts), which stands for those."""
     out: list[Path] = []
     for path in paths:
-        if path.is_dir() and not _is_submission(path):
+        try:
+            folder = path.is_dir() and not _is_submission(path)
+        except (OSError, ValueError):   # a name too long, a NUL byte …: the reader says so
+            folder = False
+        if folder:
             try:
                 inner = sorted(p for p in path.iterdir() if not p.name.startswith(".") and _is_submission(p))
             except OSError:
