@@ -87,7 +87,7 @@ class Checked:
                 words = ref.name + (f", edition {ref.edition}" if ref.edition else "")
                 if ref.entries is not None:
                     words += f", {ref.entries} entries"
-                lines.append((f"reference: {ref.kind}", words))
+                lines.append(("reference data", f"{ref.kind}: {words}"))
         else:
             lines.append(("reference data", "given" if self.reference_given else
                           "none (the reference-data rules are not checked)"))

@@ -9,6 +9,7 @@
     iapt-ds rules [--table T] [--severity S] [--dataset-version V]
     iapt-ds explain CODE [--dataset-version V]
     iapt-ds calendar [YYYY-MM] [--dataset-version V]
+    iapt-ds diff OLD NEW [--format text|json|html|xlsx]   what changed: findings fixed, new and remaining
     iapt-ds measures PATH|--example [--format text|json|csv|xlsx] [--output FILE] [--no-cost] ...
 
 ``validate`` runs the rules of the version the header's DatSetVer names (as SDCS does) unless
@@ -31,9 +32,10 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__, example_path
+from ._status import Status, colour_enabled, paint
 from . import version_choice as _versions
 from .calendar import PeriodInfo, dataset_periods, parse_period, period_info, spec_for_period
 from .errors import IaptDsError
@@ -112,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Validate a submission (a folder of <TableName>.csv files, or an Access "
                        "IDB) and report what SDCS would do with it. Exit status: "
                        "0 accepted, 1 rejected (or a finding at or above --fail-on), 2 usage or input error.")
-    v.add_argument("path", nargs="?", metavar="PATH", help="the submission: a CSV folder or an .accdb/.mdb file")
+    v.add_argument("path", nargs="*", metavar="PATH",
+                   help="the submission: a CSV folder, an .accdb/.mdb file or a .zip; several, or a folder of "
+                   "submissions, give one summary table and (with --output DIR) a report for each")
     v.add_argument("--example", action="store_true", help="validate the bundled example submission instead of PATH")
     v.add_argument("--period", type=_period, metavar="YYYY-MM",
                    help="the reporting period chosen for the upload (checks IDS00016/IDS00019)")
@@ -128,16 +132,39 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     v.add_argument("--redact", action="store_true",
                    help="mask NHS numbers, local patient identifiers, postcodes and birth dates")
-    v.add_argument("--reference-data", metavar="FILE.json",
-                   help='national reference data to check codes against: a JSON object with any of '
-                        '"organisations", "gp_practices", "sites", "postcodes" (lists of codes); '
-                        'without it those warnings are reported as not checked')
+    v.add_argument("--reference-data", metavar="DIR|FILE.json",
+                   help="national reference data to check codes against: a folder of the files NHS ODS and ONS "
+                        "publish (epraccur.csv, etr.csv, ets.csv, eccg.csv … and an ONS Postcode Directory CSV), "
+                        'or a JSON object with any of "organisations", "gp_practices", "sites", "postcodes" '
+                        "(lists of codes); without it those warnings are reported as not checked")
+    v.add_argument("-q", "--quiet", action="store_true",
+                   help="say nothing on standard error but errors (no progress, no summary line, no warnings)")
+    v.add_argument("-v", "--verbose", action="store_true",
+                   help="on standard error, each table read and the time of each stage (read, validate, report)")
     v.add_argument("--fail-on", choices=SEVERITIES, default="file",
                    help="exit 1 when a finding of this severity or a more serious one exists (default: file, "
                    "i.e. only when the whole file is rejected)")
+    v.add_argument("--baseline", metavar="OLD.json",
+                   help="a JSON report of an earlier run: also say which findings are fixed, new and remaining")
     _dataset_version(v, "whose rules to run, whatever the header's DatSetVer says (default: the version "
                      "DatSetVer names, as SDCS chooses it)")
     v.set_defaults(run=_run_validate)
+
+    d = sub.add_parser("diff", parents=[common], help="what changed between two runs: findings fixed, new and remaining",
+                       description="Compare two validations (two JSON reports made with --format json, or two "
+                       "submissions): findings fixed, new and remaining, by code and by root cause, matched by "
+                       "code and row key (not row number).")
+    d.add_argument("old", metavar="OLD", help="the earlier run: a JSON report, a CSV folder or an IDB")
+    d.add_argument("new", metavar="NEW", help="the later run: a JSON report, a CSV folder or an IDB")
+    d.add_argument("--format", choices=["text", "json", "html", "xlsx"], default=None,
+                   help="text (default), json, html or xlsx (default: from the --output suffix)")
+    d.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    d.add_argument("--period", type=_period, metavar="YYYY-MM", help="for a submission: the upload's period")
+    d.add_argument("--provider", metavar="ODS", help="for a submission: the upload's provider")
+    d.add_argument("--sender", metavar="ODS", help="for a submission: the upload's sender")
+    d.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME", help="for a submission: when submitted")
+    d.set_defaults(run=_run_diff)
+
 
     r = sub.add_parser("rules", parents=[common], help="list the rules", description="List the IAPT rules of one version, with what each checks.")
     r.add_argument("--table", metavar="T", help="only the rules of this table (IDS002 or IDS002GP)")
@@ -185,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ------------------------------------------------------------------------------------ output
 
+def _to_file(path: Path, write: Callable[[Any], object], fmt: str) -> None:
+    """Run *write* on a new file at *path*, replacing it only once the report is complete."""
+    with output_file(path, binary=fmt in BINARY_FORMATS, encoding="utf-8-sig" if fmt == "csv" else "utf-8",
+                     newline="" if fmt == "csv" else None) as fh:
+        write(fh)
+
+
 def _to_stdout(write: Callable[[TextIO], object], *, utf8: bool = False) -> None:
     """Run *write* on standard output (see :func:`iapt_ds.report._output.to_stdout`)."""
     to_stdout(write, utf8=utf8)
@@ -226,6 +260,14 @@ def _source(path: Path, version: str | None = None, period: str | None = None) -
     return path
 
 
+def _read(path: Path, status: Status, version: str | None = None, period: str | None = None) -> Submission:
+    """Read the submission at *path*, with progress."""
+    from .readers import read
+
+    with status.stage("read", f"reading {path.name}"):
+        return read(path, version=version, period=period, progress=status.rows, files_progress=status.files)
+
+
 # ------------------------------------------------------------------------------------ validate
 
 def _exit_status(result: Result, fail_on: str) -> int:
@@ -236,6 +278,60 @@ def _exit_status(result: Result, fail_on: str) -> int:
         return 1
     limit = ordinal_rank(fail_on)
     return int(any(n and ordinal_rank(sev) <= limit for sev, n in result.counts_by_severity().items()))
+
+
+def _coloured_text(result: Result, write: Callable[[TextIO], None]) -> str:
+    """The text report with its verdict in colour (green accepted, amber accepted with rejected
+    rows, red rejected), for a terminal."""
+    import io
+
+    buf = io.StringIO()
+    write(buf)
+    text = buf.getvalue()
+    first, sep, rest = text.partition("\n")
+    word, colon, tail = first.partition(":")
+    rejected_rows = sum(t.rejected for t in result.tables.values())
+    tone = "red" if not result.accepted else "amber" if rejected_rows else "green"
+    return paint(word, tone, True) + colon + tail + sep + rest
+
+
+def _baseline(args: argparse.Namespace, result: Result, fmt: str, status: Status) -> None:
+    """What changed since the baseline: after a text report on standard output, else on
+    standard error (not with --quiet)."""
+    import io
+
+    from .diff import compare, write_diff
+
+    buf = io.StringIO()
+    write_diff(compare(Path(args.baseline), result), buf)
+    if fmt == "text" and not (args.output and args.output != "-"):
+        _to_stdout(lambda out: out.write("\n" + buf.getvalue()))
+    else:
+        status.say(buf.getvalue().rstrip("\n"))
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from .diff import compare, write_diff
+
+    fmt = choose_format(args.output, args.format, ("text", "json", "html", "xlsx"),
+                        "the diff is written as {formats}, not {fmt}")
+    upload = {"period": args.period, "provider": args.provider, "sender": args.sender,
+              "submitted_at": args.submitted_at}
+    diff = compare(args.old, args.new, **upload)
+
+    def write(out: TextIO) -> None:
+        write_diff(diff, out, fmt)
+
+    if args.output and args.output != "-":
+        _to_file(Path(args.output), write, fmt)
+    elif fmt in BINARY_FORMATS:
+        if sys.stdout.isatty():
+            raise _Fail(f"the {fmt} diff is a binary file: give --output FILE.{fmt}")
+        write(sys.stdout.buffer)  # type: ignore[arg-type]
+        sys.stdout.buffer.flush()
+    else:
+        _to_stdout(write, utf8=fmt != "text")
+    return 0
 
 
 def _warn_checked(result: Result) -> None:
@@ -257,8 +353,132 @@ def _is_table_file(name: str) -> bool:
     return True
 
 
-def _run_validate(args: argparse.Namespace) -> int:
+def _reference(given: str | None) -> Any:
+    """The reference data of --reference-data: a folder of ODS/ONS files, or a JSON file."""
+    if not given:
+        return None
+    if Path(given).is_dir():
+        from .reference import load_reference_folder
+
+        return load_reference_folder(given)
     from .checks.context import ReferenceSets
+
+    return ReferenceSets.from_json(given)
+
+
+def _is_submission(path: Path) -> bool:
+    """Whether *path* is one submission: an IDB, a .zip, or a folder holding a table file."""
+    from .spec import load_spec
+
+    if path.is_file():
+        return path.suffix.lower() in (*_IDB_SUFFIXES, ".zip")
+    if not path.is_dir():
+        return False
+    names = {t.name.lower() for t in load_spec().tables.values()}
+    try:
+        return any(p.suffix.lower() == ".csv" and p.stem.lower() in names for p in path.iterdir())
+    except OSError:
+        return False
+
+
+def _submissions(paths: list[Path]) -> list[Path]:
+    """The submissions to validate: each path as given, except a folder that is no submission
+    itself but holds two or more (a folder of monthly extracts), which stands for those."""
+    out: list[Path] = []
+    for path in paths:
+        try:
+            folder = path.is_dir() and not _is_submission(path)
+        except (OSError, ValueError):   # a name too long, a NUL byte …: the reader says so
+            folder = False
+        if folder:
+            try:
+                inner = sorted(p for p in path.iterdir() if not p.name.startswith(".") and _is_submission(p))
+            except OSError:
+                inner = []
+            if len(inner) >= 2:
+                out.extend(inner)
+                continue
+        out.append(path)
+    return out
+
+
+def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
+    """Validate each of *paths*: one summary table on standard output, a report for each in the
+    --output folder; the exit status is the worst of them (2 when one could not be read)."""
+    from .pipeline import validate
+    from .report import write_report
+
+    fmt = args.format or ("text" if not args.output else "html")
+    folder = Path(args.output) if args.output and args.output != "-" else None
+    if folder is not None:
+        if folder.exists() and not folder.is_dir():
+            raise _Fail(f"with several submissions, --output names a folder for their reports; {folder} is a file")
+        folder.mkdir(parents=True, exist_ok=True)
+    elif fmt != "text":
+        raise _Fail(f"with several submissions, give --output DIR for their {fmt} reports")
+    if args.baseline:
+        raise _Fail("--baseline compares one submission with one earlier run; give one submission")
+    reference = _reference(args.reference_data)
+    status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
+    rows: list[tuple[str, str, list[str], str]] = []
+    worst = 0
+    used: set[str] = set()
+    for k, path in enumerate(paths, 1):
+        status.show(f"[{k}/{len(paths)}] {path.name}", force=True)
+        try:
+            submission = _read(path, status, args.dataset_version, args.period)
+            with status.stage("validate", f"[{k}/{len(paths)}] validating {path.name}"):
+                result = validate(submission, period=args.period, provider=args.provider, sender=args.sender,
+                                  submitted_at=args.submitted_at, reference_data=reference,
+                                  version=args.dataset_version)
+        except IaptDsError as exc:
+            status.clear()
+            rows.append((str(path), "error", [], " ".join(str(exc).split())))
+            worst = 2
+            continue
+        written = ""
+        if folder is not None:
+            stem = path.stem if path.is_file() else path.name
+            name = stem
+            n = 2
+            while name in used:
+                name, n = f"{stem}-{n}", n + 1
+            used.add(name)
+            target = folder / f"{name}.{'txt' if fmt == 'text' else fmt}"
+            def report(out: TextIO, r: Result = result) -> None:
+                write_report(r, out, fmt, redact=args.redact)
+
+            _to_file(target, report, fmt)
+            written = str(target)
+        sev = result.counts_by_severity()
+        counts = [str(sev[s]) for s in SEVERITIES] + [str(sum(t.rejected for t in result.tables.values()))]
+        rows.append((str(path), str(result.outcome), counts, written))
+        worst = max(worst, _exit_status(result, args.fail_on))
+    status.clear()
+
+    def write(out: TextIO) -> None:
+        head = ["submission", "outcome", *SEVERITIES, "rows rejected", "report" if folder else ""]
+        width = max(len(head[0]), *(len(r[0]) for r in rows))
+        out.write(f"{head[0]:<{width}}  {'outcome':<9}" + "".join(f" {h:>8}" for h in SEVERITIES)
+                  + f" {'rows rejected':>13}  {head[-1]}".rstrip() + "\n")
+        for name, outcome, counts, extra in rows:
+            if outcome == "error":
+                out.write(f"{name:<{width}}  {'error':<9} {extra}\n")
+                continue
+            shown = paint(f"{outcome:<9}", "green" if outcome == "accepted" else "red", colour)
+            out.write(f"{name:<{width}}  {shown}" + "".join(f" {c:>8}" for c in counts[:4])
+                      + f" {counts[4]:>13}  {extra}".rstrip() + "\n")
+        accepted = sum(r[1] == "accepted" for r in rows)
+        out.write(f"\n{len(rows)} submissions: {accepted} accepted, {sum(r[1] == 'rejected' for r in rows)} "
+                  f"rejected, {sum(r[1] == 'error' for r in rows)} could not be read.\n")
+
+    colour = colour_enabled(sys.stdout)
+    _to_stdout(write)
+    status.total()
+    return worst
+
+
+def _run_validate(args: argparse.Namespace) -> int:
     from .pipeline import validate
     from .report import write_report
 
@@ -266,36 +486,47 @@ def _run_validate(args: argparse.Namespace) -> int:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
         raise _Fail("give the submission to validate (a CSV folder or an IDB file), or --example")
+    paths = [example_path()] if args.example else _submissions([Path(p) for p in args.path])
+    if len(paths) > 1:
+        return _run_many(args, paths)
     fmt = choose_format(args.output, args.format, FORMATS)
-    path = example_path() if args.example else Path(args.path)
-    to_file = bool(args.output) and args.output != "-"
-    if to_file:
+    path = paths[0]
+    if args.output and args.output != "-":
         refuse_input_files(args.output, path, _is_table_file)
-    reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
-    result = validate(_source(path, args.dataset_version, args.period), period=args.period, provider=args.provider,
-                      sender=args.sender, submitted_at=args.submitted_at, reference_data=reference,
-                      version=args.dataset_version, engine=args.engine)
+    reference = _reference(args.reference_data)
+    status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
+    submission = _read(path, status, args.dataset_version, args.period)
+    rows = sum(t.nrows for t in submission.tables.values())
+    with status.stage("validate", f"validating {rows:,} rows"):
+        result = validate(submission, period=args.period, provider=args.provider, sender=args.sender,
+                          submitted_at=args.submitted_at, reference_data=reference, version=args.dataset_version,
+                          engine=args.engine)
 
     def write(out: TextIO) -> None:
-        write_report(result, out, fmt, redact=args.redact)
+        with status.stage("report", f"writing the {fmt} report ({len(result.findings):,} findings)"):
+            write_report(result, out, fmt, redact=args.redact)
 
-    if fmt != "text" or (args.output and args.output != "-"):
+    if not args.quiet and (fmt != "text" or (args.output and args.output != "-")):
         _warn_checked(result)
 
-    if to_file:
-        with output_file(args.output, binary=fmt in BINARY_FORMATS,
-                         encoding="utf-8-sig" if fmt == "csv" else "utf-8",
-                         newline="" if fmt == "csv" else None) as fh:
-            write(fh)
+    if args.output and args.output != "-":
+        _to_file(Path(args.output), write, fmt)
         sev = result.counts_by_severity()
-        sys.stderr.write(f"{result.outcome}: {', '.join(f'{n} {s}' for s, n in sev.items())} findings; "
-                         f"{fmt} report written to {args.output}\n")
+        outcome = paint(str(result.outcome), "green" if result.accepted else "red", status.colour)
+        status.say(f"{outcome}: {', '.join(f'{n} {s}' for s, n in sev.items())} findings; "
+                   f"{fmt} report written to {args.output}")
     elif fmt in BINARY_FORMATS:
-        if sys.stdout is not None and sys.stdout.isatty():
+        if sys.stdout.isatty():
             raise _Fail(f"the {fmt} report is a binary file: give --output FILE.{fmt}")
-        to_stdout(write, binary=True)
+        write(sys.stdout.buffer)  # type: ignore[arg-type]
+        sys.stdout.buffer.flush()
+    elif fmt == "text" and colour_enabled(sys.stdout):
+        _to_stdout(lambda out: out.write(_coloured_text(result, write)))
     else:
         _to_stdout(write, utf8=fmt != "text")
+    if args.baseline:
+        _baseline(args, result, fmt, status)
+    status.total()
     return _exit_status(result, args.fail_on)
 
 

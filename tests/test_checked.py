@@ -98,3 +98,12 @@ def test_html_shows_what_was_checked():
     page = out.getvalue()
     assert "<dt>SDCS window</dt><dd>the primary window for 2021-03" in page
     assert f"iapt-ds {iapt_ds.__version__}" in page and "<dt>Provider</dt><dd>R1Z</dd>" in page
+
+
+def test_the_dataset_version_and_why_are_shown():
+    from iapt_ds.report._view import ReportView
+
+    result = iapt_ds.validate(iapt_ds.example_path(), period="2021-03")
+    lines = dict(ReportView(result).checked())
+    assert lines["rules"].startswith(f"IAPT v{result.dataset_version} rules (") and result.version_reason in lines["rules"]
+    assert "rules:" in _text(result)

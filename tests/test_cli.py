@@ -196,6 +196,8 @@ def test_an_access_idb_shows_progress(tmp_path):
     idb.write_bytes(gzip.decompress(fixture.read_bytes()))
     p = run("validate", str(idb), *UPLOAD)
     assert p.returncode in (0, 1), p.stderr
+    assert "IDS001MPI" not in p.stderr          # progress is for a terminal; -v tells each table
+    p = run("validate", str(idb), *UPLOAD, "-v")
     assert "read IDS001MPI: 20 rows" in p.stderr and "read IDS000Header: 1 row\n" in p.stderr
     assert p.stdout.startswith(("ACCEPTED", "REJECTED"))
 

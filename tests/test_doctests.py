@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["iapt_ds", "iapt_ds.spec", "iapt_ds.cleanse", "iapt_ds.parse", "iapt_ds.checks.values",
-           "iapt_ds.result", "iapt_ds.report", "iapt_ds._gcpause"]
+           "iapt_ds.result", "iapt_ds.report", "iapt_ds._gcpause", "iapt_ds.checked", "iapt_ds.diff",
+           "iapt_ds.reference", "iapt_ds.readers._hints"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import attrs
 import pytest
 
 import iapt_ds
@@ -26,7 +28,8 @@ def _page(result, **kw) -> str:
 
 
 class _Tags(HTMLParser):
-    """Every start tag with its attributes, and the text of <style> and <script>."""
+    """Every start tag with its attributes, the text of <style> and of the executable <script>,
+    and the JSON data block."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -35,8 +38,13 @@ class _Tags(HTMLParser):
         self._in: str | None = None
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-        self._in = tag if tag in ("style", "script") else None
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        self._in = None
+        if tag == "style" or (tag == "script" and attrs.get("type") is None):
+            self._in = tag
+        elif tag == "script" and attrs.get("type") == "application/json":
+            self._in = "data"
 
     def handle_endtag(self, tag):
         self._in = None
@@ -52,16 +60,24 @@ def _parse(page: str) -> _Tags:
     return p
 
 
+def _data(page: str) -> dict:
+    return json.loads(_parse(page).inline["data"])
+
+
 def test_hostile_values_are_inert(messy):
     result, _ = messy
     page = _page(result)
     tags = _parse(page)
+    scripts = [a for t, a in tags.tags if t == "script"]
+    assert [a.get("type") for a in scripts] == ["application/json", None]   # data, then the one script
     names = [t for t, _ in tags.tags]
-    assert names.count("script") == 1 and "img" not in names and "iframe" not in names
+    assert "img" not in names and "iframe" not in names
     assert all(not k.startswith("on") for _, attrs in tags.tags for k in attrs)
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
-    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in page
-    assert SCRIPT not in page and IMG not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page      # written by the page (file level)
+    assert SCRIPT not in page and IMG not in page and "</script" not in tags.inline["data"]
+    assert "<" not in tags.inline["data"]
+    values = json.dumps(_data(page)["f"], ensure_ascii=False)
+    assert json.dumps(SCRIPT)[1:-1] in values and json.dumps(IMG)[1:-1] in values   # data, to be shown as text
     assert UNICODE in page
 
 
@@ -78,47 +94,95 @@ def test_self_contained_and_locked_down(messy):
         assert f"{kind}-src 'sha256-{digest}'" in csp
 
 
-def test_filters_and_rows(messy):
+def test_every_finding_is_in_the_data_once(messy):
+    result, _ = messy
+    data = _data(_page(result))
+    assert len(data["f"]) == len(result.findings)
+    assert [data["codes"][x[0]] for x in data["f"]] == [f.code for f in result.findings]
+    assert [x[2] if len(x) > 2 else None for x in data["f"]] == [f.row for f in result.findings]
+    position = {id(f): i for i, f in enumerate(result.findings)}
+    for x, f in zip(data["f"], result.findings):
+        cause = x[6] if len(x) > 6 else None
+        assert cause == (position[id(f.cause)] if f.cause is not None else None)
+        if f.cause is not None:
+            assert x[7] == position[id(f.root)]
+    assert set(data["roots"]) == {position[id(f)] for f, _ in result.root_causes()} | {
+        position[id(f)] for f in result.file_findings}
+
+
+def test_messages_are_made_from_the_templates_as_python_makes_them(messy):
+    """The page renders each message from its rule's template; the same fill in Python gives the
+    finding's own message (so the page's words are the report's words)."""
+    result, _ = messy
+    data = _data(_page(result))
+    for x, f in zip(data["f"], result.findings):
+        x = x + [None] * (12 - len(x))
+        vals = [] if x[5] is None else [x[5]] if isinstance(x[5], str) else x[5]
+        first = vals[0] if vals and vals[0] is not None else ""
+        fill = {"value": first, "values": ", ".join("" if v is None else v for v in vals),
+                "other": x[8] or "", "expected": data["s"][x[9]] if x[9] is not None else "",
+                "length": len(first), "detail": x[10] or ""}
+        text = re.sub(r"\{(\w+)\}", lambda m: str(fill.get(m.group(1), "")), data["tmpl"][x[0]])
+        assert text == attrs.evolve(f, cause=None).message
+
+
+def test_filters_and_codes(messy):
     result, _ = messy
     tags = _parse(_page(result))
-    rows = [a for t, a in tags.tags if t == "tr" and (a.get("id") or "").startswith("f-")]
-    assert len(rows) == len(result.findings)
-    assert {a["data-sev"] for a in rows} == {"file", "group", "record", "warning"}
-    options = {a["value"] for t, a in tags.tags if t == "option"}
-    assert {"file", "warning", "IDS00211", "IDS002", "IDS607"} <= options
+    options = {a.get("value") for t, a in tags.tags if t == "option"}
+    assert {"file", "warning", "IDS00211", "IDS002", "IDS607", "NHSNumberStatus"} <= options
     rule_rows = {a["id"] for t, a in tags.tags if t == "tr" and (a.get("id") or "").startswith("rule-")}
     assert rule_rows == {f"rule-{c}" for c in result.counts_by_code()}
 
 
-def test_each_cascade_is_a_tree_from_its_root(messy):
+def test_file_level_findings_are_grouped_by_code_and_folded(messy):
     result, _ = messy
     page = _page(result)
-    cascades = page[page.index('<section id="cascades">'):page.index('<section id="findings">')]
-    start = cascades.index('<details class="cascade"')
-    first = cascades[start:cascades.index('<details class="cascade"', start + 1)]
-    assert "IDS00211</span> at IDS002 row 1" in first and "takes down 29 rows" in first
-    # the chain GP → patient → referral → contact → activity → score, each one level deeper
-    chain = ["IDS00145", "IDS10101", "IDS20142", "IDS20224", "IDS60708"]
-    before = [first[:first.index(f"{code}</span>")] for code in chain]
-    depth = [b.count("<ul") - b.count("</ul") for b in before]
-    assert depth == [1, 2, 3, 4, 5]
+    part = page[page.index('<section id="file-level">'):page.index('<section id="fix">')]
+    assert part.count('<details class="group">') == len({f.code for f in result.file_findings})
+    assert "<details class=\"group\" open" not in part
+    assert '<span class="rows">× 2</span>' in part and 'href="#code=IDSREJ007">show all 2 in the table' in part
 
 
-def test_the_rule_is_explained_beside_each_code(messy):
+def test_fix_first_groups_by_code_and_field_file_level_first(messy):
     result, _ = messy
     page = _page(result)
-    row = page[page.index('<tr id="rule-IDS00211">'):]
-    row = row[:row.index("</tr>")]
-    assert "on or before ReportingPeriodEndDate (IDS000) plus 1 day" in row
-    assert "date_compare" in row and "confirmed" in row and "Message: Start Date" in row
+    part = page[page.index('<table id="fix-groups">'):]
+    part = part[:part.index("</table>")]
+    codes = re.findall(r'<a class="code" href="#code=(\w+)', part)
+    assert codes[:3] == ["IDSREJ007", "IDSREJ006", "IDSREJ001"] and codes[3] == "IDS00211"
+    assert "#code=IDS00115&amp;field=NHSNumberStatus&amp;roots=1" in part
+    assert part.count("the whole file") == 3
 
 
-def test_limit_caps_the_listed_findings_only(messy):
+def test_no_silent_cap_and_no_raw_templates_in_tooltips(messy):
     result, _ = messy
-    page = _page(result, limit=10)
-    assert page.count('<tr id="f-') == 10
-    assert f"The first 10 of {len(result.findings)} findings are listed" in page
-    assert f"<dd>{len(result.findings)}</dd>" in page
+    big = attrs.evolve(result, findings=result.findings * 500)     # 59,000 findings: over the old cap
+    page = _page(big)
+    assert len(_data(page)["f"]) == len(big.findings)
+    assert "are listed" not in page
+    tags = _parse(page)
+    assert not [a for _, a in tags.tags if "{value}" in (a.get("title") or "")]
+    assert "{value}" not in "".join(_data(page)["checks"])
+
+
+def test_a_zero_count_is_not_a_link(tmp_path):
+    result = iapt_ds.validate(iapt_ds.example_path(), period="2021-03", provider="R1Z")
+    page = _page(result)
+    assert '<span class="none">0 warnings</span>' in page and 'href="#sev=warning"' not in page
+
+
+def test_accepted_with_rejected_rows_is_amber():
+    from iapt_ds.spec import load_spec
+    from iapt_ds.spec_examples import base_rows
+
+    spec = load_spec()
+    rows = base_rows(spec)
+    rows["IDS002"][0]["StartDateGMPRegistration"] = "2021-05-01"      # one record rejection
+    partial = iapt_ds.validate({spec.tables[t].name: v for t, v in rows.items()}, period="2021-03")
+    assert partial.accepted and sum(t.rejected for t in partial.tables.values())
+    page = _page(partial)
+    assert '<header class="top partial">' in page and "<h1>File accepted, with rejected rows</h1>" in page
 
 
 def test_redacted_page_says_so(messy):
@@ -130,6 +194,7 @@ def test_redacted_page_says_so(messy):
 def test_an_accepted_file():
     result = iapt_ds.validate(iapt_ds.example_path(), period="2021-03", provider="R1Z")
     page = _page(result)
+    assert '<header class="top accepted">' in page
     assert "<h1>File accepted</h1>" in page and "No row is rejected." in page
 
 
@@ -138,17 +203,35 @@ _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--di
           "--disable-component-update", "--disable-sync"]
 
 
+def _dom(page: Path, fragment: str, profile: Path) -> str:
+    return subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri() + fragment],
+                          capture_output=True, text=True, timeout=120).stdout
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
 def test_in_headless_chromium(messy, tmp_path: Path):
     result, _ = messy
     page = tmp_path / "report.html"
     page.write_text(_page(result), encoding="utf-8")
     profile = tmp_path / "profile"
-    dom = subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={profile}", "--dump-dom",
-                          f"{page.as_uri()}#code=IDS00211"], capture_output=True, text=True, timeout=120).stdout
+    n = len(result.findings)
     # the page's own script ran (the CSP admitted it) and applied the filter from the address
-    assert re.search(r'id="f-count"[^>]*>2 of %d shown<' % len(result.findings), dom)
-    assert dom.count("hidden") >= len(result.findings) - 2
+    dom = _dom(page, "#code=IDS00211", profile)
+    assert re.search(r'id="f-count"[^>]*>2 of %d shown<' % n, dom)
+    assert len(re.findall(r'<tr id="f-\d+"', dom)) == 2
+    # hostile values are text on the page, never markup
+    dom = _dom(page, "#code=IDS00132", profile)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in dom and "<img" not in dom
+    # a link to a finding the filters hide clears them and shows its page
+    dom = _dom(page, f"#code=IDS00211&go={n - 1}", profile)
+    assert f'<tr class="hit" id="f-{n - 1}">' in dom
+    assert re.search(r'id="f-count"[^>]*>%d of %d shown<' % (n, n), dom) and f"page 2 of 2" in dom
+    # the first cascades are drawn as trees, nested
+    dom = _dom(page, "", profile)
+    cascades = dom[dom.index('id="cascade-list"'):dom.index('id="cascade-more"')]
+    assert cascades.count('<details class="cascade"') == len(
+        [f for f, _ in result.root_causes() if any(g.cause is f for g in result.findings)])
+    assert '<ul class="tree"><li><details open=""><summary>' in cascades.replace("\n", "")
     shot = tmp_path / "report.png"
     subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
                     "--window-size=1400,1000", page.as_uri()], capture_output=True, timeout=120)

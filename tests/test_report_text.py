@@ -36,14 +36,22 @@ def test_counts_per_severity_and_code(messy):
         assert f" {n}  " in line
 
 
-def test_fix_these_first_ranks_root_causes(messy):
+def test_fix_these_first_groups_root_causes_file_level_first(messy):
     result, _ = messy
-    text = _text(result, top=3)
+    text = _text(result, top=5)
     section = text[text.index("Fix these first"):text.index("Not checked")]
-    (first, n), *_ = result.root_causes()
-    assert f" 1. {first.code} at IDS002 row 1 (R1Z0000101, A81001, 2021-05-01): {n} rows" in section
-    assert section.count("\n   ") >= 3 and " 4. " not in section
-    assert f"and {len(result.root_causes()) - 3} more root causes" in section
+    assert " 1. IDSREJ007 Postcode: 2 root causes, rejects the file" in section
+    assert " 4. IDS00211 StartDateGMPRegistration: 2 root causes, takes down 30 rows" in section
+    assert "e.g. IDS002 row 1 (R1Z0000101, A81001, 2021-05-01): Start Date" in section
+    assert " 6. " not in section and "more groups of root causes" in section
+
+
+def test_file_level_findings_are_grouped_by_code(messy):
+    result, _ = messy
+    text = _text(result)
+    section = text[text.index("Why the file is rejected"):text.index("Findings: ")]
+    assert "(4 file-level findings of 3 codes; any one rejects the file)" in section
+    assert "IDSREJ007 × 2: Postcode must match" in section and "(and 1 more)" in section
 
 
 def test_unicode_survives(messy):

@@ -691,17 +691,31 @@ class PlausibleBirthDate(Kind):
         return V.add_months(period[0], -12 * rule.params["max_age"]), period[1]
 
     def evaluate(self, rule, table, ctx, *extra):
+        """Each finding's detail says which limit failed: not a date in the expected form, not a
+        calendar date, after the period end, or too old at its start."""
         rps, rpe, max_age = ctx.rps, ctx.rpe, rule.params["max_age"]
+        why = {}
 
         def fails(v) -> bool:
             if type(v) is Invalid:
+                shaped = re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", v.text or "")
+                why[v] = "it is not a calendar date" if shaped else "it is not a date in the form YYYY-MM-DD"
                 return True
             if rps is None or rpe is None:
                 return False  # SDCS's comparison passes when a header date is missing
             b = V.as_date(v)
-            return b > rpe or math.floor(V.months_between(rps, b) / 12) > max_age
+            if b > rpe:
+                why[v] = f"it is after the end of the reporting period ({rpe.isoformat()})"
+                return True
+            age = math.floor(V.months_between(rps, b) / 12)
+            if age > max_age:
+                why[v] = (f"the patient would be {age} at the start of the reporting period "
+                          f"({rps.isoformat()}), over {max_age}")
+                return True
+            return False
         other = f"{rps.isoformat()} to {rpe.isoformat()}" if rps and rpe else None
-        return [(i, other, None) for i, _, _ in _failing_values(_col(table, rule), fails)]
+        col = _col(table, rule)
+        return [(i, other, why[col[i]]) for i, _, _ in _failing_values(col, fails)]
 
 
 _ONSET = re.compile(r"^[0-9]{4}-([0][1-9]|[1][0,1,2])$", re.ASCII)

@@ -6,7 +6,13 @@
 * a mapping of table name → iterable of row dicts → in-memory rows (strings or typed values);
 * a :class:`Submission` → itself;
 * an Access IDB (``.accdb``/``.mdb``, Access 2000 to 2019) → the pure-Python IDB reader
-  (:mod:`iapt_ds.readers.idb`), one table at a time.
+  (:mod:`iapt_ds.readers.idb`), one table at a time;
+* a ``.zip`` holding one submission (an IDB, or a folder of CSV files at any depth) → read from
+  inside it, without unpacking it by hand.
+
+Input that is no submission at all (an empty folder, the folder *around* the submission folder,
+an Access file without IDS tables, a compressed file) is one :class:`~iapt_ds.errors.InputError`
+with a hint (:mod:`iapt_ds.readers._hints`), not a report of missing tables.
 
 Every reader then goes through the same builder: columns matched to the spec, text cleansed,
 each cell typed once. Nothing about the *content* raises; see :class:`~iapt_ds.model.InputProblem`.
@@ -26,15 +32,17 @@ from ..spec import Spec
 from ..version_choice import HeaderPeek
 from ._build import TableBuilder
 from ._submission import choose_spec, finish_submission
+from ._hints import compressed_hint, no_tables_in_folder
 from .csv_folder import csv_tables, peek_csv_folder, read_csv_table
 
-__all__ = ["read", "read_csv_folder", "read_rows", "choose_spec"]
+__all__ = ["read", "read_csv_folder", "read_rows", "read_zip", "choose_spec"]
 
 ACCESS_SUFFIXES = (".accdb", ".mdb")
 
 
 def read(source: Any, *, spec: Spec | None = None, version: str | None = None, period: str | None = None,
-         progress: Callable[[str, int, int], None] | None = None) -> Submission:
+         progress: Callable[[str, int, int], None] | None = None,
+         files_progress: Callable[[str, int, int], None] | None = None) -> Submission:
     """Read *source* into a :class:`Submission` (see the module docstring for what it accepts).
 
     The IAPT version is chosen before anything is typed, as SDCS chooses it: from the header's
@@ -42,7 +50,9 @@ def read(source: Any, *, spec: Spec | None = None, version: str | None = None, p
     the upload's) is used when the header gives none (:mod:`iapt_ds.version_choice`). The
     submission's ``version`` says which version was chosen and why.
 
-    *progress*, for an Access IDB, is called now and then with (table, rows read, rows in it)."""
+    *progress*, for an Access IDB, is called now and then with (table, rows read, rows in it);
+    *files_progress*, for a CSV folder, before each file with (file name, files read, files)
+    and once at the end with ("", files, files)."""
     if spec is not None and not isinstance(spec, Spec):
         raise UsageError(f"spec must be a Spec (iapt_ds.load_spec()), not {type(spec).__name__}")
     if isinstance(source, Submission):
@@ -60,13 +70,19 @@ def read(source: Any, *, spec: Spec | None = None, version: str | None = None, p
         except (OSError, ValueError) as exc:  # a name too long, a NUL byte …
             raise InputError(f"{_shown(text)}: cannot be opened ({getattr(exc, 'strerror', None) or exc})") from None
         if is_dir:
-            return read_csv_folder(path, spec=spec, version=version, period=period)
+            return read_csv_folder(path, spec=spec, version=version, period=period, progress=files_progress)
         if not exists:
             raise InputError(f"{_shown(text)}: no such file or folder")
         if path.suffix.lower() in ACCESS_SUFFIXES:
             from .idb import read_idb  # idb builds on this module's helpers
 
             return read_idb(path, spec=spec, version=version, period=period, progress=progress)
+        if path.suffix.lower() == ".zip":
+            return read_zip(path, spec=spec, version=version, period=period, progress=progress,
+                            files_progress=files_progress)
+        hint = compressed_hint(path)
+        if hint is not None:
+            raise hint
         raise InputError(f"{_shown(text)}: not a submission; give a folder of <TableName>.csv files or an Access IDB")
     if isinstance(source, Mapping):
         return read_rows(source, spec=spec, version=version, period=period)
@@ -81,9 +97,11 @@ def _shown(path: str, most: int = 120) -> str:
 
 @gc_paused
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
-                    period: str | None = None) -> Submission:
+                    period: str | None = None,
+                    progress: Callable[[str, int, int], None] | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed. The version is chosen
-    from the header file before the tables are typed (see :func:`read`)."""
+    from the header file before the tables are typed (see :func:`read`). *progress* is called
+    before each file with (file name, files read, files) and with ("", files, files) at the end."""
     folder = Path(fspath(folder))
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
@@ -99,12 +117,18 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version
         files = list(csv_tables(folder, spec, problems, unknown))
     except OSError as exc:
         raise InputError(f"{folder}: cannot be listed ({exc.strerror or exc})") from None
+    if not files:
+        raise no_tables_in_folder(folder, spec)
     shared: dict = {}
-    for tid, path in files:
+    for k, (tid, path) in enumerate(files):
+        if progress:
+            progress(path.name, k, len(files))
         try:
             tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared, spec.version)
         except OSError as exc:
             problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
+    if progress:
+        progress("", len(files), len(files))
     return finish_submission(spec, tables, problems, str(folder), unknown, choice)
 
 
@@ -137,6 +161,67 @@ def _peek_rows(rows: Mapping[str, Any], spec: Spec | None) -> HeaderPeek:
             return peek(declared=(), problem="the header table has no row")
         return peek(declared=tuple(declared), period=period)
     return peek(problem="there is no header table (IDS000Header)")
+
+
+#: uncompressed bytes a .zip may hold for the submission read from it
+ZIP_LIMIT = 16 << 30
+
+
+def read_zip(path: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
+             period: str | None = None, progress: Callable[[str, int, int], None] | None = None,
+             files_progress: Callable[[str, int, int], None] | None = None) -> Submission:
+    """Read the one submission a ``.zip`` holds: an Access IDB, or the folder (at any depth)
+    holding the table files. Members are copied by their base name only into a private
+    temporary folder, read, and removed; the .zip is never changed."""
+    import shutil
+    import tempfile
+    import zipfile
+    from pathlib import PurePosixPath
+
+    from ..spec import load_spec
+
+    path = Path(fspath(path))
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path}: not a readable .zip ({getattr(exc, 'strerror', None) or exc})") from None
+    with zf, tempfile.TemporaryDirectory(prefix="iapt-ds-zip-") as tmp:
+        members = [i for i in zf.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
+                   and not PurePosixPath(i.filename).name.startswith(".")]
+        idbs = [i for i in members if i.filename.lower().endswith(ACCESS_SUFFIXES)]
+        names = {t.name.lower() for t in (spec or load_spec()).tables.values()}
+        folders: dict[PurePosixPath, list[zipfile.ZipInfo]] = {}
+        for i in members:
+            p = PurePosixPath(i.filename)
+            if p.suffix.lower() == ".csv" and p.stem.lower() in names:
+                folders.setdefault(p.parent, []).append(i)
+        if len(folders) > 1 or (folders and idbs) or len(idbs) > 1:
+            found = [f"{f}/" for f in folders] + [i.filename for i in idbs]
+            raise InputError(f"{path}: holds more than one submission ({', '.join(found[:4])}); give one at a time")
+        chosen = next(iter(folders.values())) if folders else idbs
+        if not chosen:
+            raise InputError(f"{path}: holds no submission (no IDS*.csv table file and no Access IDB in it)")
+        if folders:   # every CSV file of that folder, so misnamed ones are reported too
+            parent = next(iter(folders))
+            chosen = [i for i in members if PurePosixPath(i.filename).parent == parent
+                      and i.filename.lower().endswith(".csv")]
+        if sum(i.file_size for i in chosen) > ZIP_LIMIT:
+            raise InputError(f"{path}: the submission in it is over {ZIP_LIMIT >> 30} GiB uncompressed")
+        target = Path(tmp)
+        for i in chosen:
+            with zf.open(i) as src, (target / PurePosixPath(i.filename).name).open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        inner = PurePosixPath(chosen[0].filename)
+        if folders:
+            sub = read_csv_folder(target, spec=spec, version=version, period=period, progress=files_progress)
+            where = f"{path}!{inner.parent}/" if str(inner.parent) != "." else str(path)
+        else:
+            from .idb import read_idb
+
+            sub = read_idb(target / inner.name, spec=spec, version=version, period=period, progress=progress)
+            where = f"{path}!{inner}"
+        sub.source = where
+        return sub
 
 
 @gc_paused

@@ -18,6 +18,7 @@ from ..model import InputProblem, Table
 from ..spec import Spec, TableSpec
 from ..version_choice import HeaderPeek, period_text
 from ._build import TableBuilder
+from ._hints import close_table
 
 _BLOCK = 16384
 
@@ -223,9 +224,11 @@ def csv_tables(folder: Path, spec: Spec, problems: list[InputProblem], unknown: 
         try:
             tid = spec.table(path.stem).id
         except KeyError:
-            if re.match(r"(?i)IDS\d{3}", path.stem):
+            close = close_table(path.stem, spec)
+            if close is not None or re.match(r"(?i)IDS\d{3}", path.stem):
                 unknown.append(path.name)
-                problems.append(InputProblem(None, f"{path.name} is not a table of the v{spec.version} IDB"))
+                hint = f"; did you mean {close}.csv?" if close else ""
+                problems.append(InputProblem(None, f"{path.name} is not a table of the v{spec.version} IDB{hint}"))
             continue
         if tid in seen:
             problems.append(InputProblem(tid, f"{path.name} and {seen[tid].name} are the same table;"

@@ -60,6 +60,7 @@ import datetime as _dt
 import re
 from collections.abc import Callable, Sequence
 from os import PathLike, fspath
+from pathlib import Path
 from typing import Any
 
 from .._gcpause import gc_paused
@@ -68,7 +69,7 @@ from ..spec import FieldSpec, Spec, TableSpec
 from ..version_choice import HeaderPeek, period_text
 from ._submission import choose_spec, finish_submission
 from ._build import TableBuilder
-from ._submission import finish_submission
+from ._hints import not_an_idb
 from ._jet import AccessFileError, AccessTableError, Column, Database
 
 __all__ = ["read_idb", "open_idb", "type_problems", "Database", "Column", "AccessFileError", "AccessTableError",
@@ -165,6 +166,8 @@ def read_idb(path: str | PathLike, *, spec: Spec | None = None, version: str | N
             elif _IDS_NAME.match(name):
                 unknown.append(name)
                 problems.append(InputProblem(None, f"{name} is not a table of the v{spec.version} IDB"))
+        if not tables and not unknown:
+            raise not_an_idb(Path(fspath(path)), list(db.table_names))
     return finish_submission(spec, tables, problems, fspath(path), unknown, choice)
 
 

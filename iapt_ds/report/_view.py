@@ -89,6 +89,11 @@ class ReportView:
         text = self._redactor.message(f, shown) if self._redactor is not None else shown.message
         return self._text(text)
 
+    def shown(self, f: Finding) -> Finding:
+        """*f* as the report shows it: with its values, key, compared value and detail masked
+        when redacting (the finding itself otherwise)."""
+        return self._shown(f)
+
     def _key(self, f: Finding, shown: Finding) -> dict[str, str | None]:
         if f.table is None or not shown.key:
             return {}
@@ -158,8 +163,8 @@ class ReportView:
 
     def fix_groups(self) -> list[dict[str, Any]]:
         """:meth:`fix_first` grouped by code and field ("IDS00115 NHSNumberStatus: 812 root
-        causes taking down 812 rows"): file-level groups first, then by rows taken down, then by
-        how many findings. Each group: code, severity, table, field, findings, rows, example (where
+        causes taking down 812 rows"): file-level groups first (the most findings first), then by
+        rows taken down, then by how many findings. Each group: code, severity, table, field, findings, rows, example (where
         the first one is) and message (the first one's)."""
         groups: dict[tuple[str, str | None], dict[str, Any]] = {}
         for f, n in self.fix_first():
@@ -170,8 +175,12 @@ class ReportView:
                     "findings": 0, "rows": 0, "example": self.where(f), "message": self.message(f), "first": f}
             g["findings"] += 1
             g["rows"] += n
-        return sorted(groups.values(), key=lambda g: (g["severity"] != "file", -g["rows"], -g["findings"],
-                                                      g["code"], g["field"] or ""))
+        def rank(g: dict[str, Any]) -> tuple:
+            if g["severity"] == "file":      # each rejects the whole file: the most widespread first
+                return (0, -g["findings"], -g["rows"], g["code"], g["field"] or "")
+            return (1, -g["rows"], -g["findings"], g["code"], g["field"] or "")
+
+        return sorted(groups.values(), key=rank)
 
     def values(self, f: Finding) -> str:
         """The values of the rule's fields in the row, joined (masked when redacting)."""

@@ -1,6 +1,6 @@
 """The text summary for a terminal: the file's outcome first, then the counts per severity, per
 table and per code, then "fix these first" (the root causes ranked by how many rows each takes
-down with it), then the rules that could not be checked.
+down with it, grouped by code and field, file level first), then the rules that could not be checked.
 
 It summarises: the individual findings are in the CSV, JSON and HTML reports.
 """
@@ -61,11 +61,16 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
 
     file_findings = result.file_findings
     if file_findings:
-        w(f"\nWhy the file is rejected ({_plural(len(file_findings), 'file-level finding')}):\n")
-        for f in file_findings[:20]:
-            w(_wrap(f"{f.code} {view.where(f)}: {view.message(f)}", "  ") + "\n")
-        if len(file_findings) > 20:
-            w(f"  … and {len(file_findings) - 20} more.\n")
+        by_code: dict[str, list] = {}
+        for f in file_findings:
+            by_code.setdefault(f.code, []).append(f)
+        w(f"\nWhy the file is rejected ({_plural(len(file_findings), 'file-level finding')} of "
+          f"{_plural(len(by_code), 'code')}; any one rejects the file):\n")
+        for code, items in sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            first = items[0]
+            more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
+            w(_wrap(f"{code} × {len(items)}: {checks(spec.rules[code], spec)}", "  ") + "\n")
+            w(_wrap(f"first at {view.where(first)}{more}: {view.message(first)}", "      ") + "\n")
 
     sev = result.counts_by_severity()
     w(f"\nFindings: {len(result.findings)} ({', '.join(f'{n} {s}' for s, n in sev.items())})\n")
@@ -84,14 +89,17 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
             first = f"  {code:<10} {rule.severity:<8} {counts[code]:>7}  "
             w(_wrap(checks(rule, spec), " " * len(first), first) + "\n")
 
-    roots = view.root_causes()
-    if roots:
-        w("\nFix these first (root causes, by the rows each takes down):\n")
-        for i, (f, n) in enumerate(roots[:top], 1):
-            w(f"  {i:>2}. {f.code} at {_clip(view.where(f))}: {_plural(n, 'row')}\n")
-            w(_wrap(view.message(f), "      ") + "\n")
-        if len(roots) > top:
-            w(f"  … and {len(roots) - top} more root causes (all are in the HTML, CSV and JSON reports).\n")
+    groups = view.fix_groups()
+    if groups:
+        w("\nFix these first (root causes by code and field: file level first, then by the rows each takes down):\n")
+        for i, g in enumerate(groups[:top], 1):
+            down = "rejects the file" if g["severity"] == "file" else f"takes down {_plural(g['rows'], 'row')}"
+            field = f" {g['field']}" if g["field"] else ""
+            w(f"  {i:>2}. {g['code']}{field}: {_plural(g['findings'], 'root cause')}, {down}\n")
+            w(_wrap(f"e.g. {g['example']}: {g['message']}", "      ") + "\n")
+        if len(groups) > top:
+            w(f"  … and {len(groups) - top} more groups of root causes (all are in the HTML, xlsx, CSV and JSON "
+              "reports).\n")
 
     if result.not_checked:
         w(f"\nNot checked ({_plural(len(result.not_checked), 'rule')}):\n")

@@ -73,6 +73,8 @@ class _Book:
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.plain = add({"valign": "top"})
         self.label = add({"bold": True, "valign": "top"})
+        self.count = add({"align": "left", "num_format": "#,##0"})
+        self.number = add({"valign": "top"})
         self.verdict = {True: add({"bold": True, "font_size": 14, "font_color": "#FFFFFF", "bg_color": "#15803D"}),
                         False: add({"bold": True, "font_size": 14, "font_color": "#FFFFFF", "bg_color": "#9B1C1C"}),
                         None: add({"bold": True, "font_size": 14, "font_color": "#1F2937", "bg_color": "#FCD34D"})}
@@ -92,16 +94,19 @@ class _Book:
         def start() -> Any:
             nonlocal sheets, r, first
             sheets += 1
-            ws = self.wb.add_worksheet(name if sheets == 1 else f"{name} ({sheets})"[:31])
+            ws = self.sheet(name if sheets == 1 else f"{name} ({sheets})"[:31])
             r = 0
             if intro:
                 ws.write_string(0, 0, intro, self.plain)
                 r = 2
             first = r
+            if any(len(c) + 1 > (widths[i] if widths else 10) for i, c in enumerate(columns)):
+                ws.set_row(r, 30)
             for i, c in enumerate(columns):
                 ws.write_string(r, i, c, self.head)
                 ws.set_column(i, i, widths[i] if widths else max(10, len(c) + 2), None)
             ws.freeze_panes(r + 1, 0)
+            ws.repeat_rows(r)
             r += 1
             return ws
 
@@ -114,17 +119,30 @@ class _Book:
                 finish(ws, r - 1)
                 ws = start()
                 count = 0
+            if wrap_at:
+                lines = max((-(-len(str(row[i] or "")) // max(1, int((widths[i] if widths else 10) * 1.1)))
+                             for i in wrap_at), default=1)
+                if lines > 1:
+                    ws.set_row(r, 15 * min(lines, 20))
             for i, v in enumerate(row):
                 if v is None or v == "":
                     continue
                 if i in numeric_at and isinstance(v, (int, float)):
-                    ws.write_number(r, i, v)
+                    ws.write_number(r, i, v, self.number)
                 else:
                     ws.write_string(r, i, _text(v), self.wrap if i in wrap_at else self.plain)
             r += 1
             count += 1
         finish(ws, r - 1)
         return sheets
+
+    def sheet(self, name: str) -> Any:
+        """A new sheet that prints landscape, one page wide, its header row on every page."""
+        ws = self.wb.add_worksheet(name)
+        ws.set_landscape()
+        ws.set_paper(9)        # A4
+        ws.fit_to_pages(1, 0)
+        return ws
 
     def close(self) -> None:
         self.wb.close()
@@ -141,7 +159,7 @@ def _ref(ref: dict[str, Any] | None) -> str:
 
 def _summary(book: _Book, view: ReportView) -> None:
     r = view.result
-    ws = book.wb.add_worksheet("Summary")
+    ws = book.sheet("Summary")
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 100)
     rejected_rows = sum(t.rejected for t in r.tables.values())
@@ -166,22 +184,23 @@ def _summary(book: _Book, view: ReportView) -> None:
     ws.write_string(row, 0, "Findings", book.title)
     row += 1
     ws.write_string(row, 0, "all", book.label)
-    ws.write_number(row, 1, len(r.findings))
+    ws.write_number(row, 1, len(r.findings), book.count)
     row += 1
     for sev, n in r.counts_by_severity().items():
         ws.write_string(row, 0, SEVERITY_WORDS[sev] + "s", book.label)
-        ws.write_number(row, 1, n)
+        ws.write_number(row, 1, n, book.count)
         row += 1
     ws.write_string(row, 0, "rows rejected", book.label)
-    ws.write_number(row, 1, rejected_rows)
+    ws.write_number(row, 1, rejected_rows, book.count)
     row += 1
     ws.write_string(row, 0, "rules not checked", book.label)
-    ws.write_number(row, 1, len(r.not_checked))
+    ws.write_number(row, 1, len(r.not_checked), book.count)
     row += 2
     ws.write_string(row, 0, "Sheets", book.title)
     row += 1
     for name, what in (("Why rejected", "the file-level findings, by code"),
-                       ("Fix first", "root causes by code and field, most harmful first, then each root cause"),
+                       ("Fix first", "root causes grouped by code and field, most harmful first"),
+                       ("Root causes", "each root cause on its own, in the same order, with the rows it takes down"),
                        ("Findings", "every finding, one row each (filter the header)"),
                        ("By code", "each code found, what it checks and what to do"),
                        ("Rows by table", "rows read, accepted, rejected and warned in each table"),
