@@ -486,7 +486,9 @@ def _run_validate(args: argparse.Namespace) -> int:
         raise _Fail("give either PATH or --example, not both")
     if not args.example and not args.path:
         raise _Fail("give the submission to validate (a CSV folder or an IDB file), or --example")
-    paths = [example_path()] if args.example else _submissions([Path(p) for p in args.path])
+    # --example follows --dataset-version: the v2.1 rules run on the v2.1 example
+    paths = ([example_path(args.dataset_version or "2.0")] if args.example
+             else _submissions([Path(p) for p in args.path]))
     if len(paths) > 1:
         return _run_many(args, paths)
     fmt = choose_format(args.output, args.format, FORMATS)
@@ -544,7 +546,8 @@ def _run_measures(args: argparse.Namespace) -> int:
     if not args.example and not args.path:
         raise _Fail("give the submission to measure (a CSV folder or an IDB file), or --example")
     fmt = choose_format(args.output, args.format, MEASURE_FORMATS, "measures are written as {formats}, not {fmt}")
-    path = example_path() if args.example else Path(args.path)
+    path = (example_path(getattr(args, "dataset_version", None) or "2.0") if args.example
+            else Path(args.path))
     if args.output and args.output != "-":
         refuse_input_files(args.output, path, _is_table_file)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None

@@ -220,3 +220,16 @@ def test_bad_reference_data_is_a_usage_error(tmp_path, content, words):
     ref = tmp_path / "ref.json"
     ref.write_text(content)
     assert_usage_error(run("validate", "--example", "--reference-data", str(ref)), words)
+
+
+def test_example_follows_dataset_version():
+    """Regression: `--example --dataset-version 2.1` ran the v2.1 rules on the v2.0 example (and
+    rejected it); it validates the bundled v2.1 example, which has no finding."""
+    p = run("validate", "--example", "--dataset-version", "2.1", "--period", "2024-05", "--provider", "R1Z",
+            "--sender", "R1Z", "--submitted-at", "2024-06-10T12:00:00", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert report["outcome"] == "accepted"
+    assert report["findings"] == []
+    assert report["dataset"]["version"] == "2.1"
+    assert "may-2024" in report["source"]
