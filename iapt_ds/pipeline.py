@@ -32,7 +32,6 @@ from .checked import what_was_checked
 from .checks.base import Phase
 from .checks.context import Context, ReferenceData, Upload
 from .errors import UsageError
-from .findings import Finding
 from .ledger import Ledger
 from .parse import render
 from .outcome import final_file_findings

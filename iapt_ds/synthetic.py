@@ -30,7 +30,6 @@ For example ``write_csv_folder("bench/100k", rows=100_000, seed=1, fault_rate=0.
 
 from __future__ import annotations
 
-import bisect
 import csv
 import datetime as _dt
 import itertools
@@ -60,13 +59,20 @@ def nhs_numbers(start: int = 0) -> Iterator[str]:
     while True:
         stem = f"999{n:06d}"[-9:]
         n += 1
-        total = sum(int(d) * w for d, w in zip(stem, range(10, 1, -1)))
-        check = 11 - total % 11
-        if check == 10:
-            continue
-        number = stem + str(0 if check == 11 else check)
-        if number[:5] != number[5:][::-1]:
+        number = _nhs_number(stem)
+        if number is not None:
             yield number
+
+
+def _nhs_number(stem: str) -> str | None:
+    """*stem* (9 digits) with its Modulus 11 check digit; None when no digit fits or the number
+    reads the same backwards (both are invalid NHS numbers)."""
+    total = sum(int(d) * w for d, w in zip(stem, range(10, 1, -1)))
+    check = 11 - total % 11
+    if check == 10:
+        return None
+    number = stem + str(0 if check == 11 else check)
+    return None if number[:5] == number[5:][::-1] else number
 
 
 def _templates(spec: Spec) -> tuple[dict[str, list[dict]], list[dict[str, list[dict]]]]:
@@ -255,12 +261,8 @@ def _scattered_nhs_numbers(seed: int) -> Iterator[str]:
     for _ in range(1_000_000):
         stem = f"999{k:06d}"
         k = (k + 654_321) % 1_000_000
-        total = sum(int(d) * w for d, w in zip(stem, range(10, 1, -1)))
-        check = 11 - total % 11
-        if check == 10:
-            continue
-        number = stem + str(0 if check == 11 else check)
-        if number[:5] != number[5:][::-1]:
+        number = _nhs_number(stem)
+        if number is not None:
             yield number
     raise ValueError("more patients than the 999 test range of NHS numbers holds")
 

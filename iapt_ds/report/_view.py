@@ -252,3 +252,14 @@ def _visible_finding(f: Finding) -> Finding:
     if values == f.values and key == f.key and other == f.other and detail == f.detail:
         return f
     return attrs.evolve(f, values=values, key=key, other=other, detail=detail)
+
+
+def ref_text(ref: dict[str, Any] | None) -> str:
+    """A finding reference (as in the JSON report's ``caused_by``/``root_cause``) in words:
+    ``"IDS00211 at IDS002 row 7"``, ``"IDSREJ012 at file"``; empty for None."""
+    if ref is None:
+        return ""
+    where = ref["table"] or "file"
+    if ref["row"] is not None:
+        where += f" row {ref['row']}"
+    return f"{ref['code']} at {where}"

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from ..result import Result
 from ..spec import Spec
-from ._view import ReportView
+from ._view import ReportView, ref_text
 
 __all__ = ["COLUMNS", "neutralise", "write_csv"]
 
@@ -35,15 +35,6 @@ def neutralise(cell: Any) -> Any:
     return cell
 
 
-def _ref(ref: dict[str, Any] | None) -> str:
-    if ref is None:
-        return ""
-    where = ref["table"] or "file"
-    if ref["row"] is not None:
-        where += f" row {ref['row']}"
-    return f"{ref['code']} at {where}"
-
-
 def write_csv(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None) -> None:
     """Write one CSV row per finding of *result* to the text stream *out* (open it with
     ``newline=""``; ``encoding="utf-8-sig"`` lets spreadsheets see the UTF-8). *redact* masks
@@ -57,5 +48,5 @@ def write_csv(result: Result, out: TextIO, *, redact: bool = False, spec: Spec |
         key = "; ".join(f"{k}={'' if v is None else v}" for k, v in rec["key"].items())
         row = (rec["id"], rec["code"], rec["severity"], rec["table"] or "", rec["row"] or "", rec["line"] or "",
                key, rec["field"] or "", "" if rec["value"] is None else rec["value"], rec["message"],
-               _ref(cause), _ref(cause["root"]) if cause else "", version, why)
+               ref_text(cause), ref_text(cause["root"]) if cause else "", version, why)
         writer.writerow([neutralise(c) for c in row])

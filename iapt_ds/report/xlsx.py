@@ -31,7 +31,7 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..result import Result
 from ..spec import Spec
-from ._view import ReportView
+from ._view import ReportView, ref_text
 from .explain import SEVERITY_WORDS, advice, checks
 
 __all__ = ["write_xlsx", "SHEET_ROWS", "FINDING_COLUMNS"]
@@ -148,15 +148,6 @@ class _Book:
         self.wb.close()
 
 
-def _ref(ref: dict[str, Any] | None) -> str:
-    if ref is None:
-        return ""
-    where = ref["table"] or "file"
-    if ref["row"] is not None:
-        where += f" row {ref['row']}"
-    return f"{ref['code']} at {where}"
-
-
 def _summary(book: _Book, view: ReportView) -> None:
     r = view.result
     ws = book.sheet("Summary")
@@ -267,7 +258,7 @@ def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bo
             cause = rec["caused_by"]
             yield (rec["id"], kind[f.code], rec["code"], rec["table"] or "", rec["row"], rec["line"],
                    view.key_text(f), rec["field"] or "", view.values(f), view.message(f, root=False),
-                   action[f.code], _ref(cause["root"]) if cause else "")
+                   action[f.code], ref_text(cause["root"]) if cause else "")
 
     book.table_sheet("Findings", FINDING_COLUMNS, findings(), widths=[_WIDTHS[c] for c in FINDING_COLUMNS],
                      numeric=("id", "row", "line"), max_rows=max_rows)
