@@ -16,7 +16,9 @@ For each it prints CPU seconds (user + system of the process, what matters on a 
 wall seconds, rows/s (by CPU), CPU microseconds per row, the peak resident memory reached by the
 end of the stage, and the ratio of CPU to the ``csv.reader`` pass on the same files, and writes all
 of it as JSON. ``--engine-root`` times another checkout's engine on the same files (e.g. a
-before/after comparison). A benchmark, not a test: nothing fails on speed.
+before/after comparison). ``--engines python,duckdb`` also times the DuckDB engine, which reads the
+folder itself (``read+validate`` as one stage, then ``report``), and checks that it found as many
+findings. A benchmark, not a test: nothing fails on speed.
 """
 
 from __future__ import annotations
@@ -107,6 +109,29 @@ print(json.dumps({{"rows": sum(t.read for t in result.tables.values()), "finding
 """
 
 
+# an engine other than Python's reads the folder itself: read and validate are one stage
+_OTHER_ENGINE = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, {root!r})
+import iapt_ds
+from iapt_ds.report import write_report
+folder, engine = {folder!r}, {engine!r}
+spec = iapt_ds.load_spec()
+import duckdb  # the engine's package, imported before the clock starts (as iapt_ds is)
+stages = {{}}
+c0, w0 = time.process_time(), time.perf_counter()
+result = iapt_ds.validate(folder, spec=spec, engine=engine, **{upload!r})
+c1, w1 = time.process_time(), time.perf_counter()
+stages["read+validate"] = [c1 - c0, w1 - w0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+with open(os.devnull, "w", encoding="utf-8") as out:
+    write_report(result, out, "json", spec=spec)
+c2, w2 = time.process_time(), time.perf_counter()
+stages["report"] = [c2 - c1, w2 - w1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
+print(json.dumps({{"rows": sum(t.read for t in result.tables.values()), "findings": len(result.findings),
+                  "outcome": result.outcome, "stages": stages}}))
+"""
+
+
 def _child(code: str) -> dict:
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -133,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="100k,1M", help="rows per submission, comma separated (100k,1M,3M,10M)")
     ap.add_argument("--faults", type=float, default=0.03, help="share of faulty rows in the faulty twin (0: none)")
     ap.add_argument("--jobs", type=int, default=1, help="also time validate(jobs=N) end to end when N > 1")
+    ap.add_argument("--engines", default="python",
+                    help="engines to time, comma separated (python, duckdb): each other than python "
+                         "reads the folder itself, so its read and validate are one stage")
     ap.add_argument("--engine-root", type=Path, default=ROOT,
                     help="the checkout whose iapt_ds is timed (default: this one); the files always come "
                          "from this checkout's generator")
@@ -149,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
                            "cpus": os.cpu_count()},
                "engine": {"root": engine_root.name, "commit": head or None}, "runs": []}
-    print(f"{'size':>5} {'data':>6} {'stage':>13} {'CPU s':>7} {'wall s':>7} {'rows/s':>10} {'µs/row':>7} "
+    print(f"{'size':>5} {'data':>6} {'stage':>22} {'CPU s':>7} {'wall s':>7} {'rows/s':>10} {'µs/row':>7} "
           f"{'peak MB':>8} {'× csv':>6}")
     tmp = Path(tempfile.mkdtemp(prefix="iapt-ds-bench-"))
     try:
@@ -171,6 +199,16 @@ def main(argv: list[str] | None = None) -> int:
                 stages["end to end"] = [sum(run["stages"][s][0] for s in ("read", "validate", "report")),
                                         sum(run["stages"][s][1] for s in ("read", "validate", "report")),
                                         max(run["stages"][s][2] for s in ("read", "validate", "report"))]
+                for engine in (e.strip() for e in args.engines.split(",")):
+                    if engine == "python" or not engine:
+                        continue
+                    other = _child(_OTHER_ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD,
+                                                        engine=engine))
+                    assert other["findings"] == run["findings"], (engine, other["findings"], run["findings"])
+                    for s, v in other["stages"].items():
+                        stages[f"{engine} {s}"] = v
+                    stages[f"{engine} end to end"] = [sum(other["stages"][s][k] for s in other["stages"])
+                                                      for k in (0, 1)] + [max(v[2] for v in other["stages"].values())]
                 if args.jobs > 1:
                     par = _child(_JOBS_ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD,
                                                      jobs=args.jobs))
@@ -183,13 +221,13 @@ def main(argv: list[str] | None = None) -> int:
                 for stage, (cpu, wall, peak) in stages.items():
                     ratio = cpu / csv_cpu if csv_cpu else float("nan")
                     wall_ratio = wall / csv_wall if csv_wall else float("nan")
-                    print(f"{_label(size):>5} {label:>6} {stage:>13} {cpu:7.2f} {wall:7.2f} {n / cpu:10,.0f} "
+                    print(f"{_label(size):>5} {label:>6} {stage:>22} {cpu:7.2f} {wall:7.2f} {n / cpu:10,.0f} "
                           f"{cpu / n * 1e6:7.2f} {peak:8.0f} {ratio:6.1f}")
                     record["stages"][stage] = {"cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
                                                "rows_per_cpu_s": round(n / cpu), "cpu_us_per_row": round(cpu / n * 1e6, 3),
                                                "peak_mb": round(peak), "cpu_vs_csv_reader": round(ratio, 2),
                                                "wall_vs_csv_reader": round(wall_ratio, 2)}
-                print(f"{'':>5} {'':>6} {'':>13} ({run['findings']} findings, {run['outcome']}; {mb:.0f} MB of CSV)")
+                print(f"{'':>5} {'':>6} {'':>22} ({run['findings']} findings, {run['outcome']}; {mb:.0f} MB of CSV)")
                 results["runs"].append(record)
                 if not args.keep:
                     shutil.rmtree(folder, ignore_errors=True)

@@ -260,12 +260,14 @@ def _source(path: Path, version: str | None = None, period: str | None = None) -
     return path
 
 
-def _read(path: Path, status: Status, version: str | None = None, period: str | None = None) -> Submission:
-    """Read the submission at *path*, with progress."""
+def _read(path: Path, status: Status, version: str | None = None, period: str | None = None,
+          reader: Callable[..., Submission] | None = None) -> Submission:
+    """Read the submission at *path*, with progress (*reader*: an engine's, else the usual one)."""
     from .readers import read
 
     with status.stage("read", f"reading {path.name}"):
-        return read(path, version=version, period=period, progress=status.rows, files_progress=status.files)
+        return (reader or read)(path, version=version, period=period, progress=status.rows,
+                                files_progress=status.files)
 
 
 # ------------------------------------------------------------------------------------ validate
@@ -497,12 +499,17 @@ def _run_validate(args: argparse.Namespace) -> int:
         refuse_input_files(args.output, path, _is_table_file)
     reference = _reference(args.reference_data)
     status = Status(sys.stderr, quiet=args.quiet, verbose=args.verbose)
-    submission = _read(path, status, args.dataset_version, args.period)
+    engine: Any = args.engine
+    if engine == "duckdb":  # it reads a CSV folder itself
+        from .engines.duckdb import DuckDBEngine
+
+        engine = DuckDBEngine()
+    submission = _read(path, status, args.dataset_version, args.period, getattr(engine, "read", None))
     rows = sum(t.nrows for t in submission.tables.values())
     with status.stage("validate", f"validating {rows:,} rows"):
         result = validate(submission, period=args.period, provider=args.provider, sender=args.sender,
                           submitted_at=args.submitted_at, reference_data=reference, version=args.dataset_version,
-                          engine=args.engine)
+                          engine=engine)
 
     def write(out: TextIO) -> None:
         with status.stage("report", f"writing the {fmt} report ({len(result.findings):,} findings)"):

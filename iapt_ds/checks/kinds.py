@@ -44,23 +44,37 @@ def _plain(v: Any) -> Any:
     return None if type(v) is Invalid else v
 
 
-def _select(rule: RuleSpec, dialect: str, where: str, other: str = "NULL", join: str = "") -> str | None:
+def _select(rule: RuleSpec, dialect: str, where: str, other: str = "NULL", join: tuple[str, ...] = (),
+            udfs: Mapping[str, tuple[Callable[[str], bool], str, str]] | None = None) -> str | None:
     """The query of a kind whose failing rows are those of the rule's table where *where* holds
-    (see :mod:`.sql` for what the query may name and return)."""
+    (see :mod:`.sql` for what the query may name and return): a :class:`~.sql.RowCheck`."""
     if dialect not in Q.DIALECTS or rule.table is None:
         return None
-    return (f"SELECT t._row, {other} AS other, CAST(NULL AS VARCHAR) AS detail FROM {Q.ident(rule.table)} AS t{join} "
-            f"WHERE {where} ORDER BY t._row")
+    return Q.RowCheck(rule.table, where, other, join, udfs)
 
 
-def _other_sql(rule: RuleSpec, ref: str) -> tuple[str, str]:
+def _udf_select(rule: RuleSpec, dialect: str, name: str, test: Callable[[str], bool]) -> str | None:
+    """A kind whose check is the Python function *test* of one text value (run by the engine once
+    per distinct value); an unparsable value fails."""
+    if rule.table is None:
+        return None
+    f = rule.fields[0]
+    fails = Q.failing_distinct(rule.table, f, name)
+    return _select(rule, dialect, f"t.{Q.bad(f)} OR t.{Q.col(f)} IN (SELECT v FROM {fails})",
+                   udfs={fails: (test, rule.table, f)})
+
+
+def _other_sql(rule: RuleSpec, ref: str) -> tuple[str, tuple[str, ...]]:
     """(the SQL of ``Field`` or ``IDSnnn.Field`` on the rule's row, the joins it needs): a field of
-    another table (the header included) is that of its related row, NULL where there is none."""
+    another table (the header included) is that of its related row, NULL where there is none.
+    The aliases are named after the other table, so that rules reaching the same table share
+    one join when an engine tests them together."""
     table, _, field = ref.rpartition(".")
     if not table or table == rule.table or rule.table is None:
-        return f"t.{Q.col(field)}", ""
-    return f"o.{Q.col(field)}", (f" LEFT JOIN {Q.link(rule.table, table)} AS l ON l._row = t._row"
-                                 f" LEFT JOIN {Q.ident(table)} AS o ON o._row = l._orow")
+        return f"t.{Q.col(field)}", ()
+    lk, o = Q.ident(f"l_{table}"), Q.ident(f"o_{table}")
+    return f"{o}.{Q.col(field)}", (f" LEFT JOIN {Q.link(rule.table, table)} AS {lk} ON {lk}._row = t._row",
+                                   f" LEFT JOIN {Q.ident(table)} AS {o} ON {o}._row = {lk}._orow")
 
 
 def _rows_with(col: list, bad: set) -> list[Fail]:
@@ -216,9 +230,14 @@ class Length(Kind):
         lo, hi, v = p["min"], p["max"], f"t.{Q.col(f)}"
         body = Q.java_body(v)
         if p.get("digits"):
-            ok = f"regexp_full_match({body}, {Q.lit('[0-9]{%d,%d}' % (lo, hi))})"
+            # the common case first: ASCII digits only (no line terminator), of a length in range
+            fast = f"length({v}) BETWEEN {lo} AND {hi} AND ltrim({v}, '0123456789') = ''"
+            ok = f"(CASE WHEN {fast} THEN TRUE ELSE regexp_full_match({body}, {Q.lit('[0-9]{%d,%d}' % (lo, hi))}) END)"
         else:
-            ok = (f"(CASE WHEN {Q.has_terminator(v)} THEN NOT {Q.has_terminator(body)} "
+            # ASCII text holding no CR or LF holds no line terminator at all
+            plain = f"strlen({v}) = length({v}) AND NOT contains({v}, chr(10)) AND NOT contains({v}, chr(13))"
+            ok = (f"(CASE WHEN {plain} THEN length({v}) BETWEEN {lo} AND {hi} "
+                  f"WHEN {Q.has_terminator(v)} THEN NOT {Q.has_terminator(body)} "
                   f"AND length({body}) BETWEEN {lo} AND {hi} ELSE length({v}) BETWEEN {lo} AND {hi} END)")
         return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
 
@@ -260,8 +279,8 @@ class InCodelist(Kind):
 
     def sql(self, rule, dialect):
         f = rule.fields[0]
-        codes = f"SELECT code FROM codelists WHERE list = {Q.lit(rule.params['codelist'])}"
-        return _select(rule, dialect, f"t.{Q.bad(f)} OR (t.{Q.col(f)} IS NOT NULL AND t.{Q.col(f)} NOT IN ({codes}))")
+        v = f"t.{Q.col(f)}"
+        return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {Q.in_codes(rule.params['codelist'], v)})")
 
 
 def _check_regex(p, chk) -> None:
@@ -421,6 +440,10 @@ class NhsNumber(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.nhs_number_is_valid(v))
 
+    def sql(self, rule, dialect):
+        # Modulus 11 is python-stdnum's: a Python function, once per distinct value
+        return _udf_select(rule, dialect, "iapt_nhs_number_is_valid", V.nhs_number_is_valid)
+
 
 @kind
 class SnomedCt(Kind):
@@ -437,6 +460,14 @@ class SnomedCt(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         lo, hi = rule.params["min"], rule.params["max"]
         return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.snomed_ct_is_valid(v, lo, hi))
+
+    def sql(self, rule, dialect):
+        # the Verhoeff check digit is python-stdnum's: a Python function, once per distinct value
+        lo, hi = rule.params["min"], rule.params["max"]
+
+        def valid(s: str) -> bool:
+            return V.snomed_ct_is_valid(s, lo, hi)
+        return _udf_select(rule, dialect, f"iapt_snomed_ct_is_valid_{lo}_{hi}", valid)
 
 
 # ---------------------------------------------------------------------- comparisons with context
@@ -1024,13 +1055,16 @@ class Unique(Kind):
         cols = [Q.col(f) for f in rule.params["fields"]]
         keys = ", ".join(cols)
         where = ("WHERE " + " AND ".join(f"{c} IS NOT NULL" for c in cols)) if not nulls_equal else ""
-        on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM g.{c}" for c in cols)
-        detail = ("g.n || ' rows share it: rows ' || array_to_string(g.rows[1:10], ', ') "
-                  "|| CASE WHEN g.n > 10 THEN ' …' ELSE '' END")
-        return (f"WITH g AS (SELECT {keys}, count(*) AS n, list(_row + 1 ORDER BY _row) AS rows "
-                f"FROM {Q.ident(rule.table)} {where} GROUP BY {keys} HAVING count(*) > 1) "
-                f"SELECT t._row, NULL AS other, {detail} AS detail FROM {Q.ident(rule.table)} AS t "
-                f"JOIN g ON {on} ORDER BY t._row")
+        on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM d.{c}" for c in cols)
+        on_g = " AND ".join(f"r.{c} IS NOT DISTINCT FROM g.{c}" for c in cols)
+        detail = ("r.n || ' rows share it: rows ' || array_to_string(g.rows[1:10], ', ') "
+                  "|| CASE WHEN r.n > 10 THEN ' …' ELSE '' END")
+        # the shared keys first (counts only), then the rows of those keys alone
+        return (f"WITH d AS (SELECT {keys}, count(*) AS n FROM {Q.ident(rule.table)} {where} GROUP BY {keys} "
+                f"HAVING count(*) > 1), "
+                f"r AS (SELECT t._row, d.* FROM {Q.ident(rule.table)} AS t JOIN d ON {on}), "
+                f"g AS (SELECT {keys}, list(_row + 1 ORDER BY _row) AS rows FROM r GROUP BY {keys}) "
+                f"SELECT r._row, NULL AS other, {detail} AS detail FROM r JOIN g ON {on_g} ORDER BY r._row")
 
 
 @kind

@@ -2,9 +2,9 @@
 (:data:`iapt_ds.pipeline.STAGES`) over the same :class:`~iapt_ds.ledger.Ledger`, and must agree
 with the Python engine finding for finding (``tests/test_engine_*.py``).
 
-* :mod:`iapt_ds.engines.duckdb` — ``validate(..., engine="duckdb")``: the row rules and
-  uniqueness as the kinds' SQL (:meth:`~iapt_ds.checks.base.Kind.sql`) in embedded DuckDB
-  (``pip install 'iapt-ds[duckdb]'``).
+* :mod:`iapt_ds.engines.duckdb` — ``validate(..., engine="duckdb")``: CSV folders read by DuckDB,
+  the row rules, uniqueness and the cascade as the kinds' SQL (:meth:`~iapt_ds.checks.base.Kind.sql`)
+  in embedded DuckDB (``pip install 'iapt-ds[duckdb]'``).
 """
 
 __all__: list[str] = []

@@ -1,18 +1,27 @@
 """The DuckDB engine: ``validate(..., engine="duckdb")`` (``pip install 'iapt-ds[duckdb]'``).
 
 It runs the pipeline's stages (:data:`iapt_ds.pipeline.STAGES`) in the same order over the same
-:class:`~iapt_ds.ledger.Ledger`; the row rules (with uniqueness) and the cascade differ: each table read
-by the usual readers is loaded into an in-memory DuckDB database (typed columns, see
-:mod:`iapt_ds.checks.sql`), and each rule whose kind has SQL (:meth:`~iapt_ds.checks.base.Kind.sql`)
-is one query giving its failing rows. A rule whose kind has no SQL, or whose query cannot run on
-the columns loaded (a field of a type the engine does not hold), runs through the kind's Python
-evaluation instead: results are complete whatever the kind. The findings are made by the same
-ledger calls, in the same order, so they are the Python engine's, finding for finding; the
-differential test (``tests/test_engine_duckdb.py``) holds the two engines to it.
+:class:`~iapt_ds.ledger.Ledger`; reading, the row rules (with uniqueness) and the cascade differ:
 
-The cascade's has_related rules are anti-joins against the related rows accepted so far (the
-ledger's rejections loaded before each rule). The other stages (structure, mandatory tables,
-the rules on accepted rows, the file outcome) run in Python.
+* **Reading.** A CSV folder's table files are read by DuckDB itself (``read_csv``, all VARCHAR)
+  and cleansed and typed in SQL (:mod:`iapt_ds.engines._duckdb_csv`), wherever the Python reader
+  would have nothing to say about the file; any other file, an Access IDB and in-memory rows go
+  through the usual readers, and their tables are loaded into the database as integer codes per
+  row plus each column's distinct values (typed columns, see :mod:`iapt_ds.checks.sql`).
+* **Row rules.** Each rule whose kind has SQL (:meth:`~iapt_ds.checks.base.Kind.sql`) is a query
+  giving its failing rows. The row-local ones (:class:`~iapt_ds.checks.sql.RowCheck`) of one
+  table run as one query, whose failing (rule, row) pairs come back as numpy arrays; uniqueness
+  runs one query per rule; a check SQL cannot express (Modulus 11, Verhoeff) is a Python test
+  run once per distinct value. A rule whose kind has no SQL, or whose query cannot run on the
+  columns held (a field of a type the engine does not hold), runs through the kind's Python
+  evaluation instead, on Python columns built on demand: results are complete whatever the kind.
+* **Cascade.** The has_related rules are anti-joins against the related rows accepted so far
+  (the ledger's rejections given to the database before each rule), in SDCS's order.
+
+The findings are made by the same ledger calls, in the same order, so they are the Python
+engine's, finding for finding; the differential test (``tests/test_engine_duckdb.py``) holds the
+two engines to it. The other stages (structure, mandatory tables, the rules on accepted rows,
+the file outcome) run in Python.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..checks.base import Fail, Phase
+from ..checks.sql import RowCheck, ident, lit
 from ..errors import UsageError
 from ..parse import Invalid, render
 
@@ -70,10 +80,16 @@ class DuckDBEngine:
 
         self._np = numpy
         self.con: Any = None
+        self._connected = False
+        self._udfs: set[str] = set()
         self._loaded: set[str] = set()
+        #: table id -> the fields held in SQL
+        self._held: dict[str, set[str]] = {}
         #: the quoted names a query may use: relations and the columns loaded
         self._names: set[str] = {'"codelists"'}
         self.ran_in_sql: list[str] = []
+        #: the tables of a CSV folder that DuckDB read itself (the others went through the Python reader)
+        self.read_in_sql: list[str] = []
         self.ran_in_python: dict[str, str] = {}
 
     def stages(self, stages: tuple[Stage, ...], run_kinds: Any) -> tuple[Stage, ...]:
@@ -87,19 +103,61 @@ class DuckDBEngine:
 
     # ------------------------------------------------------------------------------ loading
 
+    def _open(self) -> Any:
+        if self.con is None:
+            self.con = self._duckdb.connect(":memory:")
+            self.con.execute("SET threads TO 1")  # one thread, as the Python engine; the machine's cores are shared
+        return self.con
+
+    def read(self, source: Any, *, spec: Any = None, version: str | None = None, period: str | None = None,
+             progress: Any = None, files_progress: Any = None) -> Any:
+        """The submission at *source*: a CSV folder's tables read by DuckDB itself where it can
+        (:mod:`iapt_ds.engines._duckdb_csv`; the others by the Python reader), anything else by
+        :func:`iapt_ds.readers.read`."""
+        import os
+        from pathlib import Path
+
+        from ..readers import read, read_csv_folder
+        from ._duckdb_csv import read_table
+
+        folder = None
+        if isinstance(source, (str, os.PathLike)) and not isinstance(os.fspath(source), bytes) and os.fspath(source).strip():
+            try:
+                folder = Path(source) if Path(source).is_dir() else None
+            except (OSError, ValueError):
+                folder = None
+        if folder is None:
+            return read(source, spec=spec, version=version, period=period, progress=progress,
+                        files_progress=files_progress)
+        con, error = self._open(), self._duckdb.Error
+
+        def table(path: Any, tspec: Any, problems: Any, shared: Any, version: str) -> Any:
+            got = read_table(con, path, tspec, problems, shared, version, error)
+            if got is None:
+                from ..readers.csv_folder import read_csv_table
+
+                return read_csv_table(path, tspec, problems, shared, version)
+            self.read_in_sql.append(tspec.id)
+            return got
+        return read_csv_folder(folder, spec=spec, version=version, period=period, progress=files_progress,
+                               read_table=table)
+
     def _connect(self, ctx: Context) -> None:
-        self.con = self._duckdb.connect(":memory:")
-        self.con.execute("SET threads TO 1")  # one thread, as the Python engine; the machine's cores are shared
-        names: list[str] = []
-        codes: list[str] = []
+        if self._connected:
+            return
+        self._connected = True
+        self._open()
+        rows = ", ".join(f"({lit(name)}, {lit(code)})" for name, cl in ctx.spec.codelists.items() for code in cl.codes)
+        self.con.execute("CREATE TABLE codelists (list VARCHAR, code VARCHAR)")
+        if rows:
+            self.con.execute(f"INSERT INTO codelists VALUES {rows}")
         for name, cl in ctx.spec.codelists.items():
-            names.extend([name] * len(cl.codes))
-            codes.extend(cl.codes)
-        np = self._np
-        self.con.register("_codelists", {"list": np.array(names, dtype=str), "code": np.array(codes, dtype=str)})
-        self.con.execute("CREATE TABLE codelists AS SELECT CAST(list AS VARCHAR) AS list, "
-                         "CAST(code AS VARCHAR) AS code FROM _codelists")
-        self.con.unregister("_codelists")
+            # a short list as a constant list (tested in place), a long one as a look-up
+            test = (f"list_contains([{', '.join(lit(c) for c in cl.codes)}], x)" if len(cl.codes) <= 64 else
+                    f"x IN (SELECT code FROM codelists WHERE list = {lit(name)})")
+            fn = ident("in_codes__" + name)
+            self.con.execute(f"CREATE MACRO {fn}(x) AS {test}")
+            self._names.add(fn)
 
     def _encode(self, col: list, typed: tuple[type, str], dictionary: dict[Any, int]) -> Any:
         """A column as one int32 code per row (-1 NULL, -2 unparsable, else the value's place in
@@ -128,6 +186,14 @@ class DuckDBEngine:
         self._loaded.add(tid)
         np = self._np
         table = ctx.table(tid)
+        held = getattr(table, "held", None)
+        if held is not None and getattr(table, "_con", None) is self.con:  # read by DuckDB: typed there
+            self._held[tid] = set(held)
+            for name in held:
+                q = '"' + name.replace('"', '""')
+                self._names.update((f'{q}"', f'{q}__bad"'))
+            self._names.update((f'"{tid}"', f'"l_{tid}"', f'"o_{tid}"'))
+            return
         data: dict[str, Any] = {"_row": np.arange(table.nrows, dtype=np.int64)}
         texts: dict[Any, int] = {}
         numbers: dict[Any, int] = {}
@@ -142,6 +208,7 @@ class DuckDBEngine:
             if rows is None:
                 continue
             n = len(joins)
+            self._held.setdefault(tid, set()).add(f.name)
             data[f"k{n}"] = rows
             v = f"v{n}.v"
             value = (v if is_text else f"CAST(DATE '0001-01-01' + CAST({v} - 1 AS INTEGER) AS DATE)"
@@ -152,26 +219,55 @@ class DuckDBEngine:
             self._names.update((f'{q}"', f'{q}__bad"'))
             joins.append(f" LEFT JOIN {'_texts' if is_text else '_numbers'} AS v{n} ON v{n}.k = r.k{n}")
         self.con.register("_load", data)
-        self.con.register("_texts", {"k": np.arange(len(texts), dtype=np.int32), "v": np.array(list(texts), dtype=str)})
+        # text crosses as one string split in SQL (a numpy array of text costs far more to scan)
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _texts AS SELECT CAST(generate_subscripts(l, 1) - 1 AS INTEGER) AS k, "
+                         "unnest(l) AS v FROM (SELECT string_split(?, chr(0)) AS l) WHERE ? > 0",
+                         ["\x00".join(texts), len(texts)])
         self.con.register("_numbers", {"k": np.arange(len(numbers), dtype=np.int32),
                                        "v": np.array(list(numbers), dtype=np.int64)})
-        self._names.add(f'"{tid}"')
+        self._names.update((f'"{tid}"', f'"l_{tid}"', f'"o_{tid}"'))
         self.con.execute(f'CREATE TABLE "{tid}" AS SELECT {", ".join(select)} FROM _load AS r{"".join(joins)} '
                          "ORDER BY r._row")
-        for name in ("_load", "_texts", "_numbers"):
+        for name in ("_load", "_numbers"):
             self.con.unregister(name)
+        self.con.execute("DROP TABLE _texts")
 
     def _link(self, ctx: Context, tid: str, other: str) -> None:
+        """``link__T__O``: each row of T with its related row of O (:meth:`Context.link`), as joins
+        on the parent chain's keys where the keys are held in SQL, else from the Python index."""
         name = f"link__{tid}__{other}"
         if name in self._loaded:
             return
         self._loaded.add(name)
+        self._names.add(f'"{name}"')
+        if other == ctx.spec.header:
+            h = "NULL" if ctx.header_row is None else str(ctx.header_row)
+            self.con.execute(f'CREATE TABLE "{name}" AS SELECT _row, CAST({h} AS BIGINT) AS _orow FROM "{tid}"')
+            return
+        steps: list[tuple[str, str, str]] = []  # (child, parent, key)
+        t = tid
+        while t != other:
+            parent = ctx.spec.tables[t].parent
+            if parent is None:
+                break
+            steps.append((t, parent[0], parent[1]))
+            t = parent[0]
+        for _, parent_id, _ in steps:
+            self._load(ctx, parent_id)
+        if t == other and all(key in self._held.get(c, ()) and key in self._held.get(p, ()) for c, p, key in steps):
+            sql = f'SELECT _row, _row AS _j FROM "{tid}"'
+            for child, up, key in steps:
+                k = ident(key)
+                sql = (f"SELECT s._row, f._j FROM ({sql}) AS s LEFT JOIN {ident(child)} AS c ON c._row = s._j "
+                       f"LEFT JOIN (SELECT {k} AS k, min(_row) AS _j FROM {ident(up)} WHERE {k} IS NOT NULL "
+                       f"GROUP BY {k}) AS f ON f.k = c.{k}")
+            self.con.execute(f'CREATE TABLE "{name}" AS SELECT _row, _j AS _orow FROM ({sql}) ORDER BY _row')
+            return
         n = ctx.table(tid).nrows
-        rows = [ctx.header_row] * n if other == ctx.spec.header else ctx.link(tid, other)
         np = self._np
+        rows = ctx.link(tid, other)
         orow = np.fromiter((-1 if j is None else j for j in rows), dtype=np.int64, count=n)
         self.con.register("_link", {"_row": np.arange(n, dtype=np.int64), "_orow": orow})
-        self._names.add(f'"{name}"')
         self.con.execute(f'CREATE TABLE "{name}" AS SELECT _row, NULLIF(_orow, -1) AS _orow FROM _link')
         self.con.unregister("_link")
 
@@ -189,10 +285,12 @@ class DuckDBEngine:
                 for i, other, detail in self.con.execute(query).fetchall()]
 
     def _table_fails(self, ctx: Context, table: Table) -> dict[str, list[Fail] | str]:
-        """The failing rows of each row rule of *table* that has SQL, all in one query (``other``
-        kept in its own type per rule: one column each); when that query cannot run, rule by rule.
-        A rule whose query cannot run maps to why."""
-        queries = {}
+        """The failing rows of each row rule of *table* that has SQL. The rules whose query is a
+        :class:`~iapt_ds.checks.sql.RowCheck` are tested together in one pass over the table (one
+        boolean column per rule, only the rows where one fails come back, as arrays); the others
+        (uniqueness) run one query each. When a combined query cannot run, rule by rule. A rule
+        whose query cannot run maps to why."""
+        queries: dict[str, str] = {}
         for rule in ctx.spec.rules.values():
             if rule.table == table.id:
                 kind = ctx.spec.kinds[rule.kind]
@@ -203,41 +301,78 @@ class DuckDBEngine:
         out: dict[str, list[Fail] | str] = {}
         for code, q in list(queries.items()):
             self._prepare(ctx, table.id, q)
+            if isinstance(q, RowCheck):
+                self._functions(q.udfs)
             missing = set(_NAMES.findall(q)) - self._names
             if missing:  # a field of a type the engine does not hold (integer, time, mixed dates)
                 out[code] = f"its SQL needs {', '.join(sorted(missing))}, not held in SQL here"
                 del queries[code]
-        if not queries:
-            return out
-        codes = list(queries)
-        out.update({code: [] for code in codes})
-        union = " UNION ALL BY NAME ".join(
-            f"SELECT {n} AS _rule, _row, other AS other{n}, detail FROM ({q})" for n, q in enumerate(queries.values()))
+        checks = {code: q for code, q in queries.items() if isinstance(q, RowCheck)}
+        if checks:
+            try:
+                out.update(self._row_checks(table.id, checks))
+            except self._duckdb.Error:
+                for code, q in checks.items():
+                    out[code] = self._run_one(q)
+        for code, q in queries.items():
+            if code not in checks:
+                out[code] = self._run_one(q)
+        return out
+
+    def _functions(self, udfs: Any) -> None:
+        """Provide the relations of failing distinct values a query names (:attr:`RowCheck.udfs`):
+        each distinct value of the field tested once, in Python."""
+        for name, (test, tid, field) in udfs.items():
+            if name in self._udfs:
+                continue
+            self._udfs.add(name)
+            f = ident(field)
+            try:
+                values = [v for (v,) in self.con.execute(
+                    f"SELECT DISTINCT {f} FROM {ident(tid)} WHERE {f} IS NOT NULL").fetchall()]
+            except self._duckdb.Error:
+                continue  # the field is not held: the query fails to bind and the rule runs in Python
+            bad = [v for v in values if not test(v)]
+            self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(string_split(?, chr(0))) AS v "
+                             "WHERE ? > 0", ["\x00".join(bad), len(bad)])
+            self._names.add(name)
+
+    def _run_one(self, query: str) -> list[Fail] | str:
         try:
-            rows = self.con.execute(f"SELECT * FROM ({union}) ORDER BY _rule, _row").fetchall()
-        except self._duckdb.Error:
-            for code, q in queries.items():
-                try:
-                    out[code] = self._run(q)
-                except self._duckdb.Error as exc:
-                    out[code] = f"its SQL cannot run here: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+            return self._run(query)
+        except self._duckdb.Error as exc:
+            return f"its SQL cannot run here: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+
+    def _row_checks(self, tid: str, checks: dict[str, RowCheck]) -> dict[str, list[Fail]]:
+        """Every row-local rule of table *tid* in one query: the failing rows of each (rule number,
+        row), as arrays; then, for a rule that compares with another value and has failing rows,
+        those values. (A UNION ALL of narrow selections: one wide SELECT with a column per rule
+        costs DuckDB several times more.)"""
+        parts = [f"SELECT CAST({n} AS INTEGER) AS k, t._row FROM {ident(tid)} AS t{''.join(q.joins)} WHERE {q.where}"
+                 for n, q in enumerate(checks.values())]
+        got = self.con.execute(" UNION ALL ".join(parts) + " ORDER BY k, _row").fetchnumpy()
+        codes = list(checks)
+        out: dict[str, list[Fail]] = {code: [] for code in codes}
+        ks, rows = got["k"], got["_row"]
+        if not len(ks):
             return out
-        names = [d[0] for d in self.con.description]
-        where = {int(name[5:]): k for k, name in enumerate(names) if name.startswith("other")}
-        i_rule, i_row, i_detail = names.index("_rule"), names.index("_row"), names.index("detail")
-        for r in rows:
-            n = r[i_rule]
-            other = r[where[n]]
-            fails = out[codes[n]]
-            assert isinstance(fails, list)
-            fails.append((r[i_row], render(other) if other is not None else None, r[i_detail]))
+        np = self._np
+        bounds = np.searchsorted(ks, np.arange(len(codes) + 1))
+        for n, (code, q) in enumerate(checks.items()):
+            hit = rows[bounds[n]:bounds[n + 1]]
+            if not len(hit):
+                continue
+            if q.other == "NULL":
+                out[code] = [(i, None, None) for i in hit.tolist()]
+            else:
+                out[code] = [(i, render(v) if v is not None else None, None)
+                             for i, v, _ in self.con.execute(str(q)).fetchall()]
         return out
 
     def check_rows(self, ctx: Context, state: Ledger) -> None:
         """The row rules and uniqueness (:data:`~iapt_ds.checks.base.Phase.ROW`), in the spec's
         order, each as its kind's SQL where it has some."""
-        if self.con is None:
-            self._connect(ctx)
+        self._connect(ctx)
         self._results: dict[str, dict[str, list[Fail] | str]] = {}
         self._run_kinds(ctx, state, Phase.ROW, evaluate=self._evaluate)
 
@@ -258,8 +393,7 @@ class DuckDBEngine:
     def cascade(self, ctx: Context, state: Ledger) -> None:
         """The has_related rules in the spec's cascade order, each an anti-join against the related
         table's rows accepted so far (the ledger's rejections loaded before each rule)."""
-        if self.con is None:
-            self._connect(ctx)
+        self._connect(ctx)
         np = self._np
         for code in ctx.spec.cascade:
             rule = ctx.spec.rules[code]
@@ -281,20 +415,25 @@ class DuckDBEngine:
                 self.ran_in_python[code] = f"its SQL needs {', '.join(sorted(missing))}, not held in SQL here"
                 kind.apply(rule, ctx, state)
                 continue
-            rejected = state.rejected[related]
-            self.con.register(f"rejected__{related}", {
-                "_row": np.arange(len(rejected), dtype=np.int64),
-                "rejected": np.frombuffer(bytes(rejected), dtype=np.uint8).astype(bool)})
+            rejected = np.flatnonzero(np.frombuffer(bytes(state.rejected[related]), dtype=np.uint8))
+            # the rejected rows cross as one text (the rows accepted so far are the others)
+            self.con.execute(f'CREATE OR REPLACE TEMP TABLE "rejected__{related}" AS SELECT p._row, '
+                             f'coalesce(r.hit, FALSE) AS rejected FROM {ident(related)} AS p LEFT JOIN '
+                             "(SELECT CAST(unnest(string_split(?, ',')) AS BIGINT) AS _row, TRUE AS hit WHERE ? > 0) "
+                             "AS r ON r._row = p._row", [",".join(map(str, rejected.tolist())), len(rejected)])
             try:
                 rows = self.con.execute(query).fetchall()
             finally:
-                self.con.unregister(f"rejected__{related}")
+                self.con.execute(f'DROP TABLE "rejected__{related}"')
             reasons = state.reason[related]
             for i, j, _ in rows:
                 state.add(rule, child, i, other=None, cause=None if j is None else reasons.get(j))
             self.ran_in_sql.append(code)
 
     def close(self) -> None:
-        if self.con is not None:
+        """Done validating. A submission read by DuckDB keeps the database (its tables' cells live
+        there, for the findings to quote); otherwise it is closed."""
+        if self.con is not None and not any(name.startswith("raw__") for (name,) in
+                                                self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()):
             self.con.close()
-            self.con = None
+        self.con = None

@@ -98,10 +98,13 @@ def _shown(path: str, most: int = 120) -> str:
 @gc_paused
 def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
                     period: str | None = None,
-                    progress: Callable[[str, int, int], None] | None = None) -> Submission:
+                    progress: Callable[[str, int, int], None] | None = None,
+                    read_table: Callable[..., Table] | None = None) -> Submission:
     """Read a CSV folder. Files are opened read-only and never changed. The version is chosen
     from the header file before the tables are typed (see :func:`read`). *progress* is called
-    before each file with (file name, files read, files) and with ("", files, files) at the end."""
+    before each file with (file name, files read, files) and with ("", files, files) at the end.
+    *read_table* stands in for :func:`~iapt_ds.readers.csv_folder.read_csv_table` (same
+    arguments): another engine's reader (the DuckDB engine's)."""
     folder = Path(fspath(folder))
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
@@ -124,7 +127,7 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version
         if progress:
             progress(path.name, k, len(files))
         try:
-            tables[tid] = read_csv_table(path, spec.tables[tid], problems, shared, spec.version)
+            tables[tid] = (read_table or read_csv_table)(path, spec.tables[tid], problems, shared, spec.version)
         except OSError as exc:
             problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
     if progress:
