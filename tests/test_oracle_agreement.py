@@ -1,10 +1,12 @@
 """iapt-ds agrees with NHS Digital's own v2.0 rule code, finding by finding.
 
-tests/data/oracle_synthetic_30k.json holds what that code (run through the shared oracle) reported
-for a deterministic synthetic submission with 3% faulty rows (about 270 distinct codes; the
-generator's "templates" variety, as stored with it). The test
-regenerates the same submission and compares; CI needs no oracle. Regenerate the data with
-scripts/oracle_diff.py --save when the generator or the bundled example changes."""
+Each data file holds what that code (run through the shared oracle) reported for a deterministic
+synthetic submission of about 30,000 rows with 3% faulty rows, duplicated rows among them (about
+270 distinct codes): oracle_synthetic_30k_realistic.json on the generator's default "realistic"
+variety (distinct identifiers, dates and codes as in a real file), oracle_synthetic_30k.json on
+the older "templates" variety. The test regenerates the same submission and compares; CI needs no
+oracle. Regenerate a data file with scripts/oracle_diff.py --save --data FILE when the generator
+or the bundled example changes."""
 
 from __future__ import annotations
 
@@ -12,17 +14,20 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 import iapt_ds
 from iapt_ds.synthetic import write_csv_folder
 
-DATA = Path(__file__).parent / "data" / "oracle_synthetic_30k.json"
+DATA = Path(__file__).parent / "data"
 # codes the oracle cannot judge: reference data (it accepts every code) and the rules whose SDCS
 # implementation is not public
 NOT_COMPARED = {"IDSREJ001", "IDSREJ012", "IDSREJ015", "IDSREJ101", "IDS10129", "IDS20169"}
 
 
-def test_same_findings_and_row_outcomes_as_nhs_digitals_rules(tmp_path):
-    expected = json.loads(DATA.read_text())
+@pytest.mark.parametrize("pinned", ["oracle_synthetic_30k_realistic.json", "oracle_synthetic_30k.json"])
+def test_same_findings_and_row_outcomes_as_nhs_digitals_rules(tmp_path, pinned):
+    expected = json.loads((DATA / pinned).read_text())
     gen = expected["generator"]
     write_csv_folder(tmp_path, rows=gen["rows"], seed=gen["seed"], fault_rate=gen["fault_rate"],
                      storable_only=gen["storable_only"], variety=gen.get("variety", "templates"))
@@ -36,7 +41,7 @@ def test_same_findings_and_row_outcomes_as_nhs_digitals_rules(tmp_path):
         if code not in skip:
             theirs[(code, table, None if row == "-1" else int(row))] += int(n)
     mine = Counter((f.code, f.table, f.row) for f in result.findings if f.code not in skip)
-    assert sum(theirs.values()) > 4000 and len({c for c, _, _ in theirs}) > 250
+    assert sum(theirs.values()) > 3000 and len({c for c, _, _ in theirs}) > 250
     assert sorted((mine - theirs).items())[:20] == []
     assert sorted((theirs - mine).items())[:20] == []
     for table, rows in expected["rejected_rows"].items():
