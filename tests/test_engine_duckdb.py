@@ -86,7 +86,8 @@ def test_faulty_synthetic_submissions_give_the_same_result(seed, fault_rate):
         assert py.findings  # the comparison is about something
     # the kinds that cover most rules ran as SQL, not through the Python fallback
     sql_kinds = {SPEC.rules[c].kind for c in engine.ran_in_sql}
-    assert {"not_blank", "length", "in_codelist", "valid_date", "date_compare", "unique", "conditional"} <= sql_kinds
+    assert {"not_blank", "length", "in_codelist", "valid_date", "date_compare", "unique", "conditional",
+            "nhs_number", "snomed_ct", "one_open_per"} <= sql_kinds
     for code, why in engine.ran_in_python.items():
         assert SPEC.kinds[SPEC.rules[code].kind].sql(SPEC.rules[code], "duckdb") is None or "not held in SQL" in why
 
@@ -98,9 +99,10 @@ def test_generated_submissions_give_the_same_result():
     from iapt_ds.testing import breaking, submissions, upload_of
 
     codes = sorted(c for c, r in SPEC.rules.items() if r.kind in ("length", "in_codelist", "date_compare", "unique",
-                                                                    "conditional", "not_blank", "valid_date"))
+                                                                    "conditional", "not_blank", "valid_date",
+                                                                    "nhs_number", "snomed_ct", "one_open_per"))
 
-    @hypothesis.settings(max_examples=15, deadline=None, database=None,
+    @hypothesis.settings(max_examples=20, deadline=None, database=None,
                          suppress_health_check=list(hypothesis.HealthCheck))
     @hypothesis.given(data=st.data())
     def check(data):

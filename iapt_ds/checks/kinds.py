@@ -1094,6 +1094,16 @@ class OneOpenPer(Kind):
         return [(i, None, f"{counts[_plain(per[i])]} open rows for {render(_plain(per[i]))}")
                 for i in open_rows if _plain(per[i]) in crowded]
 
+    def sql(self, rule, dialect):
+        if dialect not in Q.DIALECTS or rule.table is None:
+            return None
+        per, field, t = Q.col(rule.params["per"]), Q.col(rule.params["field"]), Q.ident(rule.table)
+        # open: blank or unparsable (NULL in SQL); NULL per values are one group, shown as None
+        return (f"WITH o AS (SELECT _row, {per} AS per FROM {t} WHERE {field} IS NULL), "
+                f"c AS (SELECT per, count(*) AS n FROM o GROUP BY per HAVING count(*) > 1) "
+                f"SELECT o._row, NULL AS other, c.n || ' open rows for ' || coalesce(CAST(o.per AS VARCHAR), 'None') "
+                f"AS detail FROM o JOIN c ON o.per IS NOT DISTINCT FROM c.per ORDER BY o._row")
+
 
 @kind
 class OneAttendedPerSlot(Kind):

@@ -222,11 +222,17 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
     of its type (a date with a time of day) is not held (its rules run in Python)."""
     select = ["r._row"]
     held: list[str] = []
+    texts = [f for f in tspec.fields if f.type == "text"]
+    # which text columns hold a cell to trim at all (most hold none: they are taken as they are)
+    trims = con.execute("SELECT " + ", ".join(
+        f"coalesce(bool_or(starts_with({c}, ' ') OR ends_with({c}, ' ')), FALSE)"
+        for c in (ident(f"c{positions[f.name]}") for f in texts)) + f" FROM {ident(raw)}").fetchone() if texts else ()
+    trim = {f.name: t for f, t in zip(texts, trims)}
     for f in tspec.fields:
         c = "r." + ident(f"c{positions[f.name]}")
         q = ident(f.name)
         if f.type == "text":
-            select.append(f"NULLIF(trim({c}, ' '), '') AS {q}")
+            select.append(f"NULLIF(trim({c}, ' '), '') AS {q}" if trim[f.name] else f"{c} AS {q}")
             select.append(f"FALSE AS {ident(f.name + '__bad')}")
             held.append(f.name)
             continue
