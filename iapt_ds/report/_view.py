@@ -13,13 +13,14 @@ from typing import Any
 
 import attrs
 
+from ..errors import UsageError
 from ..findings import Finding
 from ..result import Result
 from ..spec import Spec, load_spec
 from ._safe import visible
 from .redact import Redactor
 
-__all__ = ["ReportView", "ordinal_rank"]
+__all__ = ["ReportView", "ordinal_rank", "spec_of"]
 
 _RANK = {"file": 0, "group": 1, "record": 2, "warning": 3}
 
@@ -39,7 +40,7 @@ class ReportView:
         #: show control, bidi and invisible characters of the data as marks (every report a person
         #: reads; the JSON report keeps the data exact)
         self.visible = visible
-        self.spec = spec or result.spec or load_spec()
+        self.spec = spec_of(result, spec)
         self.redacted = redact
         self._redactor = Redactor(self.spec, getattr(result, "identifiers", ()), self._untrusted(result)) \
             if redact else None
@@ -239,6 +240,21 @@ class ReportView:
             "not_checked": dict(r.not_checked),
             "root_causes": [{**self.ref(f), "rows_rejected": n} for f, n in self._roots],
         }
+
+
+def spec_of(result: Result, spec: Spec | None = None) -> Spec:
+    """The spec a report of *result* describes it with: the one its rules ran from (a v2.1 result
+    in v2.1's words, whatever the default version is). *spec* is for a result that does not carry
+    its spec (one built by hand); given for one that does, it must be that version's."""
+    own = result.spec
+    if own is not None:
+        if spec is not None and spec is not own and (spec.name, spec.version) != (own.name, own.version):
+            raise UsageError(f"this result was validated against {own.name} v{own.version} rules; "
+                             f"a report cannot describe it with v{spec.version}'s (leave spec out)")
+        return own
+    if spec is not None:
+        return spec
+    return load_spec(version=result.dataset_version)
 
 
 def _visible_finding(f: Finding) -> Finding:
