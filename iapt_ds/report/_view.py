@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..result import Result
 from ..spec import Spec, load_spec
-from ._safe import visible
+from ._safe import any_active, visible
 from .redact import Redactor
 
 __all__ = ["ReportView", "ordinal_rank", "spec_of"]
@@ -45,6 +45,7 @@ class ReportView:
         self._redactor = Redactor(self.spec, getattr(result, "identifiers", ()), self._untrusted(result)) \
             if redact else None
         self._roots = result.root_causes()
+        self._key_names: dict[str, tuple[str, ...]] = {}
         wanted = {id(f) for f, _ in self._roots}
         wanted.update(id(f) for f in result.file_findings)
         for f in result.findings:
@@ -121,6 +122,20 @@ class ReportView:
             "message": self._message(f, shown),
             "caused_by": self.caused_by(f),
         }
+
+    def flat(self, f: Finding) -> tuple[str, str, str]:
+        """(key text, values text, message without the closing root-cause sentence) of *f*, as
+        :meth:`key_text`, :meth:`values` and ``message(f, root=False)`` give them, but showing
+        (masking) the finding once for the three: what a sheet of a million rows asks of each."""
+        shown = self._shown(f)
+        key = ""
+        if f.table is not None and shown.key:
+            names = self._key_names.get(f.table)
+            if names is None:
+                names = self._key_names[f.table] = tuple(f"{k}=" for k in self.spec.tables[f.table].key)
+            key = "; ".join([k + ("" if v is None else v) for k, v in zip(names, shown.key)])
+        values = ", ".join(["" if v is None else v for v in shown.values])
+        return key, values, self._message(f, shown if f.cause is None else attrs.evolve(shown, cause=None))
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every finding as a record, in the result's order."""
@@ -259,6 +274,9 @@ def spec_of(result: Result, spec: Spec | None = None) -> Spec:
 
 def _visible_finding(f: Finding) -> Finding:
     """*f* with its values, key, compared value and detail shown safely (see :mod:`._safe`)."""
+    if not any_active((*f.values, *f.key, f.other, f.detail)):
+        return f        # nearly always: one search, nothing made
+
     def safe(v: str | None) -> str | None:
         return visible(v) if v else v
 
