@@ -256,8 +256,10 @@ def test_an_address_with_a_filter_shows_the_filtered_findings_on_screen(messy, t
                 sec = document.getElementById("findings").getBoundingClientRect(),
                 rows = Array.prototype.map.call(document.querySelectorAll("#findings-body tr"),
                     function (tr) { var r = tr.getBoundingClientRect(); return [r.top, r.bottom]; });
+            var kv = document.querySelectorAll("#findings-body td .kv:not(.long)");
             return {scrolled: scrollY, navBottom: nav.bottom, top: sec.top, height: innerHeight, rows: rows,
-                    count: document.getElementById("f-count").textContent};
+                    count: document.getElementById("f-count").textContent, values: kv.length,
+                    split: Array.prototype.filter.call(kv, function (s) { return s.getClientRects().length > 1; }).length};
         })()""")
         shot = b.screenshot(tmp_path / "filtered.png")
     assert seen["scrolled"] > 0 and seen["count"].startswith("2 of ")
@@ -265,6 +267,8 @@ def test_an_address_with_a_filter_shows_the_filtered_findings_on_screen(messy, t
     assert seen["navBottom"] <= seen["top"] < seen["height"] / 2
     assert len(seen["rows"]) == 2 and all(0 < top and bottom <= seen["height"] for top, bottom in seen["rows"])
     assert png_colours(shot.read_bytes()) > 100      # not a blank picture
+    # a key's values (LocalPatientId, GP code, date) break between them, never inside one
+    assert seen["values"] == 6 and seen["split"] == 0
 
 
 def test_png_colours_tells_a_blank_picture(tmp_path: Path):

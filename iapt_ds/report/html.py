@@ -89,6 +89,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.msg{overflow-wrap:anywhere;min-width:22em}
 .val{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;white-space:nowrap}
 .val.long{white-space:normal;overflow-wrap:anywhere}
+.val .kv{white-space:nowrap}.val .kv.long{white-space:normal;overflow-wrap:anywhere}
 code,.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:600}
 .sev{display:inline-block;min-width:58px;padding:1px 8px;border-radius:4px;color:#fff;font-size:12px;
 font-weight:600;text-align:center}
@@ -171,6 +172,15 @@ _JS = r"""
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = text;
     return e;
+  }
+  // a row's key: its values break between them, never inside one (an identifier read across two
+  // lines is misread), unless a value alone is too long for any column
+  function keyParts(td, key) {
+    var parts = key.split(", ");
+    for (var k = 0; k < parts.length; k++) {
+      if (k) td.appendChild(document.createTextNode(", "));
+      td.appendChild(el("span", parts[k].length > 24 ? "kv long" : "kv", parts[k]));
+    }
   }
   function badge(i) { var s = SEV[sev[i]]; return el("span", "sev sev-" + s, s); }
   function linkTo(i, label) {
@@ -262,7 +272,8 @@ _JS = r"""
       if (x[3]) td.title = "line " + x[3] + " of the CSV file";
       tr.appendChild(td);
       var key = x[4] || "";
-      td = el("td", "val" + (key.length > 28 ? " long" : ""), key);
+      td = el("td", "val" + (key.length > 28 ? " long" : ""), null);
+      keyParts(td, key);
       if (x[1] >= 0 && D.keys[D.tables[x[1]]]) td.title = D.keys[D.tables[x[1]]].join(", ");
       tr.appendChild(td);
       tr.appendChild(el("td", null, D.cfield[x[0]] < 0 ? "" : D.fields[D.cfield[x[0]]]));
