@@ -48,16 +48,27 @@ class ReportView:
         self._key_names: dict[str, tuple[str, ...]] = {}
         wanted = {id(f) for f, _ in self._roots}
         wanted.update(id(f) for f in result.file_findings)
-        for f in result.findings:
-            if f.cause is not None:
-                wanted.add(id(f.cause))
-                wanted.add(id(f.root))
-        self._index = {id(f): i for i, f in enumerate(result.findings) if id(f) in wanted}
+        findings = result.findings
+        causes = getattr(findings, "cause_positions", None)
+        if causes is not None:      # the compact store: no finding is made but the causes
+            for k in causes():
+                cause = findings[k]
+                wanted.add(id(cause))
+                wanted.add(id(cause.root))
+            # every finding wanted has been made (read) by now, so it is among those made
+            self._index = {id(f): i for i, f in findings.made() if id(f) in wanted}
+        else:
+            for f in findings:
+                if f.cause is not None:
+                    wanted.add(id(f.cause))
+                    wanted.add(id(f.root))
+            self._index = {id(f): i for i, f in enumerate(findings) if id(f) in wanted}
 
     def _untrusted(self, result: Result) -> set[tuple[str | None, int | None]]:
         """(table, row) of the rows whose cells did not line up with the header (a row-level
         structure finding): redaction masks all their values."""
-        return {(f.table, f.row) for f in result.findings
+        stream = getattr(result.findings, "stream", None)
+        return {(f.table, f.row) for f in (stream() if stream is not None else result.findings)
                 if f.row is not None and f.rule.kind == "structure"}
 
     # ------------------------------------------------------------------ one finding
@@ -137,9 +148,15 @@ class ReportView:
         values = ", ".join(["" if v is None else v for v in shown.values])
         return key, values, self._message(f, shown if f.cause is None else attrs.evolve(shown, cause=None))
 
+    def findings(self) -> Iterator[Finding]:
+        """Every finding in the result's order, streamed: one not read before is made for the
+        caller and not kept in the result (see :meth:`iapt_ds.findings.Findings.stream`)."""
+        stream = getattr(self.result.findings, "stream", None)
+        return stream() if stream is not None else iter(self.result.findings)
+
     def records(self) -> Iterator[dict[str, Any]]:
         """Every finding as a record, in the result's order."""
-        for i, f in enumerate(self.result.findings):
+        for i, f in enumerate(self.findings()):
             yield self.record(f, i)
 
     def where(self, f: Finding) -> str:

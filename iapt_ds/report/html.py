@@ -680,7 +680,7 @@ class _Page:
         total = len(r.findings)
         self.w('<section id="findings"><h2>All findings</h2>\n')
         sevs = [(s, s) for s, n in r.counts_by_severity().items() if n]
-        present = {f.table for f in r.findings}
+        present = {f.table for f in self.view.findings()}
         tables = [(t, f"{t} {self.spec.tables[t].name}") for t in r.tables if t in present]
         codes = [(c, f"{c} ({n})") for c, n in r.counts_by_code().items()]
         fields = sorted({f for c in r.counts_by_code() if (f := self.spec.rules[c].field)})
@@ -779,7 +779,7 @@ class _Page:
         sep = ""
         keys: list[str] = []
         values: list[str] = []
-        for f in r.findings:
+        for f in view.findings():
             shown = view.shown(f)
             vals: Any = shown.values
             vals = None if not vals else vals[0] if len(vals) == 1 else list(vals)

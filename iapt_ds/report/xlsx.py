@@ -270,7 +270,7 @@ def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bo
     def findings() -> Any:
         """The Findings sheet's rows, one finding at a time (nothing is held)."""
         flat = view.flat
-        for i, f in enumerate(result.findings):
+        for i, f in enumerate(view.findings()):
             rule = f.rule
             word, code, todo = constant[rule.code]
             key, values, message = flat(f)
