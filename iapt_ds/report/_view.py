@@ -56,7 +56,8 @@ class ReportView:
                 wanted.add(id(cause))
                 wanted.add(id(cause.root))
             # every finding wanted has been made (read) by now, so it is among those made
-            self._index = {id(f): i for i, f in findings.made() if id(f) in wanted}
+            made = getattr(findings, "made")
+            self._index = {id(f): i for i, f in made() if id(f) in wanted}
         else:
             for f in findings:
                 if f.cause is not None:
