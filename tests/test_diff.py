@@ -114,6 +114,7 @@ def test_validate_with_a_baseline(runs):
     assert p.returncode == 1
     assert p.stdout.startswith("REJECTED") and f"Since {report} (rejected, " in p.stdout
     assert "Root causes fixed" in p.stdout
+    assert "IDS00211 StartDateGMPRegistration: 29 rows fixed (1 root cause)" in p.stdout
 
 
 def test_a_json_that_is_not_a_report(tmp_path):
