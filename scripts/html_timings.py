@@ -44,7 +44,7 @@ def measure(page: Path, shots: Path | None) -> tuple[dict[str, float], dict[str,
         work["load"] = browser.busy() * 1000
         b = _Recorder(browser, out, work)
         if shots:
-            b.screenshot(shots / "loaded.png")
+            browser.screenshot(shots / "loaded.png")
         b.run("filter", _SELECT.format(id="f-sev", value="record"))
         b.run("unfilter", _SELECT.format(id="f-sev", value=""))
         b.run("sort", _CLICK.format(key="value"))
