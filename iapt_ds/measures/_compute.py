@@ -19,7 +19,7 @@ from .referral import COUNTS, ReferralMeasures, assess, rejected_referral
 from .totals import Totals, add, totals_of
 from ._index import MEASURE_TABLES, Index
 
-__all__ = ["Preview", "compute", "period_of"]
+__all__ = ["Preview", "compute", "period_of", "for_report"]
 
 _ZERO = (0,) * len(COUNTS)
 
@@ -39,6 +39,8 @@ class Preview:
     definitions: Definitions = attrs.field(default=None, repr=False, eq=False)
     source: str = ""
     version: str = ""
+    #: whether local patient identifiers and personal values are masked
+    redacted: bool = False
 
     def referral(self, service_request_id: str) -> ReferralMeasures:
         for r in self.referrals:
@@ -142,7 +144,23 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
 
         actual = [attrs.evolve(r, patient=mask(r.patient)) for r in actual]
     return Preview(period=bounds, referrals=tuple(actual), totals=totals, if_all_accepted=if_all, costs=costs,
-                   file_rejected=not file_ok, definitions=d, source=sub.source, version=sub.spec.version)
+                   file_rejected=not file_ok, definitions=d, source=sub.source, version=sub.spec.version,
+                   redacted=redact)
+
+
+def for_report(measures: Any, result: Result, *, redact: bool = False) -> Preview | None:
+    """What a validation report's ``measures=`` names, as a :class:`Preview`: None (no measures),
+    a Preview, or the :class:`~iapt_ds.model.Submission` that was validated (its measures are
+    computed here, with what the findings cost, masked when *redact*)."""
+    if measures is None or isinstance(measures, Preview):
+        if measures is not None and redact and not measures.redacted:
+            raise UsageError("a redacted report needs redacted measures: compute them with redact=True, "
+                             "or pass the Submission as measures=")
+        return measures
+    if isinstance(measures, Submission):
+        return compute(measures, result, period=result.period, redact=redact)
+    raise UsageError("measures= takes the Submission that was validated, or its measures "
+                     f"(iapt_ds.measures.compute(submission, result)), not {type(measures).__name__}")
 
 
 def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_counts: Sequence[tuple[int, ...]],

@@ -13,13 +13,12 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from ._compute import Preview
-from .cost import HEADLINE
+from .cost import HEADLINE, CodeCost
 from .referral import MEASURES, ReferralMeasures
 from .totals import COUNT_WORDS, Totals
 
 __all__ = ["FORMATS", "BINARY_FORMATS", "write_measures", "write_text", "write_json", "write_csv", "write_xlsx",
-           "html_section",
-           "TOTAL_LINES", "CSV_COLUMNS"]
+           "html_section", "fix_costs", "cost_ranking", "measure_value", "TOTAL_LINES", "CSV_COLUMNS"]
 
 PREVIEW_NOTE = ("A preview computed by iapt-ds from the rows SDCS would accept. NHS England publishes the real "
                 "figures from its post-deadline extract; the definitions are published, the row-level "
@@ -68,12 +67,17 @@ CSV_COLUMNS = ("id", "patient", "row", "accepted", "rejected", "received", "disc
                f"why_{m}" for m in MEASURES)
 
 
-def _value(t: Totals, name: str) -> str:
+def measure_value(t: Totals, name: str, *, target: bool = True) -> str:
+    """A count, or a rate as ``1/2 = 50.0%`` (with its national target, when it has one and
+    *target*)."""
     if name in t.counts:
         return str(t.counts[name])
     r = t.rates[name]
     text = str(r)
-    return text + (f"  (target {r.target:.0%})" if r.target is not None else "")
+    return text + (f"  (target {r.target:.0%})" if target and r.target is not None else "")
+
+
+_value = measure_value
 
 
 def _change(now: Totals, then: Totals, name: str) -> str:
@@ -104,7 +108,7 @@ def write_text(p: Preview, out: TextIO, *, limit: int = 20) -> None:
         out.write(f"  {label:<34} {_value(p.totals, name)}" + (f"   [{extra}]" if extra else "") + "\n")
     if p.costs:
         out.write("\nWhat the findings cost, most costly first\n")
-        shown = [c for c in p.costs if any(c.gains.get(n) for n in HEADLINE)]
+        shown = cost_ranking(p)
         for i, c in enumerate(shown[:limit], 1):
             out.write(f"  {i:>2}. {c.words()}\n")
         rest = len(p.costs) - len(shown[:limit])
@@ -248,9 +252,9 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
         + '</tr></thead><tbody>',
         *rows, "</tbody></table>",
     ]
-    costly = [c for c in p.costs if any(c.gains.get(n) for n in HEADLINE)]
+    costly = cost_ranking(p)
     if costly:
-        parts.append("<h3>What the findings cost</h3><ol class=roots>")
+        parts.append('<h3 id="measures-cost">What the findings cost, most costly first</h3><ol class=roots>')
         parts += [f"<li><code>{e(c.code)}</code>: {e(c.words())}</li>" for c in costly[:limit]]
         parts.append("</ol>")
     drops = []
@@ -265,6 +269,37 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
         parts += drops
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def fix_costs(p: Preview) -> Callable[[str, str], str]:
+    """For the validation report's "fix these first": ``words(code, severity)`` says what fixing
+    the code's findings would bring back in the headline measures (the preview's own ranking is
+    :func:`cost_ranking`). A warning rejects no row, so costs nothing; a file-level code is costed
+    with the other file-level codes, since any one of them rejects the whole file."""
+    by_code: dict[str, CodeCost] = {}
+    for c in p.costs:
+        for code in (c.together or (c.code,)) if c.file_level else (c.code,):
+            by_code[code] = c
+
+    def words(code: str, severity: str) -> str:
+        c = by_code.get(code)
+        if c is None:
+            return ("nothing: a warning rejects no row" if severity == "warning"
+                    else "none of the headline measures")
+        gain = c.gain_words()
+        if c.file_level:
+            others = [x for x in c.together if x != code]
+            together = f" (with {', '.join(others)} fixed too)" if others else ""
+            return (f"the whole file{together}: would bring back {gain}" if gain
+                    else f"the whole file{together}, but none of the headline measures")
+        return f"would bring back {gain}" if gain else "none of the headline measures"
+
+    return words
+
+
+def cost_ranking(p: Preview) -> list[CodeCost]:
+    """The rule codes whose findings cost a headline measure, most costly first."""
+    return [c for c in p.costs if c.costly]
 
 
 def count_words(name: str, n: int) -> str:
