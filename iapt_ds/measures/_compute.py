@@ -15,7 +15,7 @@ from ..model import Submission
 from ..result import Result
 from .cost import CodeCost, diff, gains_of, rank_key
 from .definitions import Definitions, load_definitions
-from .referral import COUNTS, ReferralMeasures, assess, rejected_referral
+from .referral import COUNTS, ReferralMeasures, assess, rejected_referral, rejected_referrals
 from .totals import Totals, add, totals_of
 from ._index import MEASURE_TABLES, Index
 
@@ -99,14 +99,16 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
 
     # acceptance at row level (the cascade included), and SDCS's (nothing loads from a rejected file)
     row_ok: dict[str, bytearray] = {}
+    row_off: dict[str, set[int]] = {}
     for tid in idx.tables:
         n = sub.tables[tid].nrows
         if result.tables[tid].read != n:
             raise UsageError(f"the result is not of this submission ({tid} has {n} rows, the result "
                              f"{result.tables[tid].read})")
         a = bytearray(b"\x01") * n
-        for r in result.rejected_rows(tid):
-            a[r - 1] = 0
+        off = row_off[tid] = {r - 1 for r in result.rejected_rows(tid)}
+        for r in off:
+            a[r] = 0
         row_ok[tid] = a
     file_ok = result.accepted
     file_findings = result.file_findings
@@ -115,22 +117,26 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
         f = result.reason(tid, i + 1)
         return _reason_text(f) if f is not None else "not loaded"
 
+    # each referral's measures at row level (as if the file were accepted): what SDCS loads when
+    # it is, and what the cost starts from when it is not (then no reason is shown, so none is worded)
     base: list[ReferralMeasures] = []
-    T101 = row_ok["IDS101"]
-    inputs, words = idx.inputs, idx.app_words
-    for i in idx.referral_rows():
-        if T101[i]:
-            ref, contacts, logs, complaints, scores, rejected = inputs(i, row_ok, why)
-            base.append(assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
-                               rejected_below=rejected))
-        else:
-            base.append(rejected_referral(idx.referral_in(i), why("IDS101", i)))
+    if file_ok or cost:
+        T101 = row_ok["IDS101"]
+        inputs, words = idx.inputs, idx.app_words
+        reasons = why if file_ok else None
+        for i in idx.referral_rows():
+            if T101[i]:
+                ref, contacts, logs, complaints, scores, rejected = inputs(i, row_ok, reasons, off=row_off)
+                base.append(assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
+                                   rejected_below=rejected))
+            else:
+                base.append(rejected_referral(idx.referral_in(i), why("IDS101", i) if file_ok else "not loaded"))
     if file_ok:
         actual = base
     else:
         codes = ", ".join(sorted({f.code for f in file_findings}))
-        actual = [rejected_referral(idx.referral_in(i), f"the file is rejected ({codes}), so SDCS loads none of it")
-                  for i in idx.referral_rows()]
+        actual = rejected_referrals([idx.referral_in(i) for i in idx.referral_rows()],
+                                    f"the file is rejected ({codes}), so SDCS loads none of it")
     base_counts = [r.counts for r in base]
     base_totals = totals_of(base_counts, bounds, sum(r.accepted for r in base))
     totals = base_totals if file_ok else totals_of((), bounds, 0)
@@ -170,10 +176,12 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
     relevant = set(idx.tables)
     # each row's own rejecting codes (the cascade is replayed, so its findings are left out)
     own: dict[str, dict[int, set[str]]] = defaultdict(dict)
-    for f in result.findings:
-        if f.row is None or f.table not in relevant or f.rule.severity == "warning" or f.rule.kind == "has_related":
+    places = getattr(result.findings, "places", None)
+    found = places() if places is not None else ((f.rule, f.table, f.row) for f in result.findings)
+    for rule, table, row in found:
+        if row is None or table not in relevant or rule.severity == "warning" or rule.kind == "has_related":
             continue
-        own[f.table].setdefault(f.row - 1, set()).add(f.code)
+        own[table].setdefault(row - 1, set()).add(rule.code)
     by_code: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for tid, rows in own.items():
         for i, codes in rows.items():

@@ -87,6 +87,31 @@ class _Groups(dict):
         return groups
 
 
+class Reasons(Sequence[str]):
+    """The rows of one kind SDCS rejects below a referral, worded only when read: a referral's
+    reasons name the first few, and most referrals' are never read at all."""
+
+    __slots__ = ("rows", "_word")
+
+    def __init__(self, word: Any) -> None:
+        self.rows: list[tuple[str | None, int]] = []
+        self._word = word                   # (table, row index) -> words; table None: with its contact
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self._word(*self.rows[j]) for j in range(*k.indices(len(self.rows)))]
+        return self._word(*self.rows[k])
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 class Acceptance(dict):
     """row index -> accepted, for the rows of one patient's group (any other row: not accepted)."""
 
@@ -198,12 +223,17 @@ class Index:
         sri, lpi, rec, dis, end = self._c101
         return ReferralIn(sri[i], lpi[i], _day(rec[i]), _day(dis[i]), end[i], i + 1)
 
-    def _kept(self, tid: str, rows: Sequence[int], acc: Any, why: Any, rejected: dict[str, list[str]],
-              dedupe: bool) -> Sequence[int]:
+    def _kept(self, tid: str, rows: Sequence[int], acc: Any, why: Any, rejected: dict[str, Reasons],
+              dedupe: bool, off: Any = None) -> Sequence[int]:
         """The rows an acceptance keeps (with *dedupe*, one per key of the table: a duplicate key
-        counts once); with *why*, the rest noted in *rejected* by kind of row."""
+        counts once); with *why*, the rest noted in *rejected* by kind of row. *off*, when given,
+        is the set of rows of *tid* the acceptance does not keep (a fast path: most rows are kept)."""
         if not rows:
             return rows
+        if off is not None and not dedupe:
+            off_t = off[tid]
+            if not off_t or off_t.isdisjoint(rows):
+                return rows
         a = acc[tid]
         if not dedupe:
             kept = [i for i in rows if a[i]]
@@ -222,9 +252,20 @@ class Index:
                     seen.add(k)
                 out.append(i)
             elif why is not None:
-                label = ", ".join(x for x in t.key(i) if x) or f"row {i + 1}"
-                rejected.setdefault(ROW_KINDS[tid], []).append(f"{tid} {label}: {why(tid, i)}")
+                self._reasons(rejected, ROW_KINDS[tid], why).rows.append((tid, i))
         return out
+
+    def _reasons(self, rejected: dict[str, Reasons], kind: str, why: Any) -> Reasons:
+        r = rejected.get(kind)
+        if r is None:
+            def word(tid: str | None, i: int) -> str:
+                if tid is None:
+                    return f"IDS607 row {i + 1}: with its contact"
+                label = ", ".join(x for x in self.sub.tables[tid].key(i) if x) or f"row {i + 1}"
+                return f"{tid} {label}: {why(tid, i)}"
+
+            r = rejected[kind] = Reasons(word)
+        return r
 
     def _columns(self) -> None:
         v = {t: self.sub.tables[t].values for t in MEASURE_TABLES}
@@ -240,13 +281,15 @@ class Index:
                       v["IDS205"]["DurationIntEnabledTher"], v["IDS205"]["IntEnabledTherProg"])
         self._tools = frozenset(self.d.by_tool)
 
-    def inputs(self, ref_row: int, acc: Mapping[str, Any], why: Any = None, dedupe: bool = False) -> tuple:
+    def inputs(self, ref_row: int, acc: Mapping[str, Any], why: Any = None, dedupe: bool = False,
+               off: Mapping[str, Any] | None = None) -> tuple:
         """(referral, contacts, logs, complaints, scores, rejected-below) for the IDS101 row
         *ref_row*, keeping the rows *acc* accepts (table -> row index -> true when accepted);
-        ``why(table, row)`` words the reason a row is not kept."""
+        ``why(table, row)`` words the reason a row is not kept. *off* (table -> set of the row
+        indexes *acc* does not keep) makes it faster."""
         ref = self.referral_in(ref_row)
         sri = self._sri[ref_row]
-        rejected: dict[str, list[str]] = {}
+        rejected: dict[str, Reasons] = {}
         cid, cdate_c, ctime_c, capp, catt, cplan = self._c201
         aid, aproc = self._c202
         stool, sscore = self._c607
@@ -258,7 +301,7 @@ class Index:
         es = self.d.employment_support_procedure
         kept = self._kept
         c_all = bp["IDS201"].get(sri, ())
-        c_rows = kept("IDS201", c_all, acc, why, rejected, dedupe)
+        c_rows = kept("IDS201", c_all, acc, why, rejected, dedupe, off)
         if why is not None and len(c_rows) < len(c_all):
             # the scores that fell with a rejected contact
             a201 = acc["IDS201"]
@@ -266,24 +309,24 @@ class Index:
                 if not a201[c]:
                     for a in bp202.get(cid[c], ()):
                         for x in bp607.get(aid[a], ()):
-                            rejected.setdefault("scores", []).append(f"IDS607 row {x + 1}: with its contact")
+                            self._reasons(rejected, "scores", why).rows.append((None, x))
         for c in c_rows:
             ccid = cid[c]
             cdate, ctime = _day(cdate_c[c]), ctime_c[c]
             if type(ctime) is not _dt.time:
                 ctime = None
-            a_rows = kept("IDS202", bp202.get(ccid, ()), acc, why, rejected, dedupe)
+            a_rows = kept("IDS202", bp202.get(ccid, ()), acc, why, rejected, dedupe, off)
             employment = False
             for a in a_rows:
                 if aproc[a] == es:
                     employment = True
-                s_rows = kept("IDS607", bp607.get(aid[a], ()), acc, why, rejected, dedupe)
+                s_rows = kept("IDS607", bp607.get(aid[a], ()), acc, why, rejected, dedupe, off)
                 for x in s_rows:
                     tool = stool[x]
                     if tool in tools:
                         scores.append(ScoreIn(tool, sscore[x], cdate, ctime, "IDS607", x, ccid))
             contacts.append(ContactIn(ccid, cdate, capp[c], catt[c], cplan[c], ctime, employment))
-        s_rows = kept("IDS606", bp["IDS606"].get(sri, ()), acc, why, rejected, dedupe)
+        s_rows = kept("IDS606", bp["IDS606"].get(sri, ()), acc, why, rejected, dedupe, off)
         if s_rows:
             t606, p606, d606, h606 = self._c606
             for x in s_rows:
@@ -291,12 +334,12 @@ class Index:
                     h = h606[x]
                     scores.append(ScoreIn(t606[x], p606[x], _day(d606[x]), h if type(h) is _dt.time else None,
                                           "IDS606", x))
-        c_rows = kept("IDS603", bp["IDS603"].get(sri, ()), acc, why, rejected, dedupe)
+        c_rows = kept("IDS603", bp["IDS603"].get(sri, ()), acc, why, rejected, dedupe, off)
         complaints = []
         if c_rows:
             pc, sig, pdate, scheme = self._c603
             complaints = [ComplaintIn(pc[r], sig[r], _day(pdate[r]), scheme[r], r) for r in c_rows]
-        l_rows = kept("IDS205", bp["IDS205"].get(sri, ()), acc, why, rejected, dedupe)
+        l_rows = kept("IDS205", bp["IDS205"].get(sri, ()), acc, why, rejected, dedupe, off)
         logs = []
         if l_rows:
             ls, le, ld, lp = self._c205

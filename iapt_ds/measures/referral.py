@@ -183,6 +183,13 @@ def rejected_referral(ref: ReferralIn, reason: str) -> ReferralMeasures:
                             why=MappingProxyType({m: text for m in MEASURES}))
 
 
+def rejected_referrals(refs: Iterable[ReferralIn], reason: str) -> list[ReferralMeasures]:
+    """Referrals rejected all for one *reason* (the file is rejected): one reasons mapping shared."""
+    why = MappingProxyType({m: f"rejected: {reason}" for m in MEASURES})
+    return [ReferralMeasures(id=ref.id, patient=ref.patient, row=ref.row, accepted=False, rejected=reason,
+                             received=ref.received, discharged=ref.discharged, why=why) for ref in refs]
+
+
 def _score(text: str | None) -> Decimal | int | None:
     """A score's value: an int for whole digits (the usual case, compared exactly with the
     Decimal thresholds), else a Decimal; None when it is not a number."""
