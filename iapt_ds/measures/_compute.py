@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from .._gcpause import gc_paused
 from ..errors import UsageError
 from ..findings import Finding
 from ..model import Submission
@@ -17,7 +18,7 @@ from .cost import CodeCost, diff, gains_of, rank_key
 from .definitions import Definitions, load_definitions
 from .referral import COUNTS, ReferralMeasures, assess, rejected_referral, rejected_referrals
 from .totals import Totals, add, totals_of
-from ._index import MEASURE_TABLES, Index
+from ._index import MEASURE_TABLES, Index, Keep
 
 __all__ = ["Preview", "compute", "period_of", "for_report"]
 
@@ -71,6 +72,7 @@ def period_of(sub: Submission, result: Result | None, period: Any) -> tuple[_dt.
                      "or --period YYYY-MM on the command line)")
 
 
+@gc_paused  # millions of short- and long-lived objects, almost no cycles: as validation does
 def compute(submission: Submission, result: Result, *, period: Any = None, cost: bool = True,
             redact: bool = False) -> Preview:
     """The measures of *submission* as validated in *result* (accepted rows only, as SDCS loads
@@ -106,7 +108,7 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
             raise UsageError(f"the result is not of this submission ({tid} has {n} rows, the result "
                              f"{result.tables[tid].read})")
         a = bytearray(b"\x01") * n
-        off = row_off[tid] = {r - 1 for r in result.rejected_rows(tid)}
+        off = row_off[tid] = {r - 1 for r in result.rejected_rows(tid)} if result.tables[tid].rejected else set()
         for r in off:
             a[r] = 0
         row_ok[tid] = a
@@ -128,7 +130,7 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
             if T101[i]:
                 ref, contacts, logs, complaints, scores, rejected = inputs(i, row_ok, reasons, off=row_off)
                 base.append(assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
-                                   rejected_below=rejected))
+                                   rejected_below=rejected, explain=file_ok))
             else:
                 base.append(rejected_referral(idx.referral_in(i), why("IDS101", i) if file_ok else "not loaded"))
     if file_ok:
@@ -200,9 +202,12 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
                     out.add(p)
         return out
 
+    # a row with no fault of its own has no duplicate key: only these are de-duplicated
+    idx.suspect = {tid: set(own.get(tid, ())) for tid in idx.tables}
     groups: dict[Any, dict[str, list[int]]] = {}
-    clean: dict[Any, dict[str, dict[int, bool]]] = {}
+    clean: dict[Any, dict[str, list[bool]]] = {}
     patient_codes: dict[Any, frozenset[str]] = {}
+    patient_faults: dict[Any, list[tuple[str, int, set[str]]]] = {}
     outcome: dict[tuple[Any, frozenset[str]], tuple[tuple[int, ...], int, int]] = {}
     sri_col = idx.sub.tables["IDS101"].values["ServiceRequestId"]
     words = idx.app_words
@@ -211,37 +216,47 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
         group = groups.get(p)
         if group is None:
             group = groups[p] = idx.group(p)
-            patient_codes[p] = frozenset(c for tid, rows in group.items() for i in rows
-                                         for c in own.get(tid, {}).get(i, ()))
+            faults = patient_faults[p] = []
+            for tid, rows in group.items():
+                o = own.get(tid)
+                if o:
+                    faults += [(tid, i, o[i]) for i in rows if i in o]
+            patient_codes[p] = frozenset(c for _, _, cs in faults for c in cs)
         codes = patient_codes[p]
         eff = codes if fixed is None else fixed & codes
         key = (p, eff)
         hit = outcome.get(key)
         if hit is not None:
             return hit
-        own_rej = {tid: {i: bool(own[tid][i] - eff) for i in rows if i in own.get(tid, {})}
-                   for tid, rows in group.items()}
-        if any(any(r.values()) for r in own_rej.values()):
-            acc = idx.replay(group, own_rej)
+        own_rej: dict[str, dict[int, bool]] = {}
+        for tid, i, cs in patient_faults[p]:
+            if not cs <= eff:
+                own_rej.setdefault(tid, {})[i] = True
+        if own_rej:
+            rej = idx.replay_rejected(group, own_rej)
         else:
             # no fault of its own left: what the cascade alone does to the patient's rows
             cached = clean.get(p)
             if cached is None:
-                cached = clean[p] = idx.replay(group, {})
-            acc = cached
-        if all(acc[tid][i] == bool(row_ok[tid][i]) for tid in MEASURE_TABLES for i in group[tid]):
+                cached = clean[p] = idx.replay_rejected(group, {})
+            rej = cached
+        # a row changes when it is rejected now and was accepted, or the other way round
+        if not any(r == ok[i] for tid in MEASURE_TABLES for ok in (row_ok[tid],) for i, r in zip(group[tid], rej[tid])):
             outcome[key] = res = (_ZERO, 0, 0)      # no row the measures read changes
             return res
+        acc = {tid: Keep([i for i, r in zip(group[tid], rej[tid]) if not r]) for tid in MEASURE_TABLES}
         delta = _ZERO
         changed = back = 0
         seen: set = set()
+        keep101 = acc["IDS101"]
         for i in group["IDS101"]:
             before = base_counts[i]
             after = _ZERO
-            if acc["IDS101"][i] and sri_col[i] not in seen:
+            if i in keep101 and sri_col[i] not in seen:
                 seen.add(sri_col[i])
                 ref, contacts, logs, complaints, scores, _ = idx.inputs(i, acc, None, True)
-                after = assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words).counts
+                after = assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
+                               explain=False).counts
                 back += not base[i].accepted
             if after != before:
                 changed += 1
