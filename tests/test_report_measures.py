@@ -208,3 +208,30 @@ def test_measures_dataset_version_runs_that_versions_rules(capsys):
     assert json.loads(capsys.readouterr().out)["version"] == "2.1"
     assert main(["measures", path, "--format", "json", "--no-cost"]) == 0
     assert json.loads(capsys.readouterr().out)["version"] == "2.0"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_the_measures_in_headless_chromium(gp, tmp_path):
+    import subprocess
+
+    _, sub, result = gp
+    page = tmp_path / "report.html"
+    page.write_text(_text(result, measures=sub), encoding="utf-8")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri() + "#code=IDS00211"], capture_output=True,
+                         text=True, timeout=120).stdout
+    # the page's script ran beside the measures (the filter from the address applied) ...
+    assert re.search(r'id="f-count"[^>]*>3 of %d shown<' % len(result.findings), dom)
+    # ... and the measures are on the page: the cost beside "fix these first", the section, its lists
+    assert f'<td class="cost">{COST_WORDS}</td>' in dom
+    section = dom[dom.index('<section id="measures"'):]
+    assert "Finished a course of treatment" in section and "fixing IDS00211 on 3 IDS002 rows" in section
+    assert "<summary>Rejected referrals (they count in nothing): 2</summary>" in section
+    shot = tmp_path / "report.png"
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri() + "#measures"],
+                   capture_output=True, timeout=120)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

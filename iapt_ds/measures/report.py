@@ -235,7 +235,9 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
     rows = []
     for label, name in TOTAL_LINES:
         extra = f"<td class=num>{e(_change(p.totals, other, name))}</td>" if other is not None else ""
-        rows.append(f"<tr><th scope=row>{e(label)}</th><td class=num>{e(_value(p.totals, name))}</td>{extra}</tr>")
+        sub = ' class="sub"' if label.startswith(" ") else ""      # a part of the line above
+        rows.append(f"<tr{sub}><th scope=row>{e(label.strip())}</th><td class=num>{e(_value(p.totals, name))}</td>"
+                    f"{extra}</tr>")
     parts = [
         '<section id="measures" aria-labelledby="measures-h">',
         '<h2 id="measures-h">Headline measures (preview)</h2>',
@@ -248,7 +250,7 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
         f'<table class="measures"><caption>Reporting period {e(p.period[0])} to {e(p.period[1])}: '
         f'{p.totals.referrals} accepted referrals</caption>',
         '<thead><tr><th scope=col>Measure</th><th scope=col class=num>Now</th>'
-        + ('<th scope=col class=num>With every rejected row accepted</th>' if other is not None else '')
+        + ('<th scope=col class=num>With every rejected row accepted (blank: the same)</th>' if other is not None else '')
         + '</tr></thead><tbody>',
         *rows, "</tbody></table>",
     ]

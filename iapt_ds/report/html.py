@@ -98,6 +98,10 @@ font-weight:600;text-align:center}
 .sev-warning{background:var(--warning)}
 .status-inferred{color:var(--group);font-weight:600}
 ol.roots{margin:0;padding-left:28px}ol.roots li{margin:0 0 10px}
+th.cost{white-space:normal}td.cost{min-width:11em;max-width:18em}
+table.measures{width:auto;min-width:36em}table.measures caption{text-align:left;padding:0 0 6px;color:var(--muted)}
+table.measures tbody th{background:none;font-weight:400}table.measures td.num{padding-left:24px}
+table.measures tr.sub th{padding-left:24px;color:var(--muted)}
 .rows{display:inline-block;min-width:80px;font-weight:700}
 .msg{color:#374151}
 svg.bar rect.ok{fill:var(--ok)}svg.bar rect.bad{fill:var(--file)}svg.bar rect.none{fill:var(--line)}
@@ -613,7 +617,7 @@ class _Page:
                "because of it). One fix in your system's mapping often clears a whole group.</p>\n"
                '<table id="fix-groups"><thead><tr><th class="num">#</th><th>Severity</th><th>Code</th><th>Field</th>'
                '<th class="num">Root causes</th><th class="num">Rows taken down</th>'
-               + ('<th>What it costs in the <a href="#measures">headline measures</a></th>' if self.costs else "")
+               + ('<th class="cost">What it costs in the <a href="#measures">measures</a></th>' if self.costs else "")
                + "<th>For example</th><th>What to do</th></tr></thead><tbody>\n")
         for k, g in enumerate(groups, 1):
             rule = self.spec.rules[g["code"]]
