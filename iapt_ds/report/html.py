@@ -37,7 +37,8 @@ from ..findings import Finding
 from ..result import Result
 from ..spec import Spec
 from ..measures._compute import Preview, for_report
-from ..measures.report import fix_costs, html_section
+from ..measures.fix import fix_costs
+from ..measures.report import html_section
 from ._view import ReportView, ordinal_rank
 from .explain import SEVERITY_WORDS, advice, checks
 

@@ -100,7 +100,7 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     groups = view.fix_groups()
     cost = None
     if preview is not None:
-        from ..measures.report import fix_costs
+        from ..measures.fix import fix_costs
 
         cost = fix_costs(preview)
     if groups:
@@ -132,7 +132,8 @@ _HEADLINE_LINES = (("Finished a course of treatment", "finished"), ("Recovery ra
 
 def _measures(w: Callable[[str], Any], p: Preview, top: int) -> None:
     """The headline measures (a preview) and the rule codes ranked by what they cost them."""
-    from ..measures.report import cost_ranking, measure_value
+    from ..measures.fix import cost_ranking
+    from ..measures.report import measure_value
 
     start, end = p.period
     w("\n" + _wrap(f"Headline measures, a PREVIEW for {start} to {end} on the rows SDCS would accept "

@@ -211,7 +211,7 @@ def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bo
     if hasattr(out, "encoding") and not hasattr(out, "buffer"):
         raise UsageError("the xlsx report is binary: give a file opened in binary mode, or a path")
     from ..measures._compute import for_report
-    from ..measures.report import fix_costs
+    from ..measures.fix import fix_costs
 
     preview = for_report(measures, result, redact=redact)
     cost = fix_costs(preview) if preview is not None else None
