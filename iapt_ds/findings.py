@@ -156,12 +156,15 @@ class Findings(Sequence):
         return len(self._entries) - 1
 
     # -- reading ------------------------------------------------------------------------------
-    def _make(self, k: int) -> Finding:
+    def _build(self, k: int) -> Finding:
         rule, table, i, other, detail, cause, expected = self._entries[k]
         text = table.text
-        f = Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
-                    values=tuple([text(i, x) for x in rule.fields]), other=other, detail=detail,
-                    line=table.line(i), cause=None if cause is None else self[cause], expected=expected)
+        return Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
+                       values=tuple([text(i, x) for x in rule.fields]), other=other, detail=detail,
+                       line=table.line(i), cause=None if cause is None else self[cause], expected=expected)
+
+    def _make(self, k: int) -> Finding:
+        f = self._build(k)
         self._entries[k] = f
         return f
 
@@ -187,6 +190,39 @@ class Findings(Sequence):
         for k in range(len(entries)):
             e = entries[k]
             yield self._make(k) if type(e) is tuple else e
+
+    def stream(self) -> Iterator[Finding]:
+        """Every finding in order, as iterating does, but a finding not yet made is made for the
+        caller and not kept: a report streams a million findings through without the result
+        growing by a million objects. (Its cause is kept, as reading it would keep it, so causes
+        stay the same objects.)"""
+        entries = self._entries
+        build = self._build
+        for k in range(len(entries)):
+            e = entries[k]
+            yield build(k) if type(e) is tuple else e
+
+    def made(self) -> Iterator[tuple[int, Finding]]:
+        """(position, finding) of the findings already made (read before), without making any."""
+        for k, e in enumerate(self._entries):
+            if type(e) is not tuple:
+                yield k, e
+
+    def cause_positions(self) -> set[int]:
+        """The positions of the findings that are the cause of another, without making any."""
+        out: set[int] = set()
+        position: dict[int, int] | None = None
+        for e in self._entries:
+            if type(e) is tuple:
+                if e[5] is not None:
+                    out.add(e[5])
+            elif e.cause is not None:
+                if position is None:
+                    position = {id(f): k for k, f in self.made()}
+                at = position.get(id(e.cause))
+                if at is not None:
+                    out.add(at)
+        return out
 
     def rules(self) -> Iterator[RuleSpec]:
         """The rule of each finding, in order, without making any :class:`Finding`."""

@@ -13,13 +13,14 @@ from typing import Any
 
 import attrs
 
+from ..errors import UsageError
 from ..findings import Finding
 from ..result import Result
 from ..spec import Spec, load_spec
-from ._safe import visible
+from ._safe import any_active, visible
 from .redact import Redactor
 
-__all__ = ["ReportView", "ordinal_rank"]
+__all__ = ["ReportView", "ordinal_rank", "spec_of"]
 
 _RANK = {"file": 0, "group": 1, "record": 2, "warning": 3}
 
@@ -39,23 +40,36 @@ class ReportView:
         #: show control, bidi and invisible characters of the data as marks (every report a person
         #: reads; the JSON report keeps the data exact)
         self.visible = visible
-        self.spec = spec or result.spec or load_spec()
+        self.spec = spec_of(result, spec)
         self.redacted = redact
         self._redactor = Redactor(self.spec, getattr(result, "identifiers", ()), self._untrusted(result)) \
             if redact else None
         self._roots = result.root_causes()
+        self._key_names: dict[str, tuple[str, ...]] = {}
         wanted = {id(f) for f, _ in self._roots}
         wanted.update(id(f) for f in result.file_findings)
-        for f in result.findings:
-            if f.cause is not None:
-                wanted.add(id(f.cause))
-                wanted.add(id(f.root))
-        self._index = {id(f): i for i, f in enumerate(result.findings) if id(f) in wanted}
+        findings = result.findings
+        causes = getattr(findings, "cause_positions", None)
+        if causes is not None:      # the compact store: no finding is made but the causes
+            for k in causes():
+                cause = findings[k]
+                wanted.add(id(cause))
+                wanted.add(id(cause.root))
+            # every finding wanted has been made (read) by now, so it is among those made
+            made = getattr(findings, "made")
+            self._index = {id(f): i for i, f in made() if id(f) in wanted}
+        else:
+            for f in findings:
+                if f.cause is not None:
+                    wanted.add(id(f.cause))
+                    wanted.add(id(f.root))
+            self._index = {id(f): i for i, f in enumerate(findings) if id(f) in wanted}
 
     def _untrusted(self, result: Result) -> set[tuple[str | None, int | None]]:
         """(table, row) of the rows whose cells did not line up with the header (a row-level
         structure finding): redaction masks all their values."""
-        return {(f.table, f.row) for f in result.findings
+        stream = getattr(result.findings, "stream", None)
+        return {(f.table, f.row) for f in (stream() if stream is not None else result.findings)
                 if f.row is not None and f.rule.kind == "structure"}
 
     # ------------------------------------------------------------------ one finding
@@ -121,9 +135,29 @@ class ReportView:
             "caused_by": self.caused_by(f),
         }
 
+    def flat(self, f: Finding) -> tuple[str, str, str]:
+        """(key text, values text, message without the closing root-cause sentence) of *f*, as
+        :meth:`key_text`, :meth:`values` and ``message(f, root=False)`` give them, but showing
+        (masking) the finding once for the three: what a sheet of a million rows asks of each."""
+        shown = self._shown(f)
+        key = ""
+        if f.table is not None and shown.key:
+            names = self._key_names.get(f.table)
+            if names is None:
+                names = self._key_names[f.table] = tuple(f"{k}=" for k in self.spec.tables[f.table].key)
+            key = "; ".join([k + ("" if v is None else v) for k, v in zip(names, shown.key)])
+        values = ", ".join(["" if v is None else v for v in shown.values])
+        return key, values, self._message(f, shown if f.cause is None else attrs.evolve(shown, cause=None))
+
+    def findings(self) -> Iterator[Finding]:
+        """Every finding in the result's order, streamed: one not read before is made for the
+        caller and not kept in the result (see :meth:`iapt_ds.findings.Findings.stream`)."""
+        stream = getattr(self.result.findings, "stream", None)
+        return stream() if stream is not None else iter(self.result.findings)
+
     def records(self) -> Iterator[dict[str, Any]]:
         """Every finding as a record, in the result's order."""
-        for i, f in enumerate(self.result.findings):
+        for i, f in enumerate(self.findings()):
             yield self.record(f, i)
 
     def where(self, f: Finding) -> str:
@@ -241,8 +275,26 @@ class ReportView:
         }
 
 
+def spec_of(result: Result, spec: Spec | None = None) -> Spec:
+    """The spec a report of *result* describes it with: the one its rules ran from (a v2.1 result
+    in v2.1's words, whatever the default version is). *spec* is for a result that does not carry
+    its spec (one built by hand); given for one that does, it must be that version's."""
+    own = result.spec
+    if own is not None:
+        if spec is not None and spec is not own and (spec.name, spec.version) != (own.name, own.version):
+            raise UsageError(f"this result was validated against {own.name} v{own.version} rules; "
+                             f"a report cannot describe it with v{spec.version}'s (leave spec out)")
+        return own
+    if spec is not None:
+        return spec
+    return load_spec(version=result.dataset_version)
+
+
 def _visible_finding(f: Finding) -> Finding:
     """*f* with its values, key, compared value and detail shown safely (see :mod:`._safe`)."""
+    if not any_active((*f.values, *f.key, f.other, f.detail)):
+        return f        # nearly always: one search, nothing made
+
     def safe(v: str | None) -> str | None:
         return visible(v) if v else v
 
