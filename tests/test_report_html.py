@@ -288,3 +288,28 @@ def test_png_colours_tells_a_blank_picture(tmp_path: Path):
     blank = png([bytes([250, 250, 252]) * 50] * 20, 50)
     busy = png([bytes(range(i, i + 150)) for i in range(20)], 50)
     assert png_colours(blank) < 10 and png_colours(busy) > 100
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_the_findings_table_fits_a_laptop_screen(tmp_path: Path):
+    """Regression: with realistic keys (LocalPatientId-ServiceRequestId, dates) kept whole, the
+    findings table was wider than a 1400-pixel window and its last column ("Takes down") was cut
+    off. The message column gives way instead."""
+    from _chromium import Browser
+
+    from iapt_ds.report import write_html
+    from iapt_ds.synthetic import write_csv_folder
+
+    write_csv_folder(tmp_path / "sub", rows=3_000, seed=1, fault_rate=0.1)
+    result = iapt_ds.validate(tmp_path / "sub", period="2021-03", provider="R1Z", sender="R1Z")
+    page = tmp_path / "report.html"
+    with page.open("w", encoding="utf-8") as fh:
+        write_html(result, fh)
+    with Browser(1400, 1000) as b:
+        b.open(page.as_uri() + "#sort=-value")
+        seen = b.js("""(function () {
+            var t = document.getElementById("findings-table").getBoundingClientRect(),
+                s = document.getElementById("findings").getBoundingClientRect();
+            return {page: document.documentElement.scrollWidth, window: innerWidth, table: t.right, card: s.right};
+        })()""")
+    assert seen["page"] <= seen["window"] and seen["table"] <= seen["card"], seen

@@ -87,9 +87,9 @@ h2{margin:0 0 8px;font-size:18px}
 .hint{margin:0 0 12px;color:var(--muted)}
 table{border-collapse:collapse;width:100%}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-th{background:#f3f4f6;font-weight:600;white-space:nowrap}
+th{background:#f3f4f6;font-weight:600;white-space:nowrap}th.wrap{white-space:normal}#findings-table td,#findings-table th{padding:5px 6px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td.msg{overflow-wrap:anywhere;min-width:22em}
+td.msg{overflow-wrap:anywhere;min-width:12em}
 .val{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;white-space:nowrap}
 .val.long{white-space:normal;overflow-wrap:anywhere}
 .val .kv{white-space:nowrap}.val .kv.long{white-space:normal;overflow-wrap:anywhere}
@@ -285,7 +285,7 @@ _JS = r"""
       tr.appendChild(td);
       tr.appendChild(el("td", null, D.cfield[x[0]] < 0 ? "" : D.fields[D.cfield[x[0]]]));
       var v = value(i);
-      tr.appendChild(el("td", "val" + (v.length > 24 ? " long" : ""), v));
+      tr.appendChild(el("td", "val" + (v.length > 14 ? " long" : ""), v));
       tr.appendChild(el("td", "msg", message(i)));
       td = el("td", null, null);
       if (root[i] >= 0 && root[i] !== i) td.appendChild(linkTo(root[i]));
@@ -709,7 +709,7 @@ class _Page:
                '<th data-sort="sev">Severity</th><th data-sort="code">Code</th><th data-sort="table">Table</th>'
                '<th class="num" data-sort="row">Row</th><th data-sort="key">Key</th><th data-sort="field">Field</th>'
                '<th data-sort="value">Value</th><th>Message</th><th>Root cause</th>'
-               '<th class="num" data-sort="down">Takes down</th></tr></thead>'
+               '<th class="num wrap" data-sort="down">Takes down</th></tr></thead>'
                '<tbody id="findings-body"></tbody></table>\n')
         if not total:
             self.w('<p class="hint">No findings.</p>\n')
