@@ -229,6 +229,14 @@ class Findings(Sequence):
         for e in self._entries:
             yield e[0] if type(e) is tuple else e.rule
 
+    def places(self) -> Iterator[tuple[RuleSpec, str | None, int | None]]:
+        """(rule, table, 1-based row) of each finding, in order, without making any."""
+        for e in self._entries:
+            if type(e) is tuple:
+                yield e[0], e[1].id, e[2] + 1
+            else:
+                yield e.rule, e.table, e.row
+
     def positions_where(self, test) -> list[int]:
         """Positions of the findings whose rule passes *test*, without making any."""
         return [k for k, rule in enumerate(self.rules()) if test(rule)]
