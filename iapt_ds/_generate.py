@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import cast
 
 from .checks.base import Kind
-from .spec import Spec, load_spec
+from .spec import Spec, TableSpec, load_spec
 from .spec_yaml import COMPILED, compiled_text
 
 __all__ = ["records_source", "records_package_source", "rules_markdown", "data_model_markdown",
@@ -38,13 +38,31 @@ _SEVERITY_WORDS = {"file": "file rejection", "group": "group rejection", "record
                    "warning": "warning"}
 
 
-def records_source(spec: Spec) -> str:
+def records_source(spec: Spec, earlier: list[Spec] | tuple[Spec, ...] = ()) -> str:
+    """The record module of *spec*'s version. A table whose class would be the same as that of an
+    *earlier* version's module (same name, docstring and fields) is imported from there rather than
+    restated: a later version's module holds only what it changes or adds."""
+    shared: dict[str, str] = {}   # table name -> module it is imported from
+    for t in spec.tables.values():
+        for e in earlier:
+            same = next((b for b in e.tables.values() if b.name == t.name), None)
+            if same is not None and _record_class(same) == _record_class(t):
+                shared[t.name] = module_name(e.version)
+                break
+    own = [t for t in spec.tables.values() if t.name not in shared]
     out = [
         f'"""Typed record classes for the IAPT v{spec.version} tables.',
         "",
         "GENERATED from spec/iapt-v{v}/ by scripts/generate.py: do not edit by hand.".format(v=spec.version),
         "Attribute names are the IDB column names. A date field holds a ``datetime.date`` (a",
         "``datetime.datetime`` when the submission gave a time of day).",
+    ]
+    if shared:
+        out += [
+            "The tables this version leaves as they were are the earlier version's classes, imported:",
+            "only the changed and new tables are defined here.",
+        ]
+    out += [
         '"""',
         "",
         "from __future__ import annotations",
@@ -54,25 +72,34 @@ def records_source(spec: Spec) -> str:
         "",
         "import attrs",
         "",
-        "__all__ = [",
     ]
+    for module in sorted(set(shared.values())):
+        names = [t.name for t in spec.tables.values() if shared.get(t.name) == module]
+        out.append(f"from .{module} import (  # unchanged in v{spec.version}")
+        out += [f"    {n}," for n in names]
+        out.append(")")
+        out.append("")
+    out.append("__all__ = [")
     for t in spec.tables.values():
         out.append(f'    "{t.name}",')
     out += ['    "RECORD_CLASSES",', "]", "", ""]
-    for t in spec.tables.values():
-        out.append("@attrs.frozen(slots=True)")
-        out.append(f"class {t.name}:")
-        out.append(f'    """{t.id}: {t.title} (one row per {t.row_is.split(";")[0]})."""')
-        out.append("")
-        for f in t.fields:
-            meta = f"metadata={{\"item\": {f.item!r}, \"uid\": {f.uid!r}}}"
-            out.append(f"    {f.name}: {_PY_TYPES[f.type]} | None = attrs.field(default=None, {meta})")
+    for t in own:
+        out += _record_class(t)
         out += ["", ""]
     out.append("RECORD_CLASSES: dict[str, type] = {")
     for t in spec.tables.values():
         out.append(f'    "{t.id}": {t.name},')
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _record_class(t: TableSpec) -> list[str]:
+    out = ["@attrs.frozen(slots=True)", f"class {t.name}:",
+           f'    """{t.id}: {t.title} (one row per {t.row_is.split(";")[0]})."""', ""]
+    for f in t.fields:
+        meta = f"metadata={{\"item\": {f.item!r}, \"uid\": {f.uid!r}}}"
+        out.append(f"    {f.name}: {_PY_TYPES[f.type]} | None = attrs.field(default=None, {meta})")
+    return out
 
 
 def records_package_source(specs: list[Spec]) -> str:
@@ -106,7 +133,9 @@ def records_package_source(specs: list[Spec]) -> str:
         "def record_classes(version: str) -> dict[str, type]:",
         '    """Table id -> record class for IAPT *version* (``"2.0"``, ``"2.1"``)."""',
         "    if version not in VERSIONS:",
-        "        raise KeyError(f\"no record classes for IAPT version {version!r}; there are {', '.join(VERSIONS)}\")",
+        "        from ..errors import UnknownNameError",
+        "",
+        "        raise UnknownNameError(f\"no record classes for IAPT version {version!r}; there are {', '.join(VERSIONS)}\")",
         "    module = importlib.import_module(f\"{__name__}.v{version.replace('.', '_')}\")",
         "    return module.RECORD_CLASSES",
     ]
@@ -344,8 +373,8 @@ def _shipped_specs() -> list[Spec]:
 def generated_files(root: Path, spec: Spec | None = None) -> dict[Path, str]:
     specs = [spec] if spec is not None else _shipped_specs()
     out: dict[Path, str] = {root / "iapt_ds" / "records" / "__init__.py": records_package_source(specs)}
-    for s in specs:
-        out[root / "iapt_ds" / "records" / f"{module_name(s.version)}.py"] = records_source(s)
+    for i, s in enumerate(specs):
+        out[root / "iapt_ds" / "records" / f"{module_name(s.version)}.py"] = records_source(s, specs[:i])
         out[root / "docs" / f"rules{doc_suffix(s.version)}.md"] = rules_markdown(s)
         out[root / "docs" / f"data-model{doc_suffix(s.version)}.md"] = data_model_markdown(s)
     out[root / "docs" / "versions.md"] = versions_markdown(specs)

@@ -6,7 +6,7 @@ input that cannot be opened at all.
 
 from __future__ import annotations
 
-__all__ = ["IaptDsError", "SpecError", "UsageError", "InputError"]
+__all__ = ["IaptDsError", "SpecError", "UsageError", "UnknownNameError", "InputError"]
 
 
 class IaptDsError(Exception):
@@ -46,6 +46,17 @@ class UsageError(IaptDsError, TypeError):
     """The API was called wrongly (a wrong type or value for an argument)."""
 
     default = "iapt-ds was called wrongly"
+
+
+class UnknownNameError(UsageError, KeyError):
+    """A name that is not there was asked for (a table, a record class's version …): a
+    :class:`UsageError` whose message says what is known, and a ``KeyError`` too, for code that
+    looks names up and catches that."""
+
+    default = "no such name"
+
+    def __str__(self) -> str:   # the message as written (KeyError would show it quoted)
+        return Exception.__str__(self)
 
 
 class InputError(IaptDsError, OSError):

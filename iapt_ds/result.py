@@ -128,20 +128,41 @@ class Result:
     def codes(self) -> set[str]:
         return {r.code for r in self._rules()}
 
+    def _table_reasons(self, table: str) -> list:
+        """The reason index of each row of *table* (a table id, or an IDB name)."""
+        reasons = self._reasons.get(table) if isinstance(table, str) else None
+        if reasons is None and isinstance(table, str) and self.spec is not None:
+            tid = self.spec.table_names.get(table.lower())
+            reasons = self._reasons.get(tid) if tid is not None else None
+        if reasons is None:
+            from .errors import UnknownNameError
+
+            raise UnknownNameError(f"no table {table!r} in this result; its tables are {', '.join(self._reasons)}")
+        return reasons
+
+    def _row_reason(self, table: str, row: int) -> int | None:
+        reasons = self._table_reasons(table)
+        if isinstance(row, bool) or not isinstance(row, int) or not 1 <= row <= len(reasons):
+            from .errors import UsageError
+
+            rows = f"1 to {len(reasons)}" if reasons else "none: it has no rows"
+            raise UsageError(f"row must be a row number of {table} (1-based; rows {rows}), got {row!r}")
+        return reasons[row - 1]
+
     def reason(self, table: str, row: int) -> Finding | None:
         """Why row *row* (1-based) of *table* is rejected, or None when it is accepted."""
-        return self._at(self._reasons[table][row - 1])
+        return self._at(self._row_reason(table, row))
 
     def is_rejected(self, table: str, row: int) -> bool:
-        return self._reasons[table][row - 1] is not None
+        return self._row_reason(table, row) is not None
 
     def rejected_rows(self, table: str) -> list[int]:
         """1-based numbers of the rejected rows of *table*."""
-        return [i + 1 for i, r in enumerate(self._reasons[table]) if r is not None]
+        return [i + 1 for i, r in enumerate(self._table_reasons(table)) if r is not None]
 
     def rows(self, table: str) -> Iterator[tuple[int, Outcome, Finding | None]]:
         """(row, accepted or rejected, reason) for every row of *table*."""
-        for i, r in enumerate(self._reasons[table]):
+        for i, r in enumerate(self._table_reasons(table)):
             yield i + 1, (Outcome.ACCEPTED if r is None else Outcome.REJECTED), self._at(r)
 
     def findings_for(self, table: str, row: int | None = None, code: str | None = None) -> list[Finding]:

@@ -276,9 +276,14 @@ class Spec:
 
     def table(self, ref: str) -> TableSpec:
         """A table by id (``IDS001``) or IDB name (``IDS001MPI``, any case)."""
-        t = self.tables.get(ref) or self.tables.get(self.table_names.get(ref.lower(), ""))
+        t = self.tables.get(ref) if isinstance(ref, str) else None
+        if t is None and isinstance(ref, str):
+            t = self.tables.get(self.table_names.get(ref.lower(), ""))
         if t is None:
-            raise KeyError(ref)
+            from .errors import UnknownNameError
+
+            raise UnknownNameError(f"no table {ref!r} in IAPT v{self.version}; give a table id or IDB name "
+                                   f"(IDS001 or IDS001MPI), one of {', '.join(self.tables)}")
         return t
 
     def rules_for(self, table: str) -> tuple[RuleSpec, ...]:

@@ -6,10 +6,14 @@ submission and compares, finding by finding, the (code, table, row) sets and eac
 accepted/rejected outcome. Prints the differences and exits 1 when there are any.
 
     scripts/oracle_diff.py FOLDER --period 2021-03 --provider R1Z --sender R1Z \\
-        --submitted 2021-04-05T12:00:00 [--oracle-dir DIR] [--oracle-python PY] [--oracle-json OUT] [--save]
+        --submitted 2021-04-05T12:00:00 [--oracle-dir DIR] [--oracle-python PY] [--oracle-json OUT]
+        [--master local[1]] [--save [--data FILE] [--rows N --seed S --fault-rate F --variety V]]
 
-With --save, FOLDER is first filled with the synthetic submission described in
-tests/data/oracle_synthetic_30k.json and the oracle's answer is stored there for the CI test.
+With --save, FOLDER is first filled with the synthetic submission described in the pinned data
+file (--data, default tests/data/oracle_synthetic_30k_realistic.json; the older
+tests/data/oracle_synthetic_30k.json is the same comparison on the "templates" variety) and the
+oracle's answer is stored there for the CI test (tests/test_oracle_agreement.py). A data file that
+does not exist yet is made from --rows, --seed, --fault-rate and --variety.
 
 Rules the oracle cannot judge are left out of the comparison: the reference-data warnings (the
 oracle accepts every code) and the codes whose SDCS implementation is not public, which the
@@ -23,6 +27,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -45,22 +50,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--oracle-python", default=os.environ.get("IAPT_ORACLE_PYTHON",
                                                                str(Path.home() / ".venvs/iapt-dsp-oracle/bin/python")))
     ap.add_argument("--oracle-json", type=Path, help="reuse (or keep) the oracle's JSON output")
+    ap.add_argument("--master", default="local[1]", help="Spark master for the oracle (default local[1])")
     ap.add_argument("--save", action="store_true",
-                    help="regenerate tests/data/oracle_synthetic_30k.json: FOLDER is then written first with the "
+                    help="regenerate the pinned data file (--data): FOLDER is then written first with the "
                          "generator settings stored there")
+    ap.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "oracle_synthetic_30k_realistic.json")
+    ap.add_argument("--rows", type=int, default=30000, help="for a new data file")
+    ap.add_argument("--seed", type=int, default=5, help="for a new data file")
+    ap.add_argument("--fault-rate", type=float, default=0.03, help="for a new data file")
+    ap.add_argument("--variety", default="realistic", help="for a new data file")
     args = ap.parse_args(argv)
 
-    saved = ROOT / "tests" / "data" / "oracle_synthetic_30k.json"
+    saved = args.data
     if args.save:
         from iapt_ds.synthetic import write_csv_folder
 
+        if not saved.exists():
+            saved.write_text(json.dumps({"generator": {"rows": args.rows, "seed": args.seed,
+                                                       "fault_rate": args.fault_rate, "storable_only": True,
+                                                       "variety": args.variety}}))
         gen = json.loads(saved.read_text())["generator"]
         write_csv_folder(args.folder, rows=gen["rows"], seed=gen["seed"], fault_rate=gen["fault_rate"],
                          storable_only=gen["storable_only"], variety=gen.get("variety", "templates"))
-    out = args.oracle_json or Path("/tmp") / f"oracle-{args.folder.name}.json"
+    out = args.oracle_json or Path(tempfile.gettempdir()) / f"oracle-{args.folder.name}.json"
     if not (args.oracle_json and out.exists()):
         cmd = [args.oracle_python, "run_oracle.py", str(args.folder.resolve()), "--period", args.period,
-               "--provider", args.provider, "--sender", args.sender,
+               "--provider", args.provider, "--sender", args.sender, "--master", args.master,
                "--submitted", args.submitted.replace("T", " "), "--json", str(out)]
         subprocess.run(cmd, cwd=args.oracle_dir, check=True, stdout=subprocess.DEVNULL)
     oracle = json.loads(out.read_text())
@@ -108,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _save(path: Path, oracle: dict, spec, args) -> None:
     data = json.loads(path.read_text())
+    gen = data["generator"]
+    data["about"] = (f"NHS Digital's own v2.0 rule code (the oracle) run on iapt_ds.synthetic.write_csv_folder("
+                     f"rows={gen['rows']}, seed={gen['seed']}, fault_rate={gen['fault_rate']}, "
+                     f"storable_only={gen['storable_only']}, variety={gen.get('variety', 'templates')!r}) with period "
+                     f"{args.period}, provider {args.provider}, sender {args.sender}, submitted "
+                     f"{args.submitted.replace('T', ' ')}, permissive reference data. "
+                     f"Regenerate with scripts/oracle_diff.py --save --data {path.name}.")
     name_to_id = {t.name: t.id for t in spec.tables.values()}
     counts = Counter((f["code"], name_to_id.get(f["table"], f["table"]), -1 if f["row"] is None else f["row"] + 1)
                      for f in oracle["findings"])

@@ -37,3 +37,28 @@ def test_a_row_becomes_the_record_class_of_its_version():
     sub = iapt_ds.read(iapt_ds.example_path())
     record = sub.tables["IDS001"].record(0)
     assert type(record).__module__ == "iapt_ds.records.v2_0" and record.LocalPatientId == "R1Z0000101"
+
+
+def test_a_later_version_imports_the_record_classes_it_leaves_unchanged():
+    # v2.1 is a delta: a table whose columns (names, types, items, uids) and description are as
+    # in v2.0 is v2.0's class, imported, not a restated copy; a changed or new table is its own
+    import inspect
+
+    from iapt_ds.records import v2_0, v2_1
+
+    def shape(cls):
+        return cls.__name__, cls.__doc__, [(a.name, a.type, dict(a.metadata)) for a in cls.__attrs_attrs__]
+
+    shared, own = [], []
+    for tid, cls in v2_1.RECORD_CLASSES.items():
+        base = v2_0.RECORD_CLASSES.get(tid)
+        if base is not None and shape(base) == shape(cls):
+            assert cls is base, tid
+            shared.append(tid)
+        else:
+            assert cls.__module__ == "iapt_ds.records.v2_1", tid
+            own.append(tid)
+    assert {"IDS000", "IDS902"} <= set(shared) and {"IDS001", "IDS003", "IDS601"} <= set(own)
+    source = inspect.getsource(v2_1)
+    assert source.count("\nclass ") == len(own)
+    assert all(f"class {v2_1.RECORD_CLASSES[t].__name__}:" not in source for t in shared)

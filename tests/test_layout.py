@@ -178,3 +178,10 @@ def test_ci_checks_types_before_the_tests_and_the_readme_says_the_same():
     command = "python3 -m mypy iapt_ds && python3 -m pytest -q"
     assert command in run and command in readme
     assert "mypy>=" in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_mypy_checks_every_module_of_the_package():
+    # iapt_ds.testing was once left out; nothing is excluded now
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    section = text.split("[tool.mypy]", 1)[1].split("\n[", 1)[0]
+    assert "exclude" not in section

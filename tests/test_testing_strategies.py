@@ -171,6 +171,29 @@ def test_submissions_refuses_what_cannot_be_valid(kwargs):
         submissions(**kwargs)
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    ({"patients": (1, 2, 3)}, r"patients must be a number of rows or a \(min, max\) pair, got \(1, 2, 3\)"),
+    ({"sizes": {"IDS201": "many"}}, r"sizes\['IDS201'\] must be a number of rows or a \(min, max\) pair"),
+])
+def test_a_size_that_is_no_number_or_pair_is_named(kwargs, match):
+    with pytest.raises(UsageError, match=match):
+        submissions(**kwargs)
+
+
+def test_a_breaker_target_names_what_a_rule_lacks():
+    from iapt_ds.testing._workspace import Target
+
+    spec = load_spec()
+    file_rule = next(r for r in spec.rules.values() if r.table is None)
+    no_field = next(r for r in spec.rules.values() if r.table is not None and not r.fields)
+    with pytest.raises(UsageError, match=f"{file_rule.code} names no table"):
+        Target(file_rule).table
+    with pytest.raises(UsageError, match=f"{no_field.code} .* names no field"):
+        Target(no_field).field
+    row_rule = spec.rules["IDS00102"]
+    assert (Target(row_rule).table, Target(row_rule).field) == ("IDS001", row_rule.fields[0])
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: field_values("IDS999", "LocalPatientId"), "no table 'IDS999'"),
     (lambda: field_values("IDS001", "NoSuchField"), "IDS001 has no field 'NoSuchField'"),

@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from ..errors import UnknownNameError, UsageError
 from ..model import Submission, Table
 from ..parse import Invalid
 from ..spec import Spec
@@ -58,7 +59,7 @@ class ReferenceSets:
         import json
         from pathlib import Path
 
-        from ..errors import InputError, UsageError
+        from ..errors import InputError
 
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -145,9 +146,14 @@ class Context:
         cached = self._link_cache.get((table, target))
         if cached is not None:
             return cached
-        tspec = self.spec.tables[table]
-        if tspec.parent is None:
-            raise ValueError(f"{table} has no path to {target}")
+        tspec = self.spec.tables.get(table)
+        if tspec is None or target not in self.spec.tables:
+            raise UnknownNameError(f"no table {table if tspec is None else target!r} in IAPT v{self.spec.version}; "
+                                   f"the tables are {', '.join(self.spec.tables)}")
+        above = self._above(table)
+        if tspec.parent is None or target not in above[1:]:
+            raise UsageError(f"{target} is not above {table} in the spec's parent chain "
+                             f"({' -> '.join(above)}): a row can be linked only to the rows it belongs to")
         parent, key = tspec.parent
         index = self.first_index(parent, key)
         step = list(map(index.get, self.tables[table].values[key]))
@@ -156,6 +162,13 @@ class Context:
             step = [up[j] if j is not None else None for j in step]
         self._link_cache[(table, target)] = step
         return step
+
+    def _above(self, table: str) -> list[str]:
+        """*table* and the tables above it, nearest first (for messages)."""
+        chain = [table]
+        while (p := self.spec.tables[chain[-1]].parent) is not None:
+            chain.append(p[0])
+        return chain
 
     def related_values(self, table: str, ref: str) -> list:
         """The values of ``OTHER.Field`` aligned with the rows of *table* (None where no related
@@ -177,4 +190,7 @@ class Context:
         return cached
 
     def table(self, tid: str) -> Table:
-        return self.tables[tid]
+        table = self.tables.get(tid)
+        if table is None:
+            raise UnknownNameError(f"no table {tid!r} in this submission; give a table id, one of {', '.join(self.tables)}")
+        return table

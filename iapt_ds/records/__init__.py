@@ -24,6 +24,8 @@ __all__ = [*_plain_all, "VERSIONS", "record_classes"]
 def record_classes(version: str) -> dict[str, type]:
     """Table id -> record class for IAPT *version* (``"2.0"``, ``"2.1"``)."""
     if version not in VERSIONS:
-        raise KeyError(f"no record classes for IAPT version {version!r}; there are {', '.join(VERSIONS)}")
+        from ..errors import UnknownNameError
+
+        raise UnknownNameError(f"no record classes for IAPT version {version!r}; there are {', '.join(VERSIONS)}")
     module = importlib.import_module(f"{__name__}.v{version.replace('.', '_')}")
     return module.RECORD_CLASSES

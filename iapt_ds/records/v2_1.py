@@ -3,6 +3,8 @@
 GENERATED from spec/iapt-v2.1/ by scripts/generate.py: do not edit by hand.
 Attribute names are the IDB column names. A date field holds a ``datetime.date`` (a
 ``datetime.datetime`` when the submission gave a time of day).
+The tables this version leaves as they were are the earlier version's classes, imported:
+only the changed and new tables are defined here.
 """
 
 from __future__ import annotations
@@ -11,6 +13,19 @@ import datetime
 from decimal import Decimal  # noqa: F401  (the type of any decimal field)
 
 import attrs
+
+from .v2_0 import (  # unchanged in v2.1
+    IDS000Header,
+    IDS007DisabilityType,
+    IDS011SocPerCircumstances,
+    IDS012OverseasVisitorChargCat,
+    IDS108WaitingTimePauses,
+    IDS205InternetTherLog,
+    IDS606CodedScoreAssessmentRefer,
+    IDS607CodedScoreAssessmentAct,
+    IDS803CareCluster,
+    IDS902CarePersQual,
+)
 
 __all__ = [
     "IDS000Header",
@@ -36,19 +51,6 @@ __all__ = [
     "IDS902CarePersQual",
     "RECORD_CLASSES",
 ]
-
-
-@attrs.frozen(slots=True)
-class IDS000Header:
-    """IDS000: Submission header (one row per submission)."""
-
-    DatSetVer: str | None = attrs.field(default=None, metadata={"item": 'DATA SET VERSION NUMBER', "uid": 'I000010'})
-    OrgIDProv: str | None = attrs.field(default=None, metadata={"item": 'ORGANISATION IDENTIFIER (CODE OF PROVIDER)', "uid": 'I000080'})
-    OrgIDSubmit: str | None = attrs.field(default=None, metadata={"item": 'ORGANISATION IDENTIFIER (CODE OF SUBMITTING ORGANISATION)', "uid": 'I000090'})
-    PrimSystemInUse: str | None = attrs.field(default=None, metadata={"item": 'PRIMARY DATA COLLECTION SYSTEM IN USE', "uid": 'I000040'})
-    ReportingPeriodStartDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'REPORTING PERIOD START DATE', "uid": 'I000050'})
-    ReportingPeriodEndDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'REPORTING PERIOD END DATE', "uid": 'I000060'})
-    DateTimeDatSetCreate: datetime.datetime | None = attrs.field(default=None, metadata={"item": 'DATE AND TIME DATA SET CREATED', "uid": 'I000070'})
 
 
 @attrs.frozen(slots=True)
@@ -114,32 +116,6 @@ class IDS004EmpStatus:
 
 
 @attrs.frozen(slots=True)
-class IDS007DisabilityType:
-    """IDS007: Disability codes (one row per disability)."""
-
-    LocalPatientId: str | None = attrs.field(default=None, metadata={"item": 'LOCAL PATIENT IDENTIFIER (EXTENDED)', "uid": 'I007901'})
-    DisabCode: str | None = attrs.field(default=None, metadata={"item": 'DISABILITY CODE', "uid": 'I007010'})
-
-
-@attrs.frozen(slots=True)
-class IDS011SocPerCircumstances:
-    """IDS011: Social and personal circumstances (SNOMED CT), e.g. sexual orientation and religion (one row per circumstance)."""
-
-    LocalPatientId: str | None = attrs.field(default=None, metadata={"item": 'LOCAL PATIENT IDENTIFIER (EXTENDED)', "uid": 'I011901'})
-    SocPerCircumstance: str | None = attrs.field(default=None, metadata={"item": 'SOCIAL AND PERSONAL CIRCUMSTANCE (SNOMED CT)', "uid": 'I011020'})
-    SocPerCircumstanceRecDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'SOCIAL AND PERSONAL CIRCUMSTANCE RECORDED DATE', "uid": 'I011010'})
-
-
-@attrs.frozen(slots=True)
-class IDS012OverseasVisitorChargCat:
-    """IDS012: Overseas visitor charging category (one row per category assignment)."""
-
-    LocalPatientId: str | None = attrs.field(default=None, metadata={"item": 'LOCAL PATIENT IDENTIFIER (EXTENDED)', "uid": 'I012901'})
-    OvsVisChCat: str | None = attrs.field(default=None, metadata={"item": 'OVERSEAS VISITOR CHARGING CATEGORY', "uid": 'I012010'})
-    OvsVisChCatAppDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'OVERSEAS VISITOR CHARGING CATEGORY APPLICABLE DATE', "uid": 'I012020'})
-
-
-@attrs.frozen(slots=True)
 class IDS101Referral:
     """IDS101: Service request (referral) to IAPT (one row per referral)."""
 
@@ -163,17 +139,6 @@ class IDS105OnwardReferral:
     OnwardReferTime: datetime.time | None = attrs.field(default=None, metadata={"item": 'ONWARD REFERRAL TIME', "uid": 'I105060'})
     OnwardReferReason: str | None = attrs.field(default=None, metadata={"item": 'ONWARD REFERRAL REASON (IMPROVING ACCESS TO PSYCHOLOGICAL THERAPIES)', "uid": 'I105020'})
     OrgIDReceiving: str | None = attrs.field(default=None, metadata={"item": 'ORGANISATION IDENTIFIER (RECEIVING)', "uid": 'I105090'})
-
-
-@attrs.frozen(slots=True)
-class IDS108WaitingTimePauses:
-    """IDS108: Waiting-time pauses (activity suspensions) (one row per pause)."""
-
-    PauseID: str | None = attrs.field(default=None, metadata={"item": 'IMPROVING ACCESS TO PSYCHOLOGICAL THERAPIES ACTIVITY SUSPENSION IDENTIFIER', "uid": 'I108010'})
-    ServiceRequestId: str | None = attrs.field(default=None, metadata={"item": 'SERVICE REQUEST IDENTIFIER', "uid": 'I108902'})
-    PauseStartDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'ACTIVITY SUSPENSION START DATE', "uid": 'I108020'})
-    PauseEndDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'ACTIVITY SUSPENSION END DATE', "uid": 'I108030'})
-    PauseReason: str | None = attrs.field(default=None, metadata={"item": 'IMPROVING ACCESS TO PSYCHOLOGICAL THERAPIES ACTIVITY SUSPENSION REASON', "uid": 'I108040'})
 
 
 @attrs.frozen(slots=True)
@@ -220,19 +185,6 @@ class IDS202CareActivity:
 
 
 @attrs.frozen(slots=True)
-class IDS205InternetTherLog:
-    """IDS205: Internet-enabled therapy: care-professional activity log (one row per log period)."""
-
-    ServiceRequestId: str | None = attrs.field(default=None, metadata={"item": 'SERVICE REQUEST IDENTIFIER', "uid": 'I205902'})
-    StartDateIntEnabledTherLog: datetime.date | None = attrs.field(default=None, metadata={"item": 'START DATE (INTERNET ENABLED THERAPY ACTIVITY LOG)', "uid": 'I205010'})
-    EndDateIntEnabledTherLog: datetime.date | None = attrs.field(default=None, metadata={"item": 'END DATE (INTERNET ENABLED THERAPY ACTIVITY LOG)', "uid": 'I205020'})
-    IntEnabledTherProg: str | None = attrs.field(default=None, metadata={"item": 'INTERNET ENABLED THERAPY PROGRAMME', "uid": 'I205030'})
-    DurationIntEnabledTher: int | None = attrs.field(default=None, metadata={"item": 'DURATION OF INTERNET ENABLED THERAPY IMPROVING ACCESS TO PSYCHOLOGICAL THERAPIES CARE PROFESSIONAL CLINICAL TIME', "uid": 'I205040'})
-    CarePersLocalId: str | None = attrs.field(default=None, metadata={"item": 'CARE PERSONNEL LOCAL IDENTIFIER', "uid": 'I205920'})
-    IntegratedSoftwareInd: str | None = attrs.field(default=None, metadata={"item": 'INTERNET ENABLED THERAPY INTEGRATED SOFTWARE ENGINE USED INDICATOR', "uid": 'I205050'})
-
-
-@attrs.frozen(slots=True)
 class IDS601MedHistPrevDiag:
     """IDS601: Medical history: previous diagnoses (one row per previous diagnosis)."""
 
@@ -260,48 +212,6 @@ class IDS603PresentingComplaints:
     PresComp: str | None = attrs.field(default=None, metadata={"item": 'PRESENTING COMPLAINT (CODED CLINICAL ENTRY)', "uid": 'I603010'})
     PresCompCodSig: str | None = attrs.field(default=None, metadata={"item": 'PRESENTING COMPLAINT CODING SIGNIFICANCE', "uid": 'I603020'})
     PresCompDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'PRESENTING COMPLAINT RECORDED DATE', "uid": 'I603030'})
-
-
-@attrs.frozen(slots=True)
-class IDS606CodedScoreAssessmentRefer:
-    """IDS606: Scored assessments at referral level, not tied to a contact (e.g. PEQs) (one row per score)."""
-
-    ServiceRequestId: str | None = attrs.field(default=None, metadata={"item": 'SERVICE REQUEST IDENTIFIER', "uid": 'I606902'})
-    CodedAssToolType: str | None = attrs.field(default=None, metadata={"item": 'CODED ASSESSMENT TOOL TYPE (SNOMED CT)', "uid": 'I606910'})
-    PersScore: str | None = attrs.field(default=None, metadata={"item": 'PERSON SCORE', "uid": 'I606911'})
-    AssToolCompDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'ASSESSMENT TOOL COMPLETION DATE', "uid": 'I606917'})
-    AssToolCompTime: datetime.time | None = attrs.field(default=None, metadata={"item": 'ASSESSMENT TOOL COMPLETION TIME', "uid": 'I606918'})
-
-
-@attrs.frozen(slots=True)
-class IDS607CodedScoreAssessmentAct:
-    """IDS607: Scored assessments within a care activity (PHQ-9, GAD-7, WSAS …) (one row per score)."""
-
-    CareActId: str | None = attrs.field(default=None, metadata={"item": 'CARE ACTIVITY IDENTIFIER', "uid": 'I607904'})
-    CodedAssToolType: str | None = attrs.field(default=None, metadata={"item": 'CODED ASSESSMENT TOOL TYPE (SNOMED CT)', "uid": 'I607910'})
-    PersScore: str | None = attrs.field(default=None, metadata={"item": 'PERSON SCORE', "uid": 'I607911'})
-
-
-@attrs.frozen(slots=True)
-class IDS803CareCluster:
-    """IDS803: Adult mental health care cluster (one row per cluster period)."""
-
-    LocalPatientId: str | None = attrs.field(default=None, metadata={"item": 'LOCAL PATIENT IDENTIFIER (EXTENDED)', "uid": 'I803919'})
-    AMHCareClustCodeFin: str | None = attrs.field(default=None, metadata={"item": 'ADULT MENTAL HEALTH CARE CLUSTER CODE (FINAL)', "uid": 'I803010'})
-    StartDateCareClust: datetime.date | None = attrs.field(default=None, metadata={"item": 'START DATE (CARE CLUSTER ASSIGNMENT PERIOD)', "uid": 'I803020'})
-    StartTimeCareClust: datetime.time | None = attrs.field(default=None, metadata={"item": 'START TIME (CARE CLUSTER ASSIGNMENT PERIOD)', "uid": 'I803030'})
-    EndDateCareClust: datetime.date | None = attrs.field(default=None, metadata={"item": 'END DATE (CARE CLUSTER ASSIGNMENT PERIOD)', "uid": 'I803040'})
-    EndTimeCareClust: datetime.time | None = attrs.field(default=None, metadata={"item": 'END TIME (CARE CLUSTER ASSIGNMENT PERIOD)', "uid": 'I803050'})
-
-
-@attrs.frozen(slots=True)
-class IDS902CarePersQual:
-    """IDS902: Care personnel qualifications (reference data) (one row per person × qualification)."""
-
-    CarePersLocalId: str | None = attrs.field(default=None, metadata={"item": 'CARE PERSONNEL LOCAL IDENTIFIER', "uid": 'I902920'})
-    QualAttainLevelIAPT: str | None = attrs.field(default=None, metadata={"item": 'QUALIFICATION ATTAINMENT LEVEL (IMPROVING ACCESS TO PSYCHOLOGICAL THERAPIES)', "uid": 'I902010'})
-    QualAwardedDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'EMPLOYEE QUALIFICATION AWARDED DATE', "uid": 'I902020'})
-    QualPlannedCompletionDate: datetime.date | None = attrs.field(default=None, metadata={"item": 'EMPLOYEE QUALIFICATION PLANNED COMPLETION DATE', "uid": 'I902030'})
 
 
 RECORD_CLASSES: dict[str, type] = {

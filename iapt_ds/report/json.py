@@ -102,6 +102,7 @@ def _lines(view: ReportView, rows: Iterator[Row]) -> Iterator[str]:
                 enc(rule.message) if not _placeholders(rule.message) else None)
         template, names, fixed = form
         shown = ", ".join([n + ("null" if v is None else enc(v)) for n, v in zip(names, key)]) if key else ""
+        message: str
         if cause is None:
             message = fixed or enc(message_text(rule, values, other, expected, detail))
             caused = "null"
@@ -109,8 +110,8 @@ def _lines(view: ReportView, rows: Iterator[Row]) -> Iterator[str]:
             assert root is not None
             sentence = roots.get(root)
             if sentence is None:
-                root_code, where, at = findings.ref_of(root)
-                sentence = roots[root] = root_sentence(where, at, root_code)
+                root_code, root_table, root_row = findings.ref_of(root)
+                sentence = roots[root] = root_sentence(root_table, root_row, root_code)
             message = enc(message_text(rule, values, other, expected, detail) + sentence)
             caused = f'{{{ref(cause)}, "root": {{{ref(root)}}}}}'
         value = values[0] if values else None

@@ -16,6 +16,7 @@ import datetime as _dt
 
 from ..checks.values import add_months
 from ..spec import RuleSpec
+from ._model import table_of
 from ._workspace import Row, Workspace, clean, day
 
 __all__ = ["date_bounds", "shifted"]
@@ -36,7 +37,7 @@ def shifted(d: _dt.date, rule: RuleSpec, sign: int = 1) -> _dt.date:
 
 def _other(ws: Workspace, rule: RuleSpec) -> tuple[str, str]:
     table, _, field = rule.params["other"].rpartition(".")
-    return table or rule.table, field
+    return table or table_of(rule), field
 
 
 def other_value(ws: Workspace, rule: RuleSpec, row: Row) -> _dt.date | None:
@@ -44,7 +45,7 @@ def other_value(ws: Workspace, rule: RuleSpec, row: Row) -> _dt.date | None:
     table, field = _other(ws, rule)
     if table == rule.table:
         return day(row.get(field))
-    related = ws.rows[table][0] if table == ws.spec.header and ws.rows[table] else ws.parent(rule.table, row, table)
+    related = ws.rows[table][0] if table == ws.spec.header and ws.rows[table] else ws.parent(table_of(rule), row, table)
     return day(related.get(field)) if related is not None else None
 
 
@@ -61,8 +62,8 @@ def date_bounds(ws: Workspace, tid: str, row: Row, field: str,
         legal = ws.spec.kinds[kind].legal_dates(rule, (rps, rpe)) if mine else None
         if legal is not None:   # the kind's own bounds on its field
             lo, hi = max(lo, legal[0] or lo), min(hi, legal[1] or hi)
-        elif kind == "onset_not_before_birth" and _other_ref(rule.params["birth_date"], rule.table) == (tid, field):
-            for r in ws.descendants(tid, row, rule.table):
+        elif kind == "onset_not_before_birth" and _other_ref(rule.params["birth_date"], table_of(rule)) == (tid, field):
+            for r in ws.descendants(tid, row, table_of(rule)):
                 onset = clean(r.get(rule.field))
                 if onset and len(onset) == 7 and onset[4] == "-" and onset[:4].isdigit() and onset[5:].isdigit():
                     y, m = int(onset[:4]), int(onset[5:])
@@ -78,7 +79,7 @@ def date_bounds(ws: Workspace, tid: str, row: Row, field: str,
                     else:
                         lo = max(lo, bound)
             if _other(ws, rule) == (tid, field):
-                for r in ws.descendants(tid, row, rule.table):
+                for r in ws.descendants(tid, row, table_of(rule)):
                     g = day(r.get(rule.field))
                     if g is None:
                         continue

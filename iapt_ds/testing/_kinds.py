@@ -25,7 +25,7 @@ from ..checks.values import code_has_shape
 from ..spec import RuleSpec, load_spec
 from . import _values as V
 from ._bounds import date_bounds, other_value, shifted
-from ._workspace import Row, Workspace, clean, day
+from ._workspace import Row, Workspace, clean, day, field_of, sure_day, table_of
 
 __all__ = ["collides", "holds", "put", "quiet", "settle", "wrong_code"]
 
@@ -55,7 +55,8 @@ def quiet(ws: Workspace, tid: str) -> Callable[[Row], bool]:
         if rule.kind == "attended_has_activity":
             if rule.table == tid:
                 return _not_attended(rule)
-            if ws.spec.tables[tid].parent and ws.spec.tables[tid].parent[0] == rule.table:
+            parent = ws.spec.tables[tid].parent
+            if parent is not None and parent[0] == rule.table:
                 return _not_the_only_activity_of_an_attended_contact(ws, tid, rule)
     return lambda r: True
 
@@ -69,15 +70,15 @@ def _not_the_only_activity_of_an_attended_contact(ws: Workspace, tid: str, rule:
     not_attended = _not_attended(rule)
 
     def ok(r: Row) -> bool:
-        contact = ws.parent(tid, r, rule.table)
+        contact = ws.parent(tid, r, table_of(rule))
         return contact is None or not_attended(contact) or len(ws.siblings(tid, r)) > 0
     return ok
 
 
 def pick(ws: Workspace, where: Callable[[Row], bool] = lambda r: True) -> Row:
     """A quiet row of the rule's table satisfying *where*."""
-    q = quiet(ws, ws.rule.table)
-    return ws.pick(ws.rule.table, lambda r: q(r) and where(r))
+    q = quiet(ws, ws.target.table)
+    return ws.pick(ws.target.table, lambda r: q(r) and where(r))
 
 
 def collides(ws: Workspace, tid: str, row: Row, skip: str | None = None) -> bool:
@@ -162,7 +163,7 @@ def settle(ws: Workspace, tid: str, row: Row, field: str) -> None:
     other side of a rule the change made fail (when that side may be changed)."""
     required = {r.field for r in ws.spec.rules_for(tid) if r.kind == "not_blank"}
     for rule in ws.spec.rules_for(tid):
-        if rule.kind != "conditional" or rule.code == ws.rule.code:
+        if rule.kind != "conditional" or rule.code == ws.target.code:
             continue
         c_if, c_then = rule.params["if"], rule.params["then"]
         if holds(c_if, row.get(c_if["field"])) and not holds(c_then, row.get(c_then["field"])):
@@ -182,7 +183,7 @@ def put(ws: Workspace, tid: str, row: Row, field: str, value: Any) -> None:
 
 def blank(ws: Workspace) -> None:
     """not_blank: the value is NULL, empty or spaces."""
-    r = ws.rule
+    r = ws.target
     row = pick(ws)
     put(ws, r.table, row, r.field, ws.draw(st.sampled_from([None, "", "   "])))
     ws.mark(r.table, row)
@@ -191,7 +192,7 @@ def blank(ws: Workspace) -> None:
 def wrong_length(ws: Workspace) -> None:
     """length: too long, too short (when a minimum above one allows it) or, for a digits rule,
     not digits."""
-    r = ws.rule
+    r = ws.target
     lo, hi = r.params["min"], r.params["max"]
     if r.params.get("digits"):
         value = st.one_of(st.integers(10 ** hi, 10 ** (hi + 3) - 1).map(str),   # no leading zero: a
@@ -208,7 +209,7 @@ def wrong_length(ws: Workspace) -> None:
 
 def not_a_code(ws: Workspace) -> None:
     """in_codelist: a value of the right width that is not one of the codes."""
-    r = ws.rule
+    r = ws.target
     row = pick(ws)
     put(ws, r.table, row, r.field, wrong_code(ws, r.table, r.field))
     assume(not collides(ws, r.table, row))
@@ -217,7 +218,7 @@ def not_a_code(ws: Workspace) -> None:
 
 def not_matching(ws: Workspace) -> None:
     """pattern: text that does not match."""
-    r = ws.rule
+    r = ws.target
     rx = re.compile(r.params["regex"], re.ASCII)
     lo, hi = V.width(r.table, r.field, ws.spec)
     row = pick(ws)
@@ -228,7 +229,7 @@ def not_matching(ws: Workspace) -> None:
 
 def matching(ws: Workspace) -> None:
     """not_pattern: text that matches (and passes the field's pattern rules)."""
-    r = ws.rule
+    r = ws.target
     others = [re.compile(x.params["regex"], re.ASCII) for x in ws.spec.rules_for(r.table)
               if x.field == r.field and x.kind == "pattern"]
     row = pick(ws)
@@ -240,7 +241,7 @@ def matching(ws: Workspace) -> None:
 def time_of_day(ws: Workspace) -> None:
     """valid_date: a date with a time of day that is not midnight, or (where no other date rule
     minds) a date before 1890."""
-    r = ws.rule
+    r = ws.target
     row = pick(ws)
     current = day(row.get(r.field))
     if current is None:
@@ -259,7 +260,7 @@ def time_of_day(ws: Workspace) -> None:
 
 def bad_datetime(ws: Workspace) -> None:
     """valid_datetime: before 1890, or no date-time at all."""
-    r = ws.rule
+    r = ws.target
     row = pick(ws)
     early = st.datetimes(_dt.datetime(1800, 1, 1), _dt.datetime(1889, 12, 31, 23, 59, 59)).map(
         lambda d: d.replace(microsecond=0).isoformat())
@@ -269,7 +270,7 @@ def bad_datetime(ws: Workspace) -> None:
 
 def _date_in(ws: Workspace, lo: _dt.date, hi: _dt.date, row: Row, field: str) -> None:
     """Set *field* of *row* to a date in lo..hi that keeps keys unique (discarding otherwise)."""
-    r = ws.rule
+    r = ws.target
     assume(lo <= hi)
     put(ws, r.table, row, field, ws.draw(st.dates(lo, hi)).isoformat())
     assume(not collides(ws, r.table, row))
@@ -277,7 +278,7 @@ def _date_in(ws: Workspace, lo: _dt.date, hi: _dt.date, row: Row, field: str) ->
 
 def too_early(ws: Workspace) -> None:
     """date_min: before the minimum, within every other date rule."""
-    r = ws.rule
+    r = ws.target
     minimum = _dt.date.fromisoformat(r.params["min"])
 
     def room(row: Row) -> bool:
@@ -291,14 +292,14 @@ def too_early(ws: Workspace) -> None:
 
 def out_of_order(ws: Workspace) -> None:
     """date_compare: on the wrong side of its bound, within every other date rule."""
-    r = ws.rule
+    r = ws.target
     before = r.params["op"] == "on_or_before"
 
     def window(row: Row) -> tuple[_dt.date, _dt.date]:
-        o = other_value(ws, r, row)
+        o = other_value(ws, r.rule, row)
         if o is None:
             return _dt.date.max, _dt.date.min
-        bound = shifted(o, r)
+        bound = shifted(o, r.rule)
         lo, hi = date_bounds(ws, r.table, row, r.field, ws.ignore)
         return (max(lo, bound + _ONE), hi) if before else (lo, min(hi, bound - _ONE))
 
@@ -309,7 +310,7 @@ def out_of_order(ws: Workspace) -> None:
 
 def invalid_nhs_number(ws: Workspace) -> None:
     """nhs_number: a wrong check digit, a palindrome, the wrong length, or spaces."""
-    r = ws.rule
+    r = ws.target
     used = {clean(x.get(r.field)) for x in ws.rows[r.table]}
     row = pick(ws)
     put(ws, r.table, row, r.field, ws.draw(V.invalid_nhs_numbers().filter(lambda v: v not in used)))
@@ -318,7 +319,7 @@ def invalid_nhs_number(ws: Workspace) -> None:
 
 def invalid_snomed(ws: Workspace) -> None:
     """snomed_ct: no valid concept id (check digit, partition, length or characters)."""
-    r = ws.rule
+    r = ws.target
     row = pick(ws)
     put(ws, r.table, row, r.field, ws.draw(V.invalid_snomed_ids(r.params["min"], min(r.params["max"], 18))))
     assume(not collides(ws, r.table, row))
@@ -327,23 +328,23 @@ def invalid_snomed(ws: Workspace) -> None:
 
 def different(ws: Workspace) -> None:
     """equals_field: a valid value that differs from the other field."""
-    r = ws.rule
-    row = pick(ws, lambda x: other_text(ws, r, x) is not None)
-    other = other_text(ws, r, row)
+    r = ws.target
+    row = pick(ws, lambda x: other_text(ws, r.rule, x) is not None)
+    other = other_text(ws, r.rule, row)
     put(ws, r.table, row, r.field, ws.value(r.table, r.field, lambda v: v == other))
     ws.mark(r.table, row)
 
 
 def other_text(ws: Workspace, rule: RuleSpec, row: Row) -> str | None:
     table, _, field = rule.params["other"].rpartition(".")
-    related = ws.rows[table][0] if table == ws.spec.header else ws.parent(rule.table, row, table)
+    related = ws.rows[table][0] if table == ws.spec.header else ws.parent(table_of(rule), row, table)
     return clean(related.get(field)) if related else None
 
 
 def condition_unmet(ws: Workspace) -> None:
     """conditional: the ``if`` side holds and the ``then`` side does not. A row where the
     ``if`` side already holds is preferred."""
-    r = ws.rule
+    r = ws.target
     c_if, c_then = r.params["if"], r.params["then"]
     q = quiet(ws, r.table)
     rows = [x for x in ws.rows[r.table] if q(x)]
@@ -360,7 +361,7 @@ def condition_unmet(ws: Workspace) -> None:
 def upload_differs(ws: Workspace) -> None:
     """matches_upload: the upload says otherwise (the period moved by a day, another
     organisation)."""
-    r = ws.rule
+    r = ws.target
     item = r.params["upload"]
     start, end = ws.period
     if item == "period_start":
@@ -375,15 +376,15 @@ def upload_differs(ws: Workspace) -> None:
 
 def submitted_before(ws: Workspace) -> None:
     """not_after_submission: the upload happened the day before the value."""
-    r = ws.rule
+    r = ws.target
     row = ws.rows[r.table][0]
-    ws.upload["submitted_at"] = _dt.datetime.combine(day(row[r.field]) - _ONE, _dt.time(12)).isoformat()
+    ws.upload["submitted_at"] = _dt.datetime.combine(sure_day(row[r.field]) - _ONE, _dt.time(12)).isoformat()
     ws.mark(r.table, row)
 
 
 def too_old(ws: Workspace) -> None:
     """plausible_birth_date: more than max_age whole years old at the period start."""
-    r = ws.rule
+    r = ws.target
     start, _ = ws.period
     row = pick(ws)
     latest = add_years(start, -(r.params["max_age"] + 1))
@@ -400,14 +401,15 @@ def add_years(d: _dt.date, years: int) -> _dt.date:
 
 def onset_too_early(ws: Workspace) -> None:
     """onset_not_before_birth: an onset month (YYYY-MM) before the birth month."""
-    r = ws.rule
+    r = ws.target
     table, _, field = r.params["birth_date"].rpartition(".")
 
     def born(row: Row) -> _dt.date | None:
         patient = ws.parent(r.table, row, table)
         return day(patient.get(field)) if patient else None
-    row = pick(ws, lambda x: born(x) is not None and born(x).year > 1)
+    row = pick(ws, lambda x: (d := born(x)) is not None and d.year > 1)
     b = born(row)
+    assert b is not None  # the row was picked for having one
     month = ws.draw(st.integers(max(0, b.year * 12 + b.month - 1 - 1200), b.year * 12 + b.month - 2))
     put(ws, r.table, row, r.field, f"{month // 12:04d}-{month % 12 + 1:02d}")
     ws.mark(r.table, row)
@@ -416,7 +418,7 @@ def onset_too_early(ws: Workspace) -> None:
 def unsuited_finding(ws: Workspace) -> None:
     """finding_code: a code of an allowed width written the way its scheme does not allow (an
     over-long ICD-10 code, a SNOMED CT code with letters or too few digits)."""
-    r = ws.rule
+    r = ws.target
     scheme_field = r.params["scheme"]
     lo, hi = V.width(r.table, r.field, ws.spec)
     shapes = r.params.get("schemes")
@@ -441,7 +443,7 @@ def unsuited_finding(ws: Workspace) -> None:
 
 def unknown_tool(ws: Workspace) -> None:
     """assessment_tool: a SNOMED-shaped code that is none of the accepted tools."""
-    r = ws.rule
+    r = ws.target
     lo, hi = V.width(r.table, r.field, ws.spec)
     row = pick(ws)
     put(ws, r.table, row, r.field, ws.draw(st.text(string.digits, min_size=lo, max_size=hi).filter(
@@ -451,7 +453,8 @@ def unknown_tool(ws: Workspace) -> None:
 
 
 def _tool(ws: Workspace, row: Row):
-    return ws.spec.assessment_tools.get(clean(row.get(ws.rule.params["tool"])))
+    tool = clean(row.get(ws.target.params["tool"]))
+    return None if tool is None else ws.spec.assessment_tools.get(tool)
 
 
 def _in_range(tool, score: str) -> bool:
@@ -466,7 +469,7 @@ def _in_range(tool, score: str) -> bool:
 def badly_written_score(ws: Workspace) -> None:
     """score_format: a score in range for a tool with a range, written the wrong way
     (``5.5`` for a whole-number scale, ``2`` for a one-decimal one)."""
-    r = ws.rule
+    r = ws.target
     row = pick(ws, lambda x: _tool(ws, x) is not None and _tool(ws, x).range is not None)
     tool = _tool(ws, row)
     fmt = re.compile(tool.format)
@@ -490,7 +493,7 @@ def _wrong_scores(spec_path: str, code: str) -> tuple[str, ...]:
 def out_of_range(ws: Workspace) -> None:
     """score_range: a score written the tool's way but outside its range or value set; the row's
     tool is changed to one that has such scores when its own has none."""
-    r = ws.rule
+    r = ws.target
     row = pick(ws)
     current = clean(row.get(r.params["tool"]))
     choices = sorted(c for c in ws.spec.assessment_tools if _wrong_scores(ws.spec.path, c))
@@ -505,11 +508,11 @@ def unknown_to_reference_data(ws: Workspace) -> None:
     """reference_data: a value the supplied reference data does not know (everything else the
     submission uses is known). A header sender changes the upload's sender with it; a patient's
     organisation, which must repeat the provider, changes the provider everywhere."""
-    r = ws.rule
+    r = ws.target
     lookup = r.params["lookup"]
-    fields = [(x.table, x.field) for x in ws.spec.rules.values()
+    fields = [(table_of(x), field_of(x)) for x in ws.spec.rules.values()
               if x.kind == "reference_data" and x.params["lookup"] == lookup]
-    used = {clean(row.get(f)).replace(" ", "").upper() for t, f in fields for row in ws.rows[t] if clean(row.get(f))}
+    used = {v.replace(" ", "").upper() for t, f in fields for row in ws.rows[t] if (v := clean(row.get(f)))}
     # the national default codes the reference-data rules accept without asking (from the spec)
     always_known = {c for x in ws.spec.rules.values() if x.kind == "reference_data" for c in x.params.get("defaults", ())}
     value = ws.draw(V.field_values(r.table, r.field, ws.spec).filter(

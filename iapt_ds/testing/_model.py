@@ -13,8 +13,9 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UsageError
 from ..parse import parse_date
-from ..spec import Spec, load_spec
+from ..spec import RuleSpec, Spec, load_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Result
@@ -50,9 +51,32 @@ def _day(v: Any) -> _dt.date | None:
     return d if isinstance(d, _dt.date) else None
 
 
+def table_of(rule: RuleSpec) -> str:
+    """The table *rule* checks (a breaker only breaks rules that name one)."""
+    if rule.table is None:
+        raise UsageError(f"{rule.code} names no table, so no breaker can break it")
+    return rule.table
+
+
+def field_of(rule: RuleSpec) -> str:
+    """The (first) field *rule* checks (for the kinds whose breaker changes one cell)."""
+    if rule.field is None:
+        raise UsageError(f"{rule.code} ({rule.kind}) names no field, so its breaker has no cell to change")
+    return rule.field
+
+
+
+def parent_of(spec: Spec, tid: str) -> tuple[str, str]:
+    """(parent table, key) of *tid*, for a table the caller knows has a parent."""
+    parent = spec.tables[tid].parent
+    if parent is None:
+        raise UsageError(f"table {tid} has no parent table")
+    return parent
+
+
 def by_id(rows: Mapping[str, Iterable[Mapping]], spec: Spec) -> dict[str, list[Mapping]]:
     """Rows keyed by table id; a table not given has no rows."""
-    out = {tid: [] for tid in spec.tables}
+    out: dict[str, list[Mapping]] = {tid: [] for tid in spec.tables}
     for name, table_rows in rows.items():
         out[spec.table(name).id] = list(table_rows)
     return out
@@ -68,7 +92,7 @@ def cascade_findings(rows: Mapping[str, Iterable[Mapping]], rejected: Mapping[st
     rejected = {tid: set(rejected.get(tid, ())) for tid in spec.tables}
     for code in spec.cascade:                 # in SDCS's order; each sees the rejections before it
         rule = spec.rules[code]
-        child, related, key = rule.table, rule.params["related"], rule.params["key"]
+        child, related, key = table_of(rule), rule.params["related"], rule.params["key"]
         accepted = {clean(r.get(key)) for j, r in enumerate(tables[related]) if j not in rejected[related]}
         for i, r in enumerate(tables[child]):
             k = clean(r.get(key))
@@ -119,7 +143,7 @@ def discrepancies(result: Result, broken: Broken, spec: Spec | None = None) -> l
     modelled = set(spec.cascade) | set(MODELLED_FILE_CODES)
     rejected: dict[str, set[int]] = {}
     for f in result.findings:
-        if f.rejects and f.row is not None and f.code not in spec.cascade:
+        if f.rejects and f.row is not None and f.table is not None and f.code not in spec.cascade:
             rejected.setdefault(f.table, set()).add(f.row - 1)
     predicted = cascade_findings(broken.rows, rejected, spec)
     actual = {h for h in hits if h[0] in modelled}

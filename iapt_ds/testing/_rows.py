@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from . import _values as V
 from ._bounds import date_bounds
 from ._kinds import collides, good_value, pick, settle
-from ._workspace import Row, Workspace, clean, day
+from ._model import parent_of
+from ._workspace import Row, Workspace, clean, day, sure_day
 
 __all__ = ["droppable_tables"]
 
@@ -35,7 +36,7 @@ def _gp_start_end(ws: Workspace) -> tuple[str, str]:
 def _follows_another(ws: Workspace, tid: str, row: Row) -> bool:
     gp_start, gp_end = _gp_start_end(ws)
     start = day(row.get(gp_start))
-    return any(day(s.get(gp_end)) is not None and day(s.get(gp_end)) + _ONE == start
+    return any((end := day(s.get(gp_end))) is not None and end + _ONE == start
                for s in ws.siblings(tid, row))
 
 
@@ -52,7 +53,7 @@ def duplicate(ws: Workspace) -> None:
     the table that it need not share, and is closed when its original is open, so only this
     rule sees the pair. A GP registration copied is a closed one that follows no other, so that
     IDS00223 still finds what follows it."""
-    r = ws.rule
+    r = ws.target
     tid, fields = r.table, r.params["fields"]
     gp = tid == _gp_rule_table(ws)
 
@@ -89,7 +90,7 @@ def duplicate(ws: Workspace) -> None:
 def two_open(ws: Workspace) -> None:
     """one_open_per: two rows of the same group left open (the field blank); for GP
     registrations, all of a patient's."""
-    r = ws.rule
+    r = ws.target
     tid, per, field = r.table, r.params["per"], r.params["field"]
     groups: dict = defaultdict(list)
     for x in ws.rows[tid]:
@@ -114,7 +115,7 @@ def two_open(ws: Workspace) -> None:
 def orphan(ws: Workspace) -> None:
     """has_related: a row whose related row is not there — a child given an unknown parent key,
     or a parent whose related child rows are removed."""
-    r = ws.rule
+    r = ws.target
     related, key = r.params["related"], r.params["key"]
     row = pick(ws, lambda x: clean(x.get(key)) is not None)
     if ws.spec.tables[r.table].parent == (related, key):
@@ -127,10 +128,10 @@ def orphan(ws: Workspace) -> None:
 def double_booked(ws: Workspace) -> None:
     """one_attended_per_slot: a second attended contact in an attended contact's slot (a copy
     with a new id and an activity of its own)."""
-    r = ws.rule
+    r = ws.target
     attended = set(r.params["attended"])
     activity_table = next(t for t, s in ws.spec.tables.items() if s.parent and s.parent[0] == r.table)
-    contact_key = ws.spec.tables[activity_table].parent[1]
+    contact_key = parent_of(ws.spec, activity_table)[1]
     row = ws.pick(r.table, lambda x: clean(x.get(r.field)) in attended
                   and any(clean(a.get(contact_key)) == clean(x.get(contact_key)) for a in ws.rows[activity_table]))
     copy = dict(row, **{contact_key: ws.fresh(r.table, contact_key)})
@@ -148,7 +149,7 @@ def double_booked(ws: Workspace) -> None:
 def unfollowed(ws: Workspace) -> None:
     """consecutive_gp_registration: the open registration is given an end date that no other
     registration follows."""
-    r = ws.rule
+    r = ws.target
 
     def room(x: Row) -> bool:
         if clean(x.get(r.field)) is not None:
@@ -157,7 +158,7 @@ def unfollowed(ws: Workspace) -> None:
         return lo <= hi
     row = ws.pick(r.table, room)
     start = r.params["start"]
-    taken = {day(s.get(start)) - _ONE for s in ws.siblings(r.table, row) if day(s.get(start))}
+    taken = {d - _ONE for s in ws.siblings(r.table, row) if (d := day(s.get(start)))}
     lo, hi = date_bounds(ws, r.table, row, r.field, ws.ignore)
     row[r.field] = ws.draw(st.dates(lo, hi).filter(lambda d: d not in taken)).isoformat()
     ws.mark(r.table, row)
@@ -166,7 +167,7 @@ def unfollowed(ws: Workspace) -> None:
 def discharged_early(ws: Workspace) -> None:
     """discharged_before_period: a referral with no follow-up contact and no referral-level
     score is discharged before the period (its received date moved earlier when it must be)."""
-    r = ws.rule
+    r = ws.target
     start, _ = ws.period
     p = r.params
     follow_up, sri, kind_field = p["follow_up_app_type"], p["key"], p["follow_up_field"]
@@ -178,18 +179,18 @@ def discharged_early(ws: Workspace) -> None:
             and not any(clean(s.get(sri)) == k for s in ws.rows[p["scores_table"]])
     row = ws.pick(r.table, free)
     received = "ReferralRequestReceivedDate"
-    if day(row.get(received)) is None or day(row[received]) >= start:
+    if (got := day(row.get(received))) is None or got >= start:
         lo, hi = date_bounds(ws, r.table, row, received)
         assume(lo <= min(hi, start - _ONE))
         row[received] = ws.draw(st.dates(lo, min(hi, start - _ONE))).isoformat()
-    row[r.field] = ws.draw(st.dates(day(row[received]), start - _ONE)).isoformat()
+    row[r.field] = ws.draw(st.dates(sure_day(row[received]), start - _ONE)).isoformat()
     settle(ws, r.table, row, r.field)
     ws.mark(r.table, row)
 
 
 def no_activity(ws: Workspace) -> None:
     """attended_has_activity: an attended contact loses its activities (and their scores)."""
-    r = ws.rule
+    r = ws.target
     attended = set(r.params["attended"])
     row = ws.pick(r.table, lambda x: clean(x.get(r.field)) in attended)
     for child, t in ws.spec.tables.items():
@@ -212,7 +213,7 @@ def droppable_tables(ws: Workspace) -> list[str]:
 def bad_structure(ws: Workspace) -> None:
     """structure: an unknown column, a missing table (one no rule reads), or a time of day that
     is no time (``25:00:00``)."""
-    r = ws.rule
+    r = ws.target
     times = [(tid, f.name) for tid, t in ws.spec.tables.items() for f in t.fields
              if f.format_rule == r.code and ws.rows[tid]]
     variant = ws.draw(st.sampled_from(["column", "table"] + (["time"] if times else [])))
@@ -238,8 +239,8 @@ def bad_structure(ws: Workspace) -> None:
 
 def empty_table(ws: Workspace) -> None:
     """table_not_empty: the table is there with no rows."""
-    ws.rows[ws.rule.table] = []
-    ws.mark_file(ws.rule.table)
+    ws.rows[ws.target.table] = []
+    ws.mark_file(ws.target.table)
 
 
 def two_headers(ws: Workspace) -> None:
@@ -253,7 +254,7 @@ def nothing_in_period(ws: Workspace) -> None:
     """records_in_period: no contacts, and every referral discharged before the period — each
     with a Patient Experience Questionnaire score, so that IDS10129 lets it be in the file."""
     start, end = ws.period
-    p = ws.rule.params
+    p = ws.target.params
     referrals, received, discharged = p["referrals"], p["received"], p["discharged"]
     peq_rule = next(r for r in ws.spec.rules.values() if r.kind == "discharged_before_period")
     q = peq_rule.params
@@ -264,7 +265,7 @@ def nothing_in_period(ws: Workspace) -> None:
         hi = min(hi, start - _ONE, day(row.get(received)) or hi)
         assume(lo <= hi)
         row[received] = ws.draw(st.dates(lo, hi)).isoformat()
-        row[discharged] = ws.draw(st.dates(day(row[received]), start - _ONE)).isoformat()
+        row[discharged] = ws.draw(st.dates(sure_day(row[received]), start - _ONE)).isoformat()
         settle(ws, referrals, row, discharged)
         tool = ws.draw(st.sampled_from(peq))
         score = {q["key"]: row[q["key"]], q["tool_field"]: tool,

@@ -14,6 +14,7 @@ import math
 import re
 import string
 from collections.abc import Callable
+from typing import TypeGuard
 
 from hypothesis import strategies as st
 from stdnum import verhoeff
@@ -140,6 +141,10 @@ def _nhs_check_digit(nine: str) -> int | None:
     return None if check == 10 else check
 
 
+def _is_text(value: str | None) -> TypeGuard[str]:
+    return value is not None
+
+
 def _nhs_number(n: int) -> str | None:
     nine = f"{n:09d}"
     check = _nhs_check_digit(nine)
@@ -151,7 +156,7 @@ def _nhs_number(n: int) -> str | None:
 
 def nhs_numbers() -> st.SearchStrategy[str]:
     """Valid NHS numbers: 10 digits, a correct Modulus 11 check digit, not a palindrome."""
-    return st.integers(0, 999_999_999).map(_nhs_number).filter(lambda x: x is not None)
+    return st.integers(0, 999_999_999).map(_nhs_number).filter(_is_text)
 
 
 def invalid_nhs_numbers() -> st.SearchStrategy[str]:
@@ -266,6 +271,7 @@ def assessment_scores(tool: str, spec: Spec | None = None) -> st.SearchStrategy[
     t = tools[tool]
     if t.values is not None:
         return st.sampled_from(t.values)
+    assert t.range is not None  # a tool has either values or a range
     lo, hi = t.range
     fmt = re.compile(t.format)
     whole = st.integers(math.ceil(lo), math.floor(hi)).map(str)

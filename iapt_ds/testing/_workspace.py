@@ -8,16 +8,19 @@ import datetime as _dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from hypothesis import assume
+from hypothesis import assume, reject
 from hypothesis import strategies as st
 
+import attrs
+
 from ..checks.context import ReferenceSets
+from ..errors import UsageError
 from ..spec import RuleSpec, Spec
 from . import _values as V
-from ._model import by_id, clean
+from ._model import by_id, clean, field_of, table_of
 from .strategies import upload_of
 
-__all__ = ["Workspace", "clean", "day"]
+__all__ = ["Target", "Workspace", "clean", "day", "field_of", "sure_day", "table_of"]
 
 Row = dict
 
@@ -33,12 +36,52 @@ def day(v: Any) -> _dt.date | None:
         return None
 
 
+@attrs.frozen
+class Target:
+    """The rule a breaker breaks, as the breaker needs it: its table and field always named."""
+
+    rule: RuleSpec
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    @property
+    def kind(self) -> str:
+        return self.rule.kind
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self.rule.params
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.rule.fields
+
+    @property
+    def table(self) -> str:
+        return table_of(self.rule)
+
+    @property
+    def field(self) -> str:
+        return field_of(self.rule)
+
+
+def sure_day(v: Any) -> _dt.date:
+    """The date a cell holds; the example is discarded (hypothesis) when it holds none."""
+    d = day(v)
+    if d is None:
+        reject()
+    return d
+
+
 class Workspace:
     """One breaker's work on one submission."""
 
     def __init__(self, spec: Spec, rule: RuleSpec, rows: Mapping[str, list[Mapping]], draw,
                  also: frozenset[str] = frozenset()) -> None:
         self.spec, self.rule, self.draw = spec, rule, draw
+        self.target = Target(rule)
         #: rules a changed date need not respect: the broken one and those that may come with it
         self.ignore = frozenset({rule.code}) | also
         self.names = {spec.table(name).id: name for name in rows}
@@ -53,7 +96,10 @@ class Workspace:
     @property
     def period(self) -> tuple[_dt.date, _dt.date]:
         h = self.rows[self.spec.header][0]
-        return day(h["ReportingPeriodStartDate"]), day(h["ReportingPeriodEndDate"])
+        start, end = day(h["ReportingPeriodStartDate"]), day(h["ReportingPeriodEndDate"])
+        if start is None or end is None:
+            raise UsageError("the submission's header has no reporting period dates to break rules against")
+        return start, end
 
     # -- choosing rows ---------------------------------------------------------------------------
     def pick(self, tid: str, where: Callable[[Row], bool] = lambda r: True) -> Row:
@@ -71,10 +117,10 @@ class Workspace:
                 return None
             ptable, key = parent
             k = clean(row.get(key))
-            row = next((p for p in self.rows[ptable] if k is not None and clean(p.get(key)) == k), None)
-            if row is None:
+            found: Row | None = next((p for p in self.rows[ptable] if k is not None and clean(p.get(key)) == k), None)
+            if found is None:
                 return None
-            tid = ptable
+            row, tid = found, ptable
         return row
 
     def descendants(self, tid: str, row: Row, target: str) -> list[Row]:
@@ -124,14 +170,15 @@ class Workspace:
     def refuse(self, lookup: str, value: str) -> None:
         """Supply reference data for *lookup* (``organisation``, ``gp_practice``, ``site``,
         ``postcode``) that knows every value the submission uses for it except *value*."""
-        fields = [(r.table, r.field) for r in self.spec.rules.values()
+        fields = [(table_of(r), field_of(r)) for r in self.spec.rules.values()
                   if r.kind == "reference_data" and r.params["lookup"] == lookup]
-        known = {clean(row.get(f)) for t, f in fields for row in self.rows[t]} - {None, value}
+        cells = {clean(row.get(f)) for t, f in fields for row in self.rows[t]}
+        known = {v for v in cells if v is not None and v != value}
         self.reference[f"{lookup}s"] = known
 
     # -- result ----------------------------------------------------------------------------------
     def expected(self) -> frozenset[tuple[str | None, int | None]]:
-        out = set(self._file_marks)
+        out: set[tuple[str | None, int | None]] = set(self._file_marks)
         for tid, row in self._marked:
             index = next(i for i, r in enumerate(self.rows[tid]) if r is row)
             out.add((tid, index + 1))

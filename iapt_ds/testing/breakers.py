@@ -32,7 +32,7 @@ from ..pipeline import validate
 from ..checks.base import Kind
 from ..checks.catalogue import ALL_KINDS
 from . import _kinds, _rows
-from ._model import discrepancies
+from ._model import discrepancies, table_of
 from ._workspace import Workspace
 from .strategies import DEFAULT_SIZES, submissions
 
@@ -130,9 +130,9 @@ def _with_unmet_condition(spec: Spec, rule: RuleSpec) -> dict[str, str]:
     blanked = [c_if["field"]] if c_if.get("present") is False else []
     if c_then.get("present") and "in" not in c_then and "not_in" not in c_then:
         blanked.append(c_then["field"])
-    out = {r.code: f"{r.field} is left blank" for r in spec.rules_for(rule.table)
+    out = {r.code: f"{r.field} is left blank" for r in spec.rules_for(table_of(rule))
            if r.kind == "not_blank" and r.field in blanked}
-    for r in spec.rules_for(rule.table):
+    for r in spec.rules_for(table_of(rule)):
         if r.kind == "in_codelist" and r.field == c_then["field"] and "in" in c_then \
                 and _codes_fit(spec, r, lambda c: c in c_then["in"]):
             out[r.code] = "a value outside the allowed ones is outside the code list"
@@ -153,7 +153,7 @@ def _also(spec: Spec, rule: RuleSpec) -> dict[str, str]:
     elif rule.kind == "conditional":
         out.update(_with_unmet_condition(spec, rule))
     elif rule.kind == "one_open_per":
-        out.update({r.code: f"{r.field} is left blank" for r in spec.rules_for(rule.table)
+        out.update({r.code: f"{r.field} is left blank" for r in spec.rules_for(table_of(rule))
                     if r.kind == "not_blank" and r.field == rule.params["field"]})
     return out
 
@@ -173,7 +173,8 @@ def _chain(spec: Spec, tid: str | None) -> list[str]:
     out = []
     while tid is not None and tid != spec.header:
         out.append(tid)
-        tid = spec.tables[tid].parent[0] if spec.tables[tid].parent else None
+        parent = spec.tables[tid].parent
+        tid = parent[0] if parent else None
     return out
 
 
@@ -183,7 +184,7 @@ def _needs(spec: Spec, rule: RuleSpec) -> dict[str, Any]:
         lo, hi = sizes[tid]
         sizes[tid] = (max(lo, 1), max(hi, 2))
     if rule.kind == "one_open_per" or (rule.kind == "unique" and rule.table == _gp_table(spec)):
-        sizes[rule.table] = (2, 3)
+        sizes[table_of(rule)] = (2, 3)
     if rule.kind in ("one_attended_per_slot", "attended_has_activity"):
         sizes.update({"IDS201": (1, 3), "IDS202": (1, 2)})
     if rule.kind == "date_compare":
@@ -192,13 +193,13 @@ def _needs(spec: Spec, rule: RuleSpec) -> dict[str, Any]:
         for r in spec.rules.values():
             if r.kind == "date_compare" and r.params["other"] == f"{rule.table}.{rule.field}" \
                     and r.table not in chain and r.params["op"] != rule.params["op"]:
-                sizes[r.table] = (0, 0)
+                sizes[table_of(r)] = (0, 0)
     patients = sizes.pop("IDS001")
     return {"patients": patients, "sizes": sizes, "history_days": 62}
 
 
 def _gp_table(spec: Spec) -> str:
-    return next(r.table for r in spec.rules.values() if r.kind == "consecutive_gp_registration")
+    return next(table_of(r) for r in spec.rules.values() if r.kind == "consecutive_gp_registration")
 
 
 def _breaker_of(k: Kind) -> Callable[[Workspace], None] | None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import operator
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hypothesis import strategies as st
@@ -29,6 +30,7 @@ from ..errors import UsageError
 from ..spec import Spec, load_spec
 from ..pipeline import period_bounds
 from . import _values as V
+from ._model import field_of, table_of
 
 __all__ = ["DEFAULT_SIZES", "known_reference_data", "submissions", "table_rows", "upload_of"]
 
@@ -52,7 +54,7 @@ def _submitted_at(period_end: _dt.date) -> _dt.datetime:
     return _dt.datetime.combine(period_end, _dt.time()) + _UPLOAD_DELAY
 
 
-def spec_of(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> Spec:
+def spec_of(rows: Mapping[str, Sequence[Mapping]], spec: Spec | None = None) -> Spec:
     """The spec of the version a generated submission is of (its header's DatSetVer; v2.0 when
     it names none iapt-ds knows)."""
     if spec is not None:
@@ -83,7 +85,7 @@ def _spec_for(version: str | None, spec: Spec | None) -> Spec:
     return specs[version]
 
 
-def upload_of(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> dict[str, Any]:
+def upload_of(rows: Mapping[str, Sequence[Mapping]], spec: Spec | None = None) -> dict[str, Any]:
     """The keyword arguments for :func:`iapt_ds.validate` that a generated submission was made
     for: the period, provider and sender of its header, uploaded 5½ days after the period."""
     spec = spec_of(rows, spec)
@@ -95,7 +97,7 @@ def upload_of(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> dict[
             "submitted_at": _submitted_at(end).isoformat()}
 
 
-def known_reference_data(rows: Mapping[str, list[dict]], spec: Spec | None = None) -> ReferenceSets:
+def known_reference_data(rows: Mapping[str, Sequence[Mapping]], spec: Spec | None = None) -> ReferenceSets:
     """Reference data that knows every organisation, GP practice, site and postcode the
     submission uses (so the reference-data rules are checked, and pass)."""
     spec = spec_of(rows, spec)
@@ -104,21 +106,32 @@ def known_reference_data(rows: Mapping[str, list[dict]], spec: Spec | None = Non
     for rule in spec.rules.values():
         if rule.kind == "reference_data":
             known[rule.params["lookup"] + "s"].update(
-                r[rule.field] for r in by_table.get(rule.table, ()) if r.get(rule.field))
+                r[field_of(rule)] for r in by_table.get(table_of(rule), ()) if r.get(field_of(rule)))
     return ReferenceSets(**known)
 
 
-def _sizes(patients: int | tuple[int, int], sizes: Mapping[str, tuple[int, int]] | None,
+def _pair(name: str, size: int | tuple[int, int]) -> tuple[int, int]:
+    """A size given as n or (min, max), as (min, max)."""
+    if isinstance(size, int):
+        return size, size
+    try:
+        lo, hi = size
+    except (TypeError, ValueError):
+        raise UsageError(f"{name} must be a number of rows or a (min, max) pair, got {size!r}") from None
+    return lo, hi
+
+
+def _sizes(patients: int | tuple[int, int], sizes: Mapping[str, int | tuple[int, int]] | None,
            spec: Spec) -> dict[str, tuple[int, int]]:
     out = {tid: size for tid, size in DEFAULT_SIZES.items() if tid in spec.tables}
-    out["IDS001"] = (patients, patients) if isinstance(patients, int) else tuple(patients)
+    out["IDS001"] = _pair("patients", patients)
     for tid, size in (sizes or {}).items():
         if tid in DEFAULT_SIZES and tid not in spec.tables:
             continue  # a table of another version (IDS003, IDS601 are v2.1's)
         if tid not in out:
             raise UsageError(f"sizes: {tid!r} is not a table with a variable number of rows "
                              f"(one of {', '.join(sorted(out))})")
-        out[tid] = (size, size) if isinstance(size, int) else tuple(size)
+        out[tid] = _pair(f"sizes[{tid!r}]", size)
     for tid, (lo, hi) in out.items():
         if not 0 <= lo <= hi or (tid in _AT_LEAST_ONE and lo < 1):
             raise UsageError(f"sizes: {tid} needs 0 <= min <= max (and min >= 1 for "
@@ -139,7 +152,7 @@ def _cell_values(spec_path: str, tid: str, field: str) -> st.SearchStrategy[str 
 def _header_copies(spec_path: str) -> dict[tuple[str, str], str]:
     """(table, field) -> the header field it must equal (IDS00153)."""
     spec = load_spec(spec_path)
-    return {(r.table, r.field): r.params["other"].split(".", 1)[1] for r in spec.rules.values()
+    return {(table_of(r), field_of(r)): r.params["other"].split(".", 1)[1] for r in spec.rules.values()
             if r.kind == "equals_field" and r.params["other"].startswith(spec.header + ".")}
 
 
@@ -229,7 +242,7 @@ class _Builder:
             for level in self.draw(st.lists(levels, min_size=1, max_size=2, unique=True)):   # IDS90210
                 planned = self.maybe_day(self.rps, planned_to)                      # IDS90209, IDS90215
                 if planned is None:                                                 # IDS90214
-                    awarded = self.day(awarded_from, self.rpe)
+                    awarded: _dt.date | None = self.day(awarded_from, self.rpe)
                 else:                                                               # IDS90213
                     awarded = self.maybe_day(max(planned, awarded_from), self.rpe)
                 self.add("IDS902", CarePersLocalId=person, QualAttainLevelIAPT=level,
@@ -276,7 +289,7 @@ class _Builder:
         start = self.day(self.since(birth), latest)                                # IDS00211, IDS00212
         practice = None
         for left in range(self.count("IDS002"), 0, -1):
-            practice = self.draw(V.field_values("IDS002", "GMPCodeReg", self.spec).filter(lambda c, p=practice: c != p))
+            practice = self.draw(V.field_values("IDS002", "GMPCodeReg", self.spec).filter(functools.partial(operator.ne, practice)))
             end = None if left == 1 or start > self.rpe else self.day(max(self.rps, start), self.rpe)
             self.add("IDS002", LocalPatientId=lpi, GMPCodeReg=practice, StartDateGMPRegistration=start,
                      EndDateGMPRegistration=end)
@@ -290,7 +303,7 @@ class _Builder:
         for day in self.listing("IDS004", st.dates(since, self.rpe)):               # IDS00402
             support = self.value("IDS004", "EmpSupportInd")
             if support in needs_referral:                                           # IDS00435
-                referral = self.day(since, self.rpe)
+                referral: _dt.date | None = self.day(since, self.rpe)
             elif support is not None:
                 referral = self.maybe_day(since, self.rpe)
             else:                                                                   # IDS00433
