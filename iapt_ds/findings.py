@@ -210,6 +210,26 @@ class Findings(Sequence):
         self._expected.append(self._text(expected))
         return len(self._row) - 1
 
+    def add_rows(self, rule: RuleSpec, table: Table, rows: list[int], others: list[str | None],
+                 details: list[str | None], expected: list[str | None] | None) -> int:
+        """Store one finding of *rule* on each of *rows* of *table* (with its compared value,
+        detail and expected text; *expected* None: none); returns the first one's position."""
+        k = len(self._row)
+        n = len(rows)
+        t = self._table_no.get(id(table))
+        if t is None:
+            t = self._table_no[id(table)] = len(self._tables)
+            self._tables.append(table)
+        self._rule.extend(repeat(self._number(rule), n))
+        self._table.extend(repeat(t, n))
+        self._row.extend(rows)
+        self._cause.extend(repeat(-1, n))
+        text = self._text
+        self._other.extend(map(text, others))
+        self._detail.extend(map(text, details))
+        self._expected.extend(repeat(-1, n) if expected is None else map(text, expected))
+        return k
+
     def append(self, finding: Finding) -> int:
         """Store a finding as it is (one on no row: the file's, a table's)."""
         k = len(self._row)

@@ -16,10 +16,11 @@ import datetime as _dt
 import functools
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from itertools import compress, count, repeat
-from operator import is_
+from operator import is_, not_
 from typing import TYPE_CHECKING, Any
 
 from ..parse import Invalid, render
@@ -211,13 +212,12 @@ class Length(Kind):
             if not distinct:
                 return []
             try:
-                lengths = set(map(len, distinct))
-                if lo <= min(lengths) and max(lengths) <= hi and (
-                        all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
-                        else all(map(str.isprintable, distinct))):
-                    return []
+                suspects = _length_suspects(distinct, lo, hi, digits)
             except TypeError:
                 pass  # a value that is not text (an Access column of another type): test one by one
+            else:
+                bad = {v for v in suspects if fails(v)}
+                return _rows_with(col, bad) if bad else []
         return _failing_values(col, fails)
 
     def sql(self, rule, dialect):
@@ -232,6 +232,22 @@ class Length(Kind):
             ok = (f"(CASE WHEN {Q.has_terminator(v)} THEN NOT {Q.has_terminator(body)} "
                   f"AND length({body}) BETWEEN {lo} AND {hi} ELSE length({v}) BETWEEN {lo} AND {hi} END)")
         return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
+
+
+def _length_suspects(distinct: set, lo: int, hi: int, digits: bool) -> list:
+    """The texts of *distinct* that may fail a length rule, found with C-level passes: those of
+    a length outside lo..hi, and of the others those that are not printable (or, for *digits*,
+    not ASCII digits). Every other text passes. TypeError when a value is not text."""
+    by_length = sorted(distinct, key=len)
+    lengths = list(map(len, by_length))
+    start, end = bisect_left(lengths, lo), bisect_right(lengths, hi)
+    within = by_length[start:end]
+    if digits:
+        odd = list(compress(within, map(not_, map(str.isascii, within))))
+        odd += compress(within, map(not_, map(str.isdigit, within)))
+    else:
+        odd = list(compress(within, map(not_, map(str.isprintable, within))))
+    return by_length[:start] + by_length[end:] + odd
 
 
 @functools.lru_cache(maxsize=None)
