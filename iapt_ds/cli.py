@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mask NHS numbers, local patient identifiers, postcodes and birth dates")
     v.add_argument("--reference-data", metavar="DIR|FILE.json",
                    help="national reference data to check codes against: a folder of the files NHS ODS and ONS "
-                        "publish (epraccur.csv, etr.csv, ets.csv, eccg.csv … and an ONS Postcode Directory CSV), "
+                        "publish (epraccur.csv, etr.csv, ets.csv, eccg.csv, succ.csv … and an ONS Postcode Directory CSV), "
                         'or a JSON object with any of "organisations", "gp_practices", "sites", "postcodes" '
                         "(lists of codes); without it those warnings are reported as not checked")
     v.add_argument("-q", "--quiet", action="store_true",

@@ -28,7 +28,7 @@ import attrs
 
 from .errors import InputError, UsageError
 
-__all__ = ["Side", "Diff", "compare", "load_side", "write_diff", "DIFF_FORMATS"]
+__all__ = ["Side", "Diff", "compare", "load_side", "write_diff", "DIFF_FORMATS", "cause_line", "cause_parts"]
 
 DIFF_FORMATS = ("text", "json", "html", "xlsx")
 
@@ -122,6 +122,40 @@ class Diff:
                 r[2 + n] += 1
         return sorted((tuple(r) for r in rows.values()), key=lambda r: (-(r[2] + r[3]), r[0]))  # type: ignore[misc]
 
+    def by_cause(self) -> list[dict[str, Any]]:
+        """Root causes grouped by code and field — one fix in the mapping of one field usually
+        clears a whole group ("IDS00115 NHSNumberStatus: 812 rows fixed"). Each group: code,
+        severity, table, field; how many root causes were fixed, are new and remain; and the
+        rows they take down (fixed: as the old run counted them; new and remaining: as the new
+        run does). A file-level finding counts as a root cause of its own (it rejects the whole
+        file; its rows are 0). File-level groups first, then by the rows that changed."""
+        groups: dict[tuple[str, str | None], dict[str, Any]] = {}
+        seen: set[tuple] = set()
+
+        def add(f: dict, what: str) -> None:
+            g = groups.get((f["code"], f.get("field")))
+            if g is None:
+                g = groups[(f["code"], f.get("field"))] = {
+                    "code": f["code"], "severity": f.get("severity"), "table": f.get("table"), "field": f.get("field"),
+                    "fixed": 0, "new": 0, "remaining": 0, "rows_fixed": 0, "rows_new": 0, "rows_remaining": 0}
+            g[what] += 1
+            g["rows_" + what] += int(f.get("rows_rejected") or 0)
+
+        for what, roots in (("fixed", self.roots_fixed), ("new", self.roots_new), ("remaining", self.roots_remaining)):
+            for f in roots:
+                seen.add((what, _identity(f)))
+                add(f, what)
+        for what, found in (("fixed", self.fixed), ("new", self.new), ("remaining", self.remaining)):
+            for f in found:
+                if f.get("severity") == "file" and (what, _identity(f)) not in seen:
+                    add(f, what)
+
+        def rank(g: dict[str, Any]) -> tuple:
+            return (g["severity"] != "file", -(g["rows_fixed"] + g["rows_new"]), -(g["fixed"] + g["new"]),
+                    -g["rows_remaining"], g["code"], g["field"] or "")
+
+        return sorted(groups.values(), key=rank)
+
     def as_dict(self) -> dict[str, Any]:
         def ref(f: dict) -> dict:
             return {k: f.get(k) for k in ("code", "severity", "table", "row", "key", "field", "value", "message")
@@ -134,6 +168,7 @@ class Diff:
                 "counts": {"fixed": len(self.fixed), "new": len(self.new), "remaining": len(self.remaining)},
                 "by_code": [{"code": c, "severity": s, "fixed": a, "new": b, "remaining": r}
                             for c, s, a, b, r in self.by_code()],
+                "by_cause": self.by_cause(),
                 "root_causes": {"fixed": [ref(f) for f in self.roots_fixed], "new": [ref(f) for f in self.roots_new],
                                 "remaining": [ref(f) for f in self.roots_remaining]},
                 "fixed": [ref(f) for f in self.fixed], "new_findings": [ref(f) for f in self.new],
@@ -201,6 +236,13 @@ def write_diff(diff: Diff, out: Any, format: str = "text", *, top: int = 10) -> 
         w(f"\n  {'code':<10} {'severity':<8} {'fixed':>7} {'new':>7} {'remaining':>9}\n")
         for c, s, fx, nw, rm in codes:
             w(f"  {c:<10} {s:<8} {fx:>7} {nw:>7} {rm:>9}\n")
+    causes = diff.by_cause()
+    if causes:
+        w("\nRoot causes by code and field (one fix often clears a whole group):\n")
+        for g in causes[:top]:
+            w(f"  {cause_line(g)}\n")
+        if len(causes) > top:
+            w(f"  … and {len(causes) - top} more groups (--format json lists them all).\n")
     for title, roots in (("Root causes fixed", diff.roots_fixed), ("New root causes", diff.roots_new)):
         if roots:
             w(f"\n{title} ({len(roots)}), most rows first:\n")
@@ -212,6 +254,32 @@ def write_diff(diff: Diff, out: Any, format: str = "text", *, top: int = 10) -> 
     counts = Counter(f["code"] for f in diff.new)
     if counts and not diff.roots_new:
         w("\nNew findings by code: " + ", ".join(f"{c} {n}" for c, n in counts.most_common(10)) + "\n")
+
+
+def _rows(n: int) -> str:
+    return f"{n} row{'' if n == 1 else 's'}"
+
+
+def cause_parts(g: dict[str, Any]) -> list[str]:
+    """A group of :meth:`Diff.by_cause` in words, one part for fixed, new and remaining each
+    (those that are not none): ``812 rows fixed`` (rows for a row-level group, root causes for a
+    file-level one, which rejects the whole file)."""
+    parts = []
+    for what, words in (("fixed", "fixed"), ("new", "new"), ("remaining", "still rejected")):
+        n = g[what]
+        if not n:
+            continue
+        if g["severity"] == "file":
+            parts.append(f"{n} file-level finding{'' if n == 1 else 's'} " + ("still there" if what == "remaining"
+                                                                                else words))
+        else:
+            parts.append(f"{_rows(g['rows_' + what])} {words} ({n} root cause{'' if n == 1 else 's'})")
+    return parts
+
+
+def cause_line(g: dict[str, Any]) -> str:
+    """``IDS00115 NHSNumberStatus: 812 rows fixed (812 root causes), 3 rows new (1 root cause)``."""
+    return f"{g['code']} {g['field'] or g['table'] or 'the file'}: " + ", ".join(cause_parts(g))
 
 
 _COLUMNS = ("code", "severity", "table", "row", "key", "field", "value", "message")
@@ -236,6 +304,15 @@ def _write_xlsx(diff: Diff, out: Any) -> None:
         widths=(20, 90), numeric=("value",))
     book.table_sheet("By code", ("code", "severity", "fixed", "new", "remaining"), diff.by_code(),
                      widths=(11, 10, 10, 10, 10), numeric=("fixed", "new", "remaining"))
+    cause_cols = ("code", "severity", "table", "field", "root causes fixed", "rows fixed", "new root causes", "rows new",
+                  "root causes remaining", "rows remaining", "in words")
+    book.table_sheet("By cause", cause_cols,
+                     ((g["code"], g["severity"], g["table"] or "", g["field"] or "", g["fixed"], g["rows_fixed"], g["new"],
+                       g["rows_new"], g["remaining"], g["rows_remaining"], ", ".join(cause_parts(g)))
+                      for g in diff.by_cause()),
+                     widths=(11, 10, 8, 26, 12, 10, 12, 10, 12, 10, 70), numeric=cause_cols[4:10],
+                     intro="Root causes grouped by code and field: one fix in the mapping of a field often clears a "
+                           "whole group.")
     for name, roots in (("Root causes fixed", diff.roots_fixed), ("New root causes", diff.roots_new)):
         book.table_sheet(name, (*_COLUMNS, "rows taken down"), ([*_cells(f), f.get("rows_rejected")] for f in roots),
                          widths=(11, 10, 8, 8, 36, 24, 22, 70, 14), numeric=("row", "rows taken down"))
@@ -274,6 +351,22 @@ def _write_html(diff: Diff, out: TextIO) -> None:
         w(f'<tr><td><code>{e(c)}</code></td><td>{e(sev)}</td><td class="num">{fx}</td><td class="num">{nw}</td>'
           f'<td class="num">{rm}</td></tr>')
     w("</table>\n")
+    causes = diff.by_cause()
+    w("<h2>By root cause: code and field</h2>")
+    if not causes:
+        w("<p>No root cause in either run.</p>\n")
+    else:
+        w('<p>One fix in the mapping of a field often clears a whole group.</p><table><tr><th>Code</th><th>Field</th>'
+          '<th>Severity</th><th>Rows fixed</th><th>Rows new</th><th>Rows still rejected</th><th>In words</th></tr>')
+        for g in causes:
+            def num(what: str) -> str:
+                if not g[what]:
+                    return ""
+                return "whole file" if g["severity"] == "file" else str(g["rows_" + what])
+            w(f'<tr><td><code>{e(g["code"])}</code></td><td>{e(g["field"] or g["table"] or "the file")}</td>'
+              f'<td>{e(g["severity"])}</td><td class="num fixed">{num("fixed")}</td><td class="num new">{num("new")}</td>'
+              f'<td class="num">{num("remaining")}</td><td>{e(", ".join(cause_parts(g)))}</td></tr>')
+        w("</table>\n")
     for title, group, extra in (("Root causes fixed", diff.roots_fixed, True), ("New root causes", diff.roots_new, True),
                                 ("New findings", diff.new, False), ("Fixed findings", diff.fixed, False)):
         w(f"<h2>{title} ({len(group)})</h2>")

@@ -297,6 +297,15 @@ class Findings(Sequence):
         return list(compress(count(), map(passing.__contains__, self._rule)))
 
     # -- reading ------------------------------------------------------------------------------
+    def _build(self, k: int) -> Finding:
+        """The finding at *k* made anew (its cause made and kept, so causes stay the same objects)."""
+        rule, table, i, other, detail, expected = self.row_data(k)
+        text = table.text
+        cause = self._cause[k]
+        return Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
+                       values=tuple([text(i, x) for x in rule.fields]), other=other, detail=detail,
+                       line=table.line(i), cause=None if cause < 0 else self._make(cause), expected=expected)
+
     def _make(self, k: int) -> Finding:
         f = self._whole.get(k)
         if f is not None:
@@ -304,13 +313,7 @@ class Findings(Sequence):
         f = self._made.get(k)
         if f is not None:
             return f
-        rule, table, i, other, detail, expected = self.row_data(k)
-        text = table.text
-        cause = self._cause[k]
-        f = Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
-                    values=tuple([text(i, x) for x in rule.fields]), other=other, detail=detail,
-                    line=table.line(i), cause=None if cause < 0 else self._make(cause), expected=expected)
-        self._made[k] = f
+        f = self._made[k] = self._build(k)
         return f
 
     def __len__(self) -> int:
@@ -336,6 +339,24 @@ class Findings(Sequence):
         make = self._make
         for k in range(len(self._row)):
             yield make(k)
+
+    def stream(self) -> Iterator[Finding]:
+        """Every finding in order, as iterating does, but a finding not yet made is made for the
+        caller and not kept: a report streams a million findings through without the result
+        growing by a million objects. (Its cause is kept, as reading it would keep it, so causes
+        stay the same objects.)"""
+        whole, made, build = self._whole, self._made, self._build
+        for k in range(len(self._row)):
+            f = whole.get(k) or made.get(k)
+            yield f if f is not None else build(k)
+
+    def made(self) -> Iterator[tuple[int, Finding]]:
+        """(position, finding) of the findings already made (read before), without making any."""
+        yield from sorted({**self._made, **self._whole}.items(), key=lambda kf: kf[0])
+
+    def cause_positions(self) -> set[int]:
+        """The positions of the findings that are the cause of another, without making any."""
+        return {c for _, c in self.cascades()}
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Findings):

@@ -11,11 +11,28 @@ IDS00206, IDS00219, IDS10110, IDS10519, IDS20147, IDS20149).
   ``eccg`` and its Sub-ICB successors, ``ensa``, ``eother``, ``ephp``, ``ecsu`` …) gives organisations;
 * an ONS Postcode Directory CSV (found by its header: ``pcds`` or ``pcd``, ``dointr``, ``doterm``).
 
+* ODS successions: ``succ`` and ``succarc`` (headerless: predecessor, successor, then the
+  effective date among the next cells; or with a header), and a successor column in any ODS file
+  with a header row (``Successor Organisation Code`` …).
+
 Each look-up is answered as DSP does, at the reporting-period start: a code is current when it
 opened on or before that day and had not closed before it (a postcode: introduced in or before
 that month and not terminated by it). The defaults DSP accepts (V81997-9 and the other GP
-defaults, the site defaults) are handled by the rule itself. Each file is recorded in the report
-with its edition (its modification date and the latest date it holds) and how many codes it has.
+defaults, the site defaults) are handled by the rule itself. Beyond that, as DSP's ODS look-ups do:
+
+* **GP practices** (IDS00206) are the records with the GP practice role (RO76) or the prescribing
+  cost centre role (RO177): every row of ``epraccur`` (each is a prescribing cost centre, whatever
+  its prescribing setting; the report counts how many are GP practices proper, setting 4) and the
+  rows of any ODS file with a header whose role columns name RO76 or RO177. A practice closed by
+  the period start with one successor in force then is answered by that successor.
+* **Sites** (IDS20149) are any ODS record (DSP asks whether the organisation exists, of any
+  kind), once a site file is given; a closed one with one successor in force is answered by that
+  successor, as many steps as the successions go.
+* **Organisations** (IDS00034 and the other organisation rules) are any ODS record, once an
+  organisation file is given, and successions are **not** followed (DSP's rules ignore them).
+
+Each file is recorded in the report with its edition (its modification date and the latest date
+it holds) and how many codes it has.
 """
 
 from __future__ import annotations
@@ -24,6 +41,7 @@ import csv
 import datetime as _dt
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator
 from os import PathLike, fspath
 from pathlib import Path
@@ -31,7 +49,7 @@ from pathlib import Path
 from .checked import ReferenceFile
 from .errors import InputError
 
-__all__ = ["ReferenceFiles", "load_reference_folder", "ods_kind"]
+__all__ = ["ReferenceFiles", "load_reference_folder", "ods_kind", "GP_ROLES"]
 
 _Span = tuple[_dt.date | None, _dt.date | None]
 
@@ -43,18 +61,39 @@ _ODS = re.compile(r"^e[a-z]{2,12}$")
 _HEAD_CODE = ("organisation code", "org code", "code", "organisation_code", "org_code")
 _HEAD_OPEN = ("open date", "opendate", "open_date", "legal start date")
 _HEAD_CLOSE = ("close date", "closedate", "close_date", "legal end date")
+_HEAD_SETTING = ("prescribing setting", "prescribing_setting", "prescribingsetting")
+#: role columns of a headed ODS export (the cell may hold several codes: ``RO177, RO76``)
+_HEAD_ROLES = ("primary role code", "primary role id", "primaryroleid", "primary role", "role code", "role codes",
+               "roles", "role", "non primary role codes", "non-primary role codes", "non primary roles",
+               "other role codes", "other roles")
+_HEAD_SUCCESSOR = ("successor organisation code", "successor code", "successor", "successor org code",
+                   "new organisation code", "new code")
+_HEAD_PREDECESSOR = ("predecessor organisation code", "predecessor code", "predecessor", "old organisation code",
+                     "old code", "organisation code", "org code", "code")
+_HEAD_SUCC_DATE = ("succession date", "successor effective date", "effective date", "effective_date",
+                   "legal start date", "start date")
+#: DSP's GP practice look-up accepts either role: GP practice, or prescribing cost centre
+GP_ROLES = frozenset({"RO76", "RO177"})
+_ROLE = re.compile(r"\bRO\d+\b", re.IGNORECASE)
+#: epraccur's prescribing setting for a GP practice proper (the others are other cost centres)
+_GP_SETTING = "4"
+#: epraccur's prescribing setting in its headerless layout (the 26th column)
+_AT_SETTING = 25
+_SUCCESSIONS = {"succ", "succarc"}
 
 
 def ods_kind(stem: str) -> str | None:
-    """What an ODS file named *stem* gives: ``gp_practices``, ``sites``, ``organisations``, or
-    None when the name is not an ODS extract's.
+    """What an ODS file named *stem* gives: ``gp_practices``, ``sites``, ``organisations``,
+    ``successions``, or None when the name is not an ODS extract's.
 
-    >>> ods_kind("epraccur"), ods_kind("ets"), ods_kind("etr"), ods_kind("eccg"), ods_kind("notes")
-    ('gp_practices', 'sites', 'organisations', 'organisations', None)
+    >>> ods_kind("epraccur"), ods_kind("ets"), ods_kind("etr"), ods_kind("succ"), ods_kind("notes")
+    ('gp_practices', 'sites', 'organisations', 'successions', None)
     """
     s = stem.lower()
     if s == "egpcur":
         return None        # GP practitioners, not practices
+    if s in _SUCCESSIONS:
+        return "successions"
     if s in _PRACTICES:
         return "gp_practices"
     if not _ODS.match(s):
@@ -100,6 +139,16 @@ class ReferenceFiles:
     def __init__(self) -> None:
         self.codes: dict[str, dict[str, list[_Span]]] = {}
         self.files: list[ReferenceFile] = []
+        #: predecessor code -> (successor code, the day the succession takes effect) for each
+        self.successors: dict[str, list[tuple[str, _dt.date | None]]] = {}
+
+    def add_successor(self, code: str, successor: str, effective: _dt.date | None) -> None:
+        """Record that *successor* succeeds *code* from *effective* (None: since always)."""
+        code, successor = code.strip().upper(), successor.strip().upper()
+        if code and successor and code != successor:
+            links = self.successors.setdefault(code, [])
+            if (successor, effective) not in links:
+                links.append((successor, effective))
 
     # ------------------------------------------------------------------ loading
 
@@ -112,12 +161,18 @@ class ReferenceFiles:
         kind = kind or ods_kind(path.stem)
         if kind is None:
             raise InputError(f"{path}: not a known ODS extract name (epraccur, etr, ets, eccg, …)")
+        if kind == "successions":
+            self.add_successions(path)
+            return
         rows = _rows(path)
         first = next(rows, None)
         if first is None:
             self._record(kind, path, 0, None)
             return
         at_code, at_open, at_close = 0, 10, 11
+        at_setting = _AT_SETTING if kind == "gp_practices" else -1
+        at_roles: list[int] = []
+        at_successor = at_succ_date = -1
         header = _find(first, _HEAD_CODE)
         pending: list[list[str]] = []
         if header is not None:
@@ -125,9 +180,19 @@ class ReferenceFiles:
             found_open, found_close = _find(first, _HEAD_OPEN), _find(first, _HEAD_CLOSE)
             at_open = -1 if found_open is None else found_open
             at_close = -1 if found_close is None else found_close
+            found = _find(first, _HEAD_SETTING)
+            at_setting = -1 if found is None else found
+            low = [h.strip().lower() for h in first]
+            at_roles = [i for i, h in enumerate(low) if h in _HEAD_ROLES]
+            found = _find(first, _HEAD_SUCCESSOR)
+            at_successor = -1 if found is None else found
+            found = _find(first, _HEAD_SUCC_DATE)
+            at_succ_date = -1 if found is None else found
         else:
             pending.append(first)
         count, latest = 0, None
+        settings: Counter[str] = Counter()
+        practices = 0
         for row in (*pending, *rows) if pending else rows:
             if len(row) <= at_code:
                 continue
@@ -141,7 +206,55 @@ class ReferenceFiles:
                     latest = d
             self._add(kind, code, (opened, closed))
             count += 1
-        self._record(kind, path, count, latest)
+            if 0 <= at_setting < len(row):
+                settings[row[at_setting].strip()] += 1
+            if at_roles and kind != "gp_practices":
+                roles = {m.upper() for i in at_roles if i < len(row) for m in _ROLE.findall(row[i])}
+                if roles & GP_ROLES:       # a GP practice or prescribing cost centre in another file
+                    self._add("gp_practices", code, (opened, closed))
+                    practices += 1
+            if 0 <= at_successor < len(row) and row[at_successor].strip():
+                when = _date(row[at_succ_date]) if 0 <= at_succ_date < len(row) else None
+                self.add_successor(code, row[at_successor], when if when is not None else closed)
+        note = None
+        if kind == "gp_practices" and settings:
+            proper = settings.get(_GP_SETTING, 0)
+            note = f"{proper} GP practices (prescribing setting 4), {count - proper} other prescribing cost centres"
+        elif practices:
+            note = f"{practices} GP practices or prescribing cost centres by their role"
+        self._record(kind, path, count, latest, note)
+
+    def add_successions(self, path: str | PathLike) -> None:
+        """Read an ODS successions file (``succ``, ``succarc``): headerless, each row a predecessor,
+        its successor, then the day the succession took effect (the first date among the next
+        cells); or with a header row (predecessor, successor and effective-date columns by name)."""
+        path = Path(fspath(path))
+        rows = _rows(path)
+        first = next(rows, None)
+        count, latest = 0, None
+        if first is None:
+            self._record("successions", path, 0, None)
+            return
+        at_old, at_new, at_date = 0, 1, -1
+        pending: list[list[str]] = [first]
+        if _find(first, _HEAD_SUCCESSOR) is not None:
+            pending = []
+            at_new = _find(first, _HEAD_SUCCESSOR) or 0
+            at_old = next((i for i in (_find(first, (n,)) for n in _HEAD_PREDECESSOR) if i is not None and i != at_new), 0)
+            found = _find(first, _HEAD_SUCC_DATE)
+            at_date = -1 if found is None else found
+        for row in (*pending, *rows) if pending else rows:
+            if len(row) <= max(at_old, at_new) or not row[at_old].strip() or not row[at_new].strip():
+                continue
+            if at_date >= 0:
+                when = _date(row[at_date]) if at_date < len(row) else None
+            else:
+                when = next((d for d in map(_date, row[2:]) if d is not None), None)
+            if when is not None and (latest is None or when > latest):
+                latest = when
+            self.add_successor(row[at_old], row[at_new], when)
+            count += 1
+        self._record("successions", path, count, latest)
 
     def add_postcodes(self, path: str | PathLike) -> None:
         """Read an ONS Postcode Directory CSV (columns by header: pcds or pcd, dointr, doterm)."""
@@ -170,38 +283,75 @@ class ReferenceFiles:
             count += 1
         self._record("postcodes", path, count, latest)
 
-    def _record(self, kind: str, path: Path, entries: int, latest: _dt.date | None) -> None:
+    def _record(self, kind: str, path: Path, entries: int, latest: _dt.date | None, note: str | None = None) -> None:
         try:
             mtime = _dt.date.fromtimestamp(path.stat().st_mtime)
         except OSError:
             mtime = None
         words = ", ".join(x for x in (f"file of {mtime}" if mtime else "",
-                                      f"latest date in it {latest}" if latest else "") if x) or None
+                                      f"latest date in it {latest}" if latest else "", note or "") if x) or None
         label = {"gp_practices": "GP practices", "sites": "sites", "organisations": "organisations",
-                 "postcodes": "postcodes"}[kind]
+                 "postcodes": "postcodes", "successions": "successions"}[kind]
         self.files.append(ReferenceFile(kind=label, name=path.name, edition=words, entries=entries))
 
     # ------------------------------------------------------------------ answering
 
-    def _current(self, kind: str, code: str, on: _dt.date | None) -> bool | None:
-        table = self.codes.get(kind)
-        if table is None:
-            return None
-        spans = table.get(code)
-        if not spans:
-            return False
+    _ODS_KINDS = ("organisations", "gp_practices", "sites")
+
+    def _spans(self, code: str, kinds: tuple[str, ...]) -> list[_Span]:
+        return [span for k in kinds for span in self.codes.get(k, {}).get(code, ())]
+
+    @staticmethod
+    def _live(spans: list[_Span], on: _dt.date | None) -> bool:
         if on is None:
-            return True
+            return bool(spans)
         return any((o is None or o <= on) and (c is None or c >= on) for o, c in spans)
 
+    def successor_at(self, code: str, on: _dt.date | None) -> str:
+        """The code that answers for *code* on *on*, as DSP follows successions: while the
+        organisation had closed before that day and exactly one successor was in force by then,
+        its successor (as many steps as the successions go); else *code* itself."""
+        code = code.strip().upper()
+        if on is None:
+            return code
+        seen = {code}
+        while True:
+            spans = self._spans(code, self._ODS_KINDS)
+            if not spans or not all(c is not None and c < on for _, c in spans):
+                return code                       # unknown, or not closed by then
+            links = {s for s, when in self.successors.get(code, ()) if when is None or when <= on}
+            if len(links) != 1:
+                return code
+            (code,) = links
+            if code in seen:                      # a loop in the data: stop where it started again
+                return code
+            seen.add(code)
+
+    def _current(self, kind: str, code: str, on: _dt.date | None) -> bool | None:
+        if self.codes.get(kind) is None:
+            return None
+        return self._live(self._spans(code, (kind,)), on)
+
     def organisation_exists(self, code: str, on: _dt.date | None) -> bool | None:
-        return self._current("organisations", code.strip().upper(), on)
+        """Whether *code* is an ODS record (of any kind) live on *on*, successions not followed;
+        None when no organisation file was given."""
+        if self.codes.get("organisations") is None:
+            return None
+        return self._live(self._spans(code.strip().upper(), self._ODS_KINDS), on)
 
     def gp_practice_exists(self, code: str, on: _dt.date | None) -> bool | None:
-        return self._current("gp_practices", code.strip().upper(), on)
+        """Whether *code* (or its successor in force on *on*) is a GP practice or prescribing cost
+        centre live on *on*; None when no GP practice file was given."""
+        if self.codes.get("gp_practices") is None:
+            return None
+        return self._current("gp_practices", self.successor_at(code, on), on)
 
     def site_exists(self, code: str, on: _dt.date | None) -> bool | None:
-        return self._current("sites", code.strip().upper(), on)
+        """Whether *code* (or its successor in force on *on*) is an ODS record of any kind live on
+        *on*; None when no site file was given."""
+        if self.codes.get("sites") is None:
+            return None
+        return self._live(self._spans(self.successor_at(code, on), self._ODS_KINDS), on)
 
     def postcode_exists(self, code: str, on: _dt.date | None) -> bool | None:
         return self._current("postcodes", code.replace(" ", "").upper(), on)
@@ -229,6 +379,8 @@ def load_reference_folder(folder: str | PathLike) -> ReferenceFiles:
             continue
         if _is_postcode_file(path):
             ref.add_postcodes(path)
+        elif ods_kind(path.stem) == "successions":
+            ref.add_successions(path)
         elif ods_kind(path.stem) is not None:
             ref.add_ods(path)
     if not ref.files:

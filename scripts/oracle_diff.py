@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variety", default="realistic", help="for a new data file")
     args = ap.parse_args(argv)
 
-    saved = args.data
+    saved = args.data.resolve()
     if args.save:
         from iapt_ds.synthetic import write_csv_folder
 
@@ -129,7 +129,7 @@ def _save(path: Path, oracle: dict, spec, args) -> None:
                      f"storable_only={gen['storable_only']}, variety={gen.get('variety', 'templates')!r}) with period "
                      f"{args.period}, provider {args.provider}, sender {args.sender}, submitted "
                      f"{args.submitted.replace('T', ' ')}, permissive reference data. "
-                     f"Regenerate with scripts/oracle_diff.py --save --data {path.name}.")
+                     f"Regenerate with scripts/oracle_diff.py --save --data tests/data/{path.name}.")
     name_to_id = {t.name: t.id for t in spec.tables.values()}
     counts = Counter((f["code"], name_to_id.get(f["table"], f["table"]), -1 if f["row"] is None else f["row"] + 1)
                      for f in oracle["findings"])

@@ -114,6 +114,7 @@ def test_validate_with_a_baseline(runs):
     assert p.returncode == 1
     assert p.stdout.startswith("REJECTED") and f"Since {report} (rejected, " in p.stdout
     assert "Root causes fixed" in p.stdout
+    assert "IDS00211 StartDateGMPRegistration: 29 rows fixed (1 root cause)" in p.stdout
 
 
 def test_a_json_that_is_not_a_report(tmp_path):
@@ -140,10 +141,81 @@ def test_html_and_xlsx(runs, tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames == ["Summary", "By code", "Root causes fixed", "New root causes", "Fixed", "New",
+    assert book.sheetnames == ["Summary", "By code", "By cause", "Root causes fixed", "New root causes", "Fixed", "New",
                                "Remaining"]
     raw = io.BytesIO()
     write_diff(d, raw, "xlsx")
     raw.seek(0)
     book = openpyxl.load_workbook(raw)
     assert book["New"].max_row == len(d.new) + 1 and book["Fixed"].max_row == len(d.fixed) + 1
+
+
+def test_root_causes_grouped_by_code_and_field(runs, tmp_path):
+    """"IDS00211 StartDateGMPRegistration: 29 rows fixed": the root causes fixed, new and
+    remaining, grouped by code and field, with the rows they take down, in every format."""
+    openpyxl = pytest.importorskip("openpyxl")
+    _, b, report, _ = runs
+    d = compare(report, b)
+    groups = {(g["code"], g["field"]): g for g in d.by_cause()}
+    gp = groups[("IDS00211", "StartDateGMPRegistration")]
+    assert (gp["fixed"], gp["rows_fixed"], gp["new"], gp["remaining"]) == (1, 29, 0, 1)
+    assert gp["rows_remaining"] == next(f["rows_rejected"] for f in d.roots_remaining if f["code"] == "IDS00211")
+    code = groups[("IDS00204", "GMPCodeReg")]
+    assert (code["fixed"], code["new"], code["rows_new"]) == (0, 1, 1)
+    # every root cause is in exactly one group; file-level groups come first
+    assert sum(g["fixed"] for g in groups.values() if g["severity"] != "file") == \
+        len([f for f in d.roots_fixed if f["severity"] != "file"])
+    assert sum(g["rows_new"] for g in groups.values()) == sum(f["rows_rejected"] for f in d.roots_new)
+    order = [g["severity"] == "file" for g in d.by_cause()]
+    assert order == sorted(order, reverse=True)
+    # text
+    out = io.StringIO()
+    write_diff(d, out)
+    text = out.getvalue()
+    assert "Root causes by code and field" in text
+    assert "IDS00211 StartDateGMPRegistration: 29 rows fixed (1 root cause), 1 row still rejected" in text
+    assert "IDS00204 GMPCodeReg: 1 row new (1 root cause)" in text
+    # JSON
+    out = io.StringIO()
+    write_diff(d, out, "json")
+    assert json.loads(out.getvalue())["by_cause"] == d.by_cause()
+    # HTML
+    out = io.StringIO()
+    write_diff(d, out, "html")
+    page = out.getvalue()
+    assert "<h2>By root cause: code and field</h2>" in page
+    assert ('<tr><td><code>IDS00211</code></td><td>StartDateGMPRegistration</td><td>record</td>'
+            '<td class="num fixed">29</td><td class="num new"></td><td class="num">1</td>') in page
+    # xlsx
+    target = tmp_path / "diff.xlsx"
+    write_diff(d, str(target), "xlsx")
+    ws = openpyxl.load_workbook(target, read_only=True)["By cause"]
+    rows = [r for r in ws.iter_rows(values_only=True) if r and r[0]]
+    head = rows.index(next(r for r in rows if r[0] == "code"))
+    sheet = [dict(zip(rows[head], r)) for r in rows[head + 1:]]
+    got = next(r for r in sheet if r["code"] == "IDS00211")
+    assert (got["field"], got["root causes fixed"], got["rows fixed"], got["rows remaining"]) == \
+        ("StartDateGMPRegistration", 1, 29, gp["rows_remaining"])
+    assert len(sheet) == len(groups)
+
+
+def test_grouping_agrees_with_the_old_runs_own_root_causes(tmp_path):
+    """A faulty generated file against a clean one: every root cause is fixed, and each group's
+    rows are what the faulty run's own root causes take down, summed by code and field."""
+    from collections import Counter
+
+    from iapt_ds.synthetic import write_csv_folder
+
+    write_csv_folder(tmp_path / "bad", rows=3_000, seed=5, fault_rate=0.05)
+    bad = iapt_ds.validate(tmp_path / "bad", **UPLOAD)
+    good = iapt_ds.validate(iapt_ds.example_path(), **UPLOAD)
+    d = compare(bad, good)
+    rows: Counter = Counter()
+    causes: Counter = Counter()
+    for f, n in bad.root_causes():
+        rows[(f.code, f.field)] += n
+        causes[(f.code, f.field)] += 1
+    got = {(g["code"], g["field"]): g for g in d.by_cause() if g["fixed"]}
+    assert len(causes) > 5 and max(causes.values()) > 1          # groups of several root causes
+    for k, n in causes.items():
+        assert (got[k]["fixed"], got[k]["rows_fixed"]) == (n, rows[k]), k

@@ -236,3 +236,80 @@ def test_in_headless_chromium(messy, tmp_path: Path):
     subprocess.run([CHROMIUM, *_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
                     "--window-size=1400,1000", page.as_uri()], capture_output=True, timeout=120)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_an_address_with_a_filter_shows_the_filtered_findings_on_screen(messy, tmp_path: Path):
+    """Regression: a screenshot of the report opened at ``#code=IDS00211`` was blank. The page
+    was right; ``chromium --screenshot`` captures nothing once a page is scrolled (the address's
+    filter scrolls to the findings). Taken from the page's own session, the picture shows the
+    filtered rows just below the sticky navigation."""
+    from _chromium import Browser, png_colours
+
+    result, _ = messy
+    page = tmp_path / "report.html"
+    page.write_text(_page(result), encoding="utf-8")
+    with Browser(1400, 1000) as b:
+        b.open(page.as_uri() + "#code=IDS00211")
+        seen = b.js("""(function () {
+            var nav = document.querySelector("nav").getBoundingClientRect(),
+                sec = document.getElementById("findings").getBoundingClientRect(),
+                rows = Array.prototype.map.call(document.querySelectorAll("#findings-body tr"),
+                    function (tr) { var r = tr.getBoundingClientRect(); return [r.top, r.bottom]; });
+            var kv = document.querySelectorAll("#findings-body td .kv:not(.long)");
+            return {scrolled: scrollY, navBottom: nav.bottom, top: sec.top, height: innerHeight, rows: rows,
+                    count: document.getElementById("f-count").textContent, values: kv.length,
+                    split: Array.prototype.filter.call(kv, function (s) { return s.getClientRects().length > 1; }).length};
+        })()""")
+        shot = b.screenshot(tmp_path / "filtered.png")
+    assert seen["scrolled"] > 0 and seen["count"].startswith("2 of ")
+    # the heading is not hidden by the sticky navigation, and both rows are on screen
+    assert seen["navBottom"] <= seen["top"] < seen["height"] / 2
+    assert len(seen["rows"]) == 2 and all(0 < top and bottom <= seen["height"] for top, bottom in seen["rows"])
+    assert png_colours(shot.read_bytes()) > 100      # not a blank picture
+    # a key's values (LocalPatientId, GP code, date) break between them, never inside one
+    assert seen["values"] == 6 and seen["split"] == 0
+
+
+def test_png_colours_tells_a_blank_picture(tmp_path: Path):
+    """The check above can fail: one colour is a handful of byte values."""
+    import struct
+    import zlib as z
+
+    from _chromium import png_colours
+
+    def png(rows: list[bytes], width: int) -> bytes:
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", z.crc32(kind + data))
+        head = struct.pack(">IIBBBBB", width, len(rows), 8, 2, 0, 0, 0)
+        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IDAT", z.compress(b"".join(b"\0" + r for r in rows))) \
+            + chunk(b"IEND", b"")
+
+    blank = png([bytes([250, 250, 252]) * 50] * 20, 50)
+    busy = png([bytes(range(i, i + 150)) for i in range(20)], 50)
+    assert png_colours(blank) < 10 and png_colours(busy) > 100
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_the_findings_table_fits_a_laptop_screen(tmp_path: Path):
+    """Regression: with realistic keys (LocalPatientId-ServiceRequestId, dates) kept whole, the
+    findings table was wider than a 1400-pixel window and its last column ("Takes down") was cut
+    off. The message column gives way instead."""
+    from _chromium import Browser
+
+    from iapt_ds.report import write_html
+    from iapt_ds.synthetic import write_csv_folder
+
+    write_csv_folder(tmp_path / "sub", rows=3_000, seed=1, fault_rate=0.1)
+    result = iapt_ds.validate(tmp_path / "sub", period="2021-03", provider="R1Z", sender="R1Z")
+    page = tmp_path / "report.html"
+    with page.open("w", encoding="utf-8") as fh:
+        write_html(result, fh)
+    with Browser(1400, 1000) as b:
+        b.open(page.as_uri() + "#sort=-value")
+        seen = b.js("""(function () {
+            var t = document.getElementById("findings-table").getBoundingClientRect(),
+                s = document.getElementById("findings").getBoundingClientRect();
+            return {page: document.documentElement.scrollWidth, window: innerWidth, table: t.right, card: s.right};
+        })()""")
+    assert seen["page"] <= seen["window"] and seen["table"] <= seen["card"], seen

@@ -41,3 +41,33 @@ def test_writers_stream_many_findings(messy, fmt):
     assert out.largest < 60_000, f"{fmt} wrote {out.largest} characters at once"
     if fmt in ("json", "csv"):
         assert out.total > 200 * len(result.findings) * 100  # every finding is in it
+
+
+def test_writing_a_report_keeps_no_finding_it_made(tmp_path):
+    """The result stores findings compactly and makes each one when read. A report reads every
+    finding, yet must not leave a million made findings behind: each writer streams them (made,
+    written, let go); only those other findings point at (causes, root causes, file level) are
+    kept, as the view needs them before any is written."""
+    import iapt_ds
+    from iapt_ds.report import write_report
+    from iapt_ds.report._view import ReportView
+    from iapt_ds.synthetic import write_csv_folder
+
+    write_csv_folder(tmp_path / "sub", rows=4_000, seed=3, fault_rate=0.3)
+    result = iapt_ds.validate(tmp_path / "sub", period="2021-03", provider="R1Z", sender="R1Z")
+    findings = result.findings
+    n = len(findings)
+    ReportView(result)
+    kept = {k for k, _ in findings.made()}
+    assert n > 3_000 and len(kept) < n * 0.7
+    assert findings.cause_positions() <= kept
+    for fmt in sorted(FORMATS):
+        if fmt in BINARY_FORMATS:
+            pytest.importorskip("xlsxwriter")
+            write_report(result, str(tmp_path / f"r.{fmt}"), fmt)
+        else:
+            write_report(result, io.StringIO(), fmt)
+        assert {k for k, _ in findings.made()} == kept, fmt
+    # and what was streamed is what reading the findings gives
+    assert [(f.code, f.table, f.row, f.values, f.key) for f in findings.stream()] == \
+        [(f.code, f.table, f.row, f.values, f.key) for f in findings]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["visible"]
+__all__ = ["visible", "any_active"]
 
 _ACTIVE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
@@ -42,3 +42,9 @@ def visible(text: str) -> str:
     if _ACTIVE.search(text) is None:
         return text
     return _ACTIVE.sub(_shown, text)
+
+
+def any_active(texts: tuple[str | None, ...]) -> bool:
+    """Whether any of *texts* (None for a missing one) holds a character :func:`visible` would
+    show: one search for all of them (a space joins them, and a space never acts)."""
+    return _ACTIVE.search(" ".join([t for t in texts if t])) is not None

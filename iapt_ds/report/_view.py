@@ -13,13 +13,14 @@ from typing import Any
 
 import attrs
 
+from ..errors import UsageError
 from ..findings import Finding, Findings
 from ..result import Result
 from ..spec import Severity, Spec, load_spec
-from ._safe import visible
+from ._safe import any_active, visible
 from .redact import Redactor
 
-__all__ = ["ReportView", "ordinal_rank"]
+__all__ = ["ReportView", "ordinal_rank", "spec_of"]
 
 _RANK = {"file": 0, "group": 1, "record": 2, "warning": 3}
 
@@ -39,7 +40,7 @@ class ReportView:
         #: show control, bidi and invisible characters of the data as marks (every report a person
         #: reads; the JSON report keeps the data exact)
         self.visible = visible
-        self.spec = spec or result.spec or load_spec()
+        self.spec = spec_of(result, spec)
         self.redacted = redact
         self._redactor = Redactor(self.spec, getattr(result, "identifiers", ()), self._untrusted(result)) \
             if redact else None
@@ -47,6 +48,7 @@ class ReportView:
         positions = result.root_cause_positions() if isinstance(findings, Findings) else None
         compact = findings if isinstance(findings, Findings) else Findings()
         self._causes_indexed = True
+        self._key_names: dict[str, tuple[str, ...]] = {}
         self._root_refs: list[tuple[dict[str, Any], int]] | None = None
         self._roots_made: list[tuple[Finding, int]] | None = None
         if positions is not None:
@@ -178,9 +180,29 @@ class ReportView:
             "caused_by": self.caused_by(f),
         }
 
+    def flat(self, f: Finding) -> tuple[str, str, str]:
+        """(key text, values text, message without the closing root-cause sentence) of *f*, as
+        :meth:`key_text`, :meth:`values` and ``message(f, root=False)`` give them, but showing
+        (masking) the finding once for the three: what a sheet of a million rows asks of each."""
+        shown = self._shown(f)
+        key = ""
+        if f.table is not None and shown.key:
+            names = self._key_names.get(f.table)
+            if names is None:
+                names = self._key_names[f.table] = tuple(f"{k}=" for k in self.spec.tables[f.table].key)
+            key = "; ".join([k + ("" if v is None else v) for k, v in zip(names, shown.key)])
+        values = ", ".join(["" if v is None else v for v in shown.values])
+        return key, values, self._message(f, shown if f.cause is None else attrs.evolve(shown, cause=None))
+
+    def findings(self) -> Iterator[Finding]:
+        """Every finding in the result's order, streamed: one not read before is made for the
+        caller and not kept in the result (see :meth:`iapt_ds.findings.Findings.stream`)."""
+        stream = getattr(self.result.findings, "stream", None)
+        return stream() if stream is not None else iter(self.result.findings)
+
     def records(self) -> Iterator[dict[str, Any]]:
         """Every finding as a record, in the result's order."""
-        for i, f in enumerate(self.result.findings):
+        for i, f in enumerate(self.findings()):
             yield self.record(f, i)
 
     def where(self, f: Finding) -> str:
@@ -299,8 +321,26 @@ class ReportView:
         }
 
 
+def spec_of(result: Result, spec: Spec | None = None) -> Spec:
+    """The spec a report of *result* describes it with: the one its rules ran from (a v2.1 result
+    in v2.1's words, whatever the default version is). *spec* is for a result that does not carry
+    its spec (one built by hand); given for one that does, it must be that version's."""
+    own = result.spec
+    if own is not None:
+        if spec is not None and spec is not own and (spec.name, spec.version) != (own.name, own.version):
+            raise UsageError(f"this result was validated against {own.name} v{own.version} rules; "
+                             f"a report cannot describe it with v{spec.version}'s (leave spec out)")
+        return own
+    if spec is not None:
+        return spec
+    return load_spec(version=result.dataset_version)
+
+
 def _visible_finding(f: Finding) -> Finding:
     """*f* with its values, key, compared value and detail shown safely (see :mod:`._safe`)."""
+    if not any_active((*f.values, *f.key, f.other, f.detail)):
+        return f        # nearly always: one search, nothing made
+
     def safe(v: str | None) -> str | None:
         return visible(v) if v else v
 

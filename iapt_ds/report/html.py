@@ -84,11 +84,12 @@ h2{margin:0 0 8px;font-size:18px}
 .hint{margin:0 0 12px;color:var(--muted)}
 table{border-collapse:collapse;width:100%}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-th{background:#f3f4f6;font-weight:600;white-space:nowrap}
+th{background:#f3f4f6;font-weight:600;white-space:nowrap}th.wrap{white-space:normal}#findings-table td,#findings-table th{padding:5px 6px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td.msg{overflow-wrap:anywhere;min-width:22em}
+td.msg{overflow-wrap:anywhere;min-width:12em}
 .val{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;white-space:nowrap}
 .val.long{white-space:normal;overflow-wrap:anywhere}
+.val .kv{white-space:nowrap}.val .kv.long{white-space:normal;overflow-wrap:anywhere}
 code,.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:600}
 .sev{display:inline-block;min-width:58px;padding:1px 8px;border-radius:4px;color:#fff;font-size:12px;
 font-weight:600;text-align:center}
@@ -171,6 +172,15 @@ _JS = r"""
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = text;
     return e;
+  }
+  // a row's key: its values break between them, never inside one (an identifier read across two
+  // lines is misread), unless a value alone is too long for any column
+  function keyParts(td, key) {
+    var parts = key.split(", ");
+    for (var k = 0; k < parts.length; k++) {
+      if (k) td.appendChild(document.createTextNode(", "));
+      td.appendChild(el("span", parts[k].length > 24 ? "kv long" : "kv", parts[k]));
+    }
   }
   function badge(i) { var s = SEV[sev[i]]; return el("span", "sev sev-" + s, s); }
   function linkTo(i, label) {
@@ -262,12 +272,13 @@ _JS = r"""
       if (x[3]) td.title = "line " + x[3] + " of the CSV file";
       tr.appendChild(td);
       var key = x[4] || "";
-      td = el("td", "val" + (key.length > 28 ? " long" : ""), key);
+      td = el("td", "val" + (key.length > 28 ? " long" : ""), null);
+      keyParts(td, key);
       if (x[1] >= 0 && D.keys[D.tables[x[1]]]) td.title = D.keys[D.tables[x[1]]].join(", ");
       tr.appendChild(td);
       tr.appendChild(el("td", null, D.cfield[x[0]] < 0 ? "" : D.fields[D.cfield[x[0]]]));
       var v = value(i);
-      tr.appendChild(el("td", "val" + (v.length > 24 ? " long" : ""), v));
+      tr.appendChild(el("td", "val" + (v.length > 14 ? " long" : ""), v));
       tr.appendChild(el("td", "msg", message(i)));
       td = el("td", null, null);
       if (root[i] >= 0 && root[i] !== i) td.appendChild(linkTo(root[i]));
@@ -669,7 +680,7 @@ class _Page:
         total = len(r.findings)
         self.w('<section id="findings"><h2>All findings</h2>\n')
         sevs = [(s, s) for s, n in r.counts_by_severity().items() if n]
-        present = {f.table for f in r.findings}
+        present = {f.table for f in self.view.findings()}
         tables = [(t, f"{t} {self.spec.tables[t].name}") for t in r.tables if t in present]
         codes = [(c, f"{c} ({n})") for c, n in r.counts_by_code().items()]
         fields = sorted({f for c in r.counts_by_code() if (f := self.spec.rules[c].field)})
@@ -689,7 +700,7 @@ class _Page:
                '<th data-sort="sev">Severity</th><th data-sort="code">Code</th><th data-sort="table">Table</th>'
                '<th class="num" data-sort="row">Row</th><th data-sort="key">Key</th><th data-sort="field">Field</th>'
                '<th data-sort="value">Value</th><th>Message</th><th>Root cause</th>'
-               '<th class="num" data-sort="down">Takes down</th></tr></thead>'
+               '<th class="num wrap" data-sort="down">Takes down</th></tr></thead>'
                '<tbody id="findings-body"></tbody></table>\n')
         if not total:
             self.w('<p class="hint">No findings.</p>\n')
@@ -768,7 +779,7 @@ class _Page:
         sep = ""
         keys: list[str] = []
         values: list[str] = []
-        for f in r.findings:
+        for f in view.findings():
             shown = view.shown(f)
             vals: Any = shown.values
             vals = None if not vals else vals[0] if len(vals) == 1 else list(vals)

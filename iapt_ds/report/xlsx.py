@@ -31,7 +31,7 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..result import Result
 from ..spec import Spec
-from ._view import ReportView, ref_text
+from ._view import ReportView
 from .explain import SEVERITY_WORDS, advice, checks
 
 __all__ = ["write_xlsx", "SHEET_ROWS", "FINDING_COLUMNS"]
@@ -114,23 +114,34 @@ class _Book:
             ws.autofilter(first, 0, max(first, last), len(columns) - 1)
 
         ws = start()
+        # what each column writes, chosen once per sheet, not per cell
+        plain, wrapped, number = self.plain, self.wrap, self.number
+        if not wrap_at:     # every row one line high: no alignment to set, so no style on each cell
+            plain = number = None
+        kinds = [2 if i in numeric_at else 1 if i in wrap_at else 0 for i in range(len(columns))]
+        cap = [max(1, int((widths[i] if widths else 10) * 1.1)) for i in range(len(columns))]
         for row in rows:
             if count == max_rows:
                 finish(ws, r - 1)
                 ws = start()
                 count = 0
+            write_string, write_number = ws.write_string, ws.write_number
             if wrap_at:
-                lines = max((-(-len(str(row[i] or "")) // max(1, int((widths[i] if widths else 10) * 1.1)))
-                             for i in wrap_at), default=1)
+                lines = max((-(-len(str(row[i] or "")) // cap[i]) for i in wrap_at), default=1)
                 if lines > 1:
                     ws.set_row(r, 15 * min(lines, 20))
-            for i, v in enumerate(row):
-                if v is None or v == "":
-                    continue
-                if i in numeric_at and isinstance(v, (int, float)):
-                    ws.write_number(r, i, v, self.number)
-                else:
-                    ws.write_string(r, i, _text(v), self.wrap if i in wrap_at else self.plain)
+            i = 0
+            for v in row:
+                if v is not None and v != "":
+                    k = kinds[i]
+                    if k == 2 and (type(v) is int or type(v) is float):
+                        write_number(r, i, v, number)
+                    else:
+                        text = v if type(v) is str else str(v)
+                        if len(text) > _MAX_CELL:
+                            text = text[: _MAX_CELL - 1] + "…"
+                        write_string(r, i, text, wrapped if k == 1 else plain)
+                i += 1
             r += 1
             count += 1
         finish(ws, r - 1)
@@ -253,12 +264,25 @@ def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bo
         widths=(6, 11, 16, 8, 8, 36, 24, 22, 14, 70, 50), numeric=("rank", "row", "rows taken down"),
         max_rows=max_rows)
 
+    # each rule's constant cells once: its type in words, its code, what to do
+    constant = {code: (kind[code], code, action[code]) for code in action}
+
     def findings() -> Any:
-        for f, rec in zip(result.findings, view.records()):
-            cause = rec["caused_by"]
-            yield (rec["id"], kind[f.code], rec["code"], rec["table"] or "", rec["row"], rec["line"],
-                   view.key_text(f), rec["field"] or "", view.values(f), view.message(f, root=False),
-                   action[f.code], ref_text(cause["root"]) if cause else "")
+        """The Findings sheet's rows, one finding at a time (nothing is held)."""
+        flat = view.flat
+        for i, f in enumerate(view.findings()):
+            rule = f.rule
+            word, code, todo = constant[rule.code]
+            key, values, message = flat(f)
+            cause = f.cause
+            if cause is None:
+                root_text = ""
+            else:
+                root = f.root
+                root_text = f"{root.rule.code} at {root.table or 'file'}" + (
+                    f" row {root.row}" if root.row is not None else "")
+            yield (i, word, code, f.table or "", f.row, f.line, key, rule.fields[0] if rule.fields else "",
+                   values, message, todo, root_text)
 
     book.table_sheet("Findings", FINDING_COLUMNS, findings(), widths=[_WIDTHS[c] for c in FINDING_COLUMNS],
                      numeric=("id", "row", "line"), max_rows=max_rows)
