@@ -4,13 +4,14 @@
 
     iapt-ds validate PATH [--period YYYY-MM] [--provider ODS] [--sender ODS] [--submitted-at WHEN]
                           [--format text|json|csv|html|xlsx] [--output FILE] [--redact] [--fail-on SEVERITY]
-                          [--dataset-version 2.0|2.1]
+                          [--dataset-version 2.0|2.1] [--measures | --no-measures]
     iapt-ds validate --example ...       the bundled example instead of PATH
     iapt-ds rules [--table T] [--severity S] [--dataset-version V]
     iapt-ds explain CODE [--dataset-version V]
     iapt-ds calendar [YYYY-MM] [--dataset-version V]
     iapt-ds diff OLD NEW [--format text|json|html|xlsx]   what changed: findings fixed, new and remaining
-    iapt-ds measures PATH|--example [--format text|json|csv|xlsx] [--output FILE] [--no-cost] ...
+    iapt-ds measures PATH|--example [--format text|json|csv|xlsx] [--output FILE] [--no-cost]
+                          [--dataset-version 2.0|2.1] ...
 
 ``validate`` runs the rules of the version the header's DatSetVer names (as SDCS does) unless
 ``--dataset-version`` says which; ``rules`` and ``explain`` show v2.0 unless told (``explain`` of a
@@ -148,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a JSON report of an earlier run: also say which findings are fixed, new and remaining")
     _dataset_version(v, "whose rules to run, whatever the header's DatSetVer says (default: the version "
                      "DatSetVer names, as SDCS chooses it)")
+    v.add_argument("--measures", action=argparse.BooleanOptionalAction, default=None,
+                   help="show the headline measures preview and what each root cause costs them, beside "
+                   "'fix these first' (default: in the html report only; text and xlsx when asked)")
     v.set_defaults(run=_run_validate)
 
     d = sub.add_parser("diff", parents=[common], help="what changed between two runs: findings fixed, new and remaining",
@@ -206,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     m.add_argument("--redact", action="store_true", help="mask local patient identifiers and personal values")
     m.add_argument("--no-cost", action="store_true", help="skip what the findings cost (faster)")
+    _dataset_version(m, "whose rules and measures to run, whatever the header's DatSetVer says (default: the "
+                     "version DatSetVer names, as SDCS chooses it; with --example, that version's example)")
     m.set_defaults(run=_run_measures)
     return p
 
@@ -445,8 +451,10 @@ def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
                 name, n = f"{stem}-{n}", n + 1
             used.add(name)
             target = folder / f"{name}.{'txt' if fmt == 'text' else fmt}"
-            def report(out: TextIO, r: Result = result) -> None:
-                write_report(r, out, fmt, redact=args.redact)
+            preview = _measures_for(args, fmt, submission, result, status)
+
+            def report(out: TextIO, r: Result = result, p: Any = preview) -> None:
+                write_report(r, out, fmt, redact=args.redact, measures=p)
 
             _to_file(target, report, fmt)
             written = str(target)
@@ -478,6 +486,30 @@ def _run_many(args: argparse.Namespace, paths: list[Path]) -> int:
     return worst
 
 
+def _measures_for(args: argparse.Namespace, fmt: str, submission: Submission, result: Result,
+                  status: Status) -> Any:
+    """The measures preview the report shows (html by default; text and xlsx with --measures;
+    none with --no-measures), or None. Measures that cannot be computed (no reporting period to
+    measure in) leave the report without them, with a warning: the validation stands."""
+    from .report import MEASURE_FORMATS
+
+    wanted = args.measures if args.measures is not None else fmt == "html"
+    if not wanted:
+        return None
+    if fmt not in MEASURE_FORMATS:
+        raise _Fail(f"--measures is shown in the {', '.join(sorted(MEASURE_FORMATS))} reports, not {fmt}: "
+                    "'iapt-ds measures --format json|csv' writes the measures themselves")
+    from .measures import compute
+
+    try:
+        with status.stage("measures", "computing the headline measures and what the findings cost"):
+            return compute(submission, result, period=result.period, redact=args.redact)
+    except IaptDsError as exc:
+        if not args.quiet:
+            sys.stderr.write(f"iapt-ds validate: warning: the report has no measures: {' '.join(str(exc).split())}\n")
+        return None
+
+
 def _run_validate(args: argparse.Namespace) -> int:
     from .pipeline import validate
     from .report import write_report
@@ -504,9 +536,11 @@ def _run_validate(args: argparse.Namespace) -> int:
                           submitted_at=args.submitted_at, reference_data=reference, version=args.dataset_version,
                           engine=args.engine)
 
+    preview = _measures_for(args, fmt, submission, result, status)
+
     def write(out: TextIO) -> None:
         with status.stage("report", f"writing the {fmt} report ({len(result.findings):,} findings)"):
-            write_report(result, out, fmt, redact=args.redact)
+            write_report(result, out, fmt, redact=args.redact, measures=preview)
 
     if not args.quiet and (fmt != "text" or (args.output and args.output != "-")):
         _warn_checked(result)
@@ -538,6 +572,7 @@ def _run_measures(args: argparse.Namespace) -> int:
     from .checks.context import ReferenceSets
     from .measures import compute
     from .measures.report import FORMATS as WRITERS
+    from .model import Submission
     from .pipeline import validate
     from .readers import read
 
@@ -551,9 +586,11 @@ def _run_measures(args: argparse.Namespace) -> int:
     if args.output and args.output != "-":
         refuse_input_files(args.output, path, _is_table_file)
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
-    sub = read(_source(path))
+    version = args.dataset_version
+    source = _source(path, version, args.period)
+    sub = source if isinstance(source, Submission) else read(source, version=version, period=args.period)
     result = validate(sub, period=args.period, provider=args.provider, sender=args.sender,
-                      submitted_at=args.submitted_at, reference_data=reference)
+                      submitted_at=args.submitted_at, reference_data=reference, version=version)
     preview = compute(sub, result, period=args.period, cost=not args.no_cost, redact=args.redact)
 
     def write(out: TextIO) -> None:

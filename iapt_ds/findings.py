@@ -358,6 +358,16 @@ class Findings(Sequence):
         """The positions of the findings that are the cause of another, without making any."""
         return {c for _, c in self.cascades()}
 
+    def places(self) -> Iterator[tuple[RuleSpec, str | None, int | None]]:
+        """(rule, table, 1-based row) of each finding, in order, without making any."""
+        rules, tables, whole = self._rules, self._tables, self._whole
+        for k, (r, t, i) in enumerate(zip(self._rule, self._table, self._row)):
+            if i < 0:
+                f = whole[k]
+                yield f.rule, f.table, f.row
+            else:
+                yield rules[r], tables[t].id, i + 1
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Findings):
             return other is self or tuple(self) == tuple(other)

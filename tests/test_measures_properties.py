@@ -52,6 +52,19 @@ def test_recovery_implies_caseness_and_reliable_recovery_is_both(ref):
 
 @FAST
 @given(referrals())
+def test_without_explain_every_flag_is_the_same_and_nothing_is_worded(ref):
+    # what the cost of the findings computes: the same measures, without the reasons
+    r, contacts, logs, complaints, scores = as_inputs(ref)
+    full = measures.assess(r, contacts, logs, complaints, scores, PERIOD, D)
+    bare = measures.assess(r, contacts, logs, complaints, scores, PERIOD, D, explain=False)
+    assert bare.counts == full.counts
+    assert {k: v for k, v in bare.as_dict().items() if k not in ("why", "contacts_not_counted")} == \
+        {k: v for k, v in full.as_dict().items() if k not in ("why", "contacts_not_counted")}
+    assert dict(bare.why) == {} and bare.contacts_not_counted == ()
+
+
+@FAST
+@given(referrals())
 def test_a_measure_not_met_always_says_why(ref):
     m = pure(ref)
     met = {"received": m.received_in_period, "entered_treatment": m.entered_treatment, "ended": m.ended,

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._compute import Preview, compute, period_of
+from ._compute import Preview, compute, for_report, period_of
 from .cost import CodeCost
 from .definitions import Definitions, Explanation, Measure, Threshold, load_definitions
 from .referral import (COUNTS, MEASURES, ComplaintIn, ContactIn, LogIn, ReferralIn, ReferralMeasures, ScoreIn,
@@ -37,7 +37,7 @@ from .totals import RATES, Rate, Totals
 
 __all__ = ["preview", "compute", "Preview", "ReferralMeasures", "Totals", "Rate", "CodeCost", "Definitions",
            "Measure", "Threshold", "Explanation", "load_definitions", "assess", "ReferralIn", "ContactIn",
-           "LogIn", "ComplaintIn", "ScoreIn", "COUNTS", "MEASURES", "RATES", "period_of"]
+           "LogIn", "ComplaintIn", "ScoreIn", "COUNTS", "MEASURES", "RATES", "period_of", "for_report"]
 
 
 def preview(source: Any, *, period: Any = None, cost: bool = True, **validate_args: Any) -> Preview:

@@ -9,17 +9,18 @@ from typing import Any
 
 import attrs
 
+from .._gcpause import gc_paused
 from ..errors import UsageError
 from ..findings import Finding
 from ..model import Submission
 from ..result import Result
 from .cost import CodeCost, diff, gains_of, rank_key
 from .definitions import Definitions, load_definitions
-from .referral import COUNTS, ReferralMeasures, assess, rejected_referral
+from .referral import COUNTS, ReferralMeasures, assess, rejected_referral, rejected_referrals
 from .totals import Totals, add, totals_of
-from ._index import MEASURE_TABLES, Index
+from ._index import MEASURE_TABLES, Index, Keep
 
-__all__ = ["Preview", "compute", "period_of"]
+__all__ = ["Preview", "compute", "period_of", "for_report"]
 
 _ZERO = (0,) * len(COUNTS)
 
@@ -39,6 +40,8 @@ class Preview:
     definitions: Definitions = attrs.field(default=None, repr=False, eq=False)
     source: str = ""
     version: str = ""
+    #: whether local patient identifiers and personal values are masked
+    redacted: bool = False
 
     def referral(self, service_request_id: str) -> ReferralMeasures:
         for r in self.referrals:
@@ -69,6 +72,7 @@ def period_of(sub: Submission, result: Result | None, period: Any) -> tuple[_dt.
                      "or --period YYYY-MM on the command line)")
 
 
+@gc_paused  # millions of short- and long-lived objects, almost no cycles: as validation does
 def compute(submission: Submission, result: Result, *, period: Any = None, cost: bool = True,
             redact: bool = False) -> Preview:
     """The measures of *submission* as validated in *result* (accepted rows only, as SDCS loads
@@ -97,14 +101,16 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
 
     # acceptance at row level (the cascade included), and SDCS's (nothing loads from a rejected file)
     row_ok: dict[str, bytearray] = {}
+    row_off: dict[str, set[int]] = {}
     for tid in idx.tables:
         n = sub.tables[tid].nrows
         if result.tables[tid].read != n:
             raise UsageError(f"the result is not of this submission ({tid} has {n} rows, the result "
                              f"{result.tables[tid].read})")
         a = bytearray(b"\x01") * n
-        for r in result.rejected_rows(tid):
-            a[r - 1] = 0
+        off = row_off[tid] = {r - 1 for r in result.rejected_rows(tid)} if result.tables[tid].rejected else set()
+        for r in off:
+            a[r] = 0
         row_ok[tid] = a
     file_ok = result.accepted
     file_findings = result.file_findings
@@ -113,22 +119,26 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
         f = result.reason(tid, i + 1)
         return _reason_text(f) if f is not None else "not loaded"
 
+    # each referral's measures at row level (as if the file were accepted): what SDCS loads when
+    # it is, and what the cost starts from when it is not (then no reason is shown, so none is worded)
     base: list[ReferralMeasures] = []
-    T101 = row_ok["IDS101"]
-    inputs, words = idx.inputs, idx.app_words
-    for i in idx.referral_rows():
-        if T101[i]:
-            ref, contacts, logs, complaints, scores, rejected = inputs(i, row_ok, why)
-            base.append(assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
-                               rejected_below=rejected))
-        else:
-            base.append(rejected_referral(idx.referral_in(i), why("IDS101", i)))
+    if file_ok or cost:
+        T101 = row_ok["IDS101"]
+        inputs, words = idx.inputs, idx.app_words
+        reasons = why if file_ok else None
+        for i in idx.referral_rows():
+            if T101[i]:
+                ref, contacts, logs, complaints, scores, rejected = inputs(i, row_ok, reasons, off=row_off)
+                base.append(assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
+                                   rejected_below=rejected, explain=file_ok))
+            else:
+                base.append(rejected_referral(idx.referral_in(i), why("IDS101", i) if file_ok else "not loaded"))
     if file_ok:
         actual = base
     else:
         codes = ", ".join(sorted({f.code for f in file_findings}))
-        actual = [rejected_referral(idx.referral_in(i), f"the file is rejected ({codes}), so SDCS loads none of it")
-                  for i in idx.referral_rows()]
+        actual = rejected_referrals([idx.referral_in(i) for i in idx.referral_rows()],
+                                    f"the file is rejected ({codes}), so SDCS loads none of it")
     base_counts = [r.counts for r in base]
     base_totals = totals_of(base_counts, bounds, sum(r.accepted for r in base))
     totals = base_totals if file_ok else totals_of((), bounds, 0)
@@ -142,7 +152,23 @@ def compute(submission: Submission, result: Result, *, period: Any = None, cost:
 
         actual = [attrs.evolve(r, patient=mask(r.patient)) for r in actual]
     return Preview(period=bounds, referrals=tuple(actual), totals=totals, if_all_accepted=if_all, costs=costs,
-                   file_rejected=not file_ok, definitions=d, source=sub.source, version=sub.spec.version)
+                   file_rejected=not file_ok, definitions=d, source=sub.source, version=sub.spec.version,
+                   redacted=redact)
+
+
+def for_report(measures: Any, result: Result, *, redact: bool = False) -> Preview | None:
+    """What a validation report's ``measures=`` names, as a :class:`Preview`: None (no measures),
+    a Preview, or the :class:`~iapt_ds.model.Submission` that was validated (its measures are
+    computed here, with what the findings cost, masked when *redact*)."""
+    if measures is None or isinstance(measures, Preview):
+        if measures is not None and redact and not measures.redacted:
+            raise UsageError("a redacted report needs redacted measures: compute them with redact=True, "
+                             "or pass the Submission as measures=")
+        return measures
+    if isinstance(measures, Submission):
+        return compute(measures, result, period=result.period, redact=redact)
+    raise UsageError("measures= takes the Submission that was validated, or its measures "
+                     f"(iapt_ds.measures.compute(submission, result)), not {type(measures).__name__}")
 
 
 def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_counts: Sequence[tuple[int, ...]],
@@ -152,10 +178,12 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
     relevant = set(idx.tables)
     # each row's own rejecting codes (the cascade is replayed, so its findings are left out)
     own: dict[str, dict[int, set[str]]] = defaultdict(dict)
-    for f in result.findings:
-        if f.row is None or f.table not in relevant or f.rule.severity == "warning" or f.rule.kind == "has_related":
+    places = getattr(result.findings, "places", None)
+    found = places() if places is not None else ((f.rule, f.table, f.row) for f in result.findings)
+    for rule, table, row in found:
+        if row is None or table not in relevant or rule.severity == "warning" or rule.kind == "has_related":
             continue
-        own[f.table].setdefault(f.row - 1, set()).add(f.code)
+        own[table].setdefault(row - 1, set()).add(rule.code)
     by_code: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for tid, rows in own.items():
         for i, codes in rows.items():
@@ -174,9 +202,12 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
                     out.add(p)
         return out
 
+    # a row with no fault of its own has no duplicate key: only these are de-duplicated
+    idx.suspect = {tid: set(own.get(tid, ())) for tid in idx.tables}
     groups: dict[Any, dict[str, list[int]]] = {}
-    clean: dict[Any, dict[str, dict[int, bool]]] = {}
+    clean: dict[Any, dict[str, list[bool]]] = {}
     patient_codes: dict[Any, frozenset[str]] = {}
+    patient_faults: dict[Any, list[tuple[str, int, set[str]]]] = {}
     outcome: dict[tuple[Any, frozenset[str]], tuple[tuple[int, ...], int, int]] = {}
     sri_col = idx.sub.tables["IDS101"].values["ServiceRequestId"]
     words = idx.app_words
@@ -185,37 +216,47 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
         group = groups.get(p)
         if group is None:
             group = groups[p] = idx.group(p)
-            patient_codes[p] = frozenset(c for tid, rows in group.items() for i in rows
-                                         for c in own.get(tid, {}).get(i, ()))
+            faults = patient_faults[p] = []
+            for tid, rows in group.items():
+                o = own.get(tid)
+                if o:
+                    faults += [(tid, i, o[i]) for i in rows if i in o]
+            patient_codes[p] = frozenset(c for _, _, cs in faults for c in cs)
         codes = patient_codes[p]
         eff = codes if fixed is None else fixed & codes
         key = (p, eff)
         hit = outcome.get(key)
         if hit is not None:
             return hit
-        own_rej = {tid: {i: bool(own[tid][i] - eff) for i in rows if i in own.get(tid, {})}
-                   for tid, rows in group.items()}
-        if any(any(r.values()) for r in own_rej.values()):
-            acc = idx.replay(group, own_rej)
+        own_rej: dict[str, dict[int, bool]] = {}
+        for tid, i, cs in patient_faults[p]:
+            if not cs <= eff:
+                own_rej.setdefault(tid, {})[i] = True
+        if own_rej:
+            rej = idx.replay_rejected(group, own_rej)
         else:
             # no fault of its own left: what the cascade alone does to the patient's rows
             cached = clean.get(p)
             if cached is None:
-                cached = clean[p] = idx.replay(group, {})
-            acc = cached
-        if all(acc[tid][i] == bool(row_ok[tid][i]) for tid in MEASURE_TABLES for i in group[tid]):
+                cached = clean[p] = idx.replay_rejected(group, {})
+            rej = cached
+        # a row changes when it is rejected now and was accepted, or the other way round
+        if not any(r == ok[i] for tid in MEASURE_TABLES for ok in (row_ok[tid],) for i, r in zip(group[tid], rej[tid])):
             outcome[key] = res = (_ZERO, 0, 0)      # no row the measures read changes
             return res
+        acc = {tid: Keep([i for i, r in zip(group[tid], rej[tid]) if not r]) for tid in MEASURE_TABLES}
         delta = _ZERO
         changed = back = 0
         seen: set = set()
+        keep101 = acc["IDS101"]
         for i in group["IDS101"]:
             before = base_counts[i]
             after = _ZERO
-            if acc["IDS101"][i] and sri_col[i] not in seen:
+            if i in keep101 and sri_col[i] not in seen:
                 seen.add(sri_col[i])
                 ref, contacts, logs, complaints, scores, _ = idx.inputs(i, acc, None, True)
-                after = assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words).counts
+                after = assess(ref, contacts, logs, complaints, scores, bounds, d, app_words=words,
+                               explain=False).counts
                 back += not base[i].accepted
             if after != before:
                 changed += 1

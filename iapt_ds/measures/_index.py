@@ -19,7 +19,7 @@ from ..spec import Spec
 from .definitions import Definitions
 from .referral import ComplaintIn, ContactIn, LogIn, ReferralIn, ScoreIn
 
-__all__ = ["Index", "MEASURE_TABLES", "relevant_tables"]
+__all__ = ["Index", "Keep", "MEASURE_TABLES", "relevant_tables"]
 
 #: the tables the measures read
 MEASURE_TABLES = ("IDS101", "IDS201", "IDS202", "IDS205", "IDS603", "IDS606", "IDS607")
@@ -87,6 +87,38 @@ class _Groups(dict):
         return groups
 
 
+class Reasons(Sequence[str]):
+    """The rows of one kind SDCS rejects below a referral, worded only when read: a referral's
+    reasons name the first few, and most referrals' are never read at all."""
+
+    __slots__ = ("rows", "_word")
+
+    def __init__(self, word: Any) -> None:
+        self.rows: list[tuple[str | None, int]] = []
+        self._word = word                   # (table, row index) -> words; table None: with its contact
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self._word(*self.rows[j]) for j in range(*k.indices(len(self.rows)))]
+        return self._word(*self.rows[k])
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
+class Keep(set):
+    """The rows of one table an acceptance keeps: ``keep[i]`` is whether row *i* is kept (a set,
+    so that "are all these rows kept?" runs at C speed)."""
+
+    __getitem__ = set.__contains__  # type: ignore[assignment]
+
+
 class Acceptance(dict):
     """row index -> accepted, for the rows of one patient's group (any other row: not accepted)."""
 
@@ -122,6 +154,15 @@ class Index:
             if parent is not None:
                 self.children[parent].append(tid)
         self._own: dict[str, dict[Any, int]] = {}
+        #: table -> (parent-key column, related key column) of each cascade rule, in SDCS's order
+        self._cascade = []
+        for code in self.cascade:
+            rule = spec.rules[code]
+            child, related, key = str(rule.table), rule.params["related"], rule.params["key"]
+            self._cascade.append((child, related, sub.tables[child].values[key], sub.tables[related].values[key]))
+        #: table -> rows that may share their key with another row (rows with a fault of their
+        #: own: a duplicate key is one); set by whoever replays, to skip de-duplicating the rest
+        self.suspect: dict[str, set[int]] = {}
         codes = spec.codelists.get("AppType")
         self.app_words: Mapping[str, str] = dict(codes.meanings) if codes is not None else {}
 
@@ -174,21 +215,28 @@ class Index:
                ) -> dict[str, dict[int, bool]]:
         """Which rows of one patient's group are accepted when each row's own (non-cascade)
         rejection is *own_rejected*: the cascade rules re-run in SDCS's order on the group."""
-        rej = {tid: {i: bool(own_rejected.get(tid, {}).get(i, False)) for i in rows} for tid, rows in group.items()}
-        for code in self.cascade:
-            rule = self.spec.rules[code]
-            child, related, key = str(rule.table), rule.params["related"], rule.params["key"]
-            if not rej[child]:
+        rej = self.replay_rejected(group, own_rejected)
+        return {tid: Acceptance((i, not r) for i, r in zip(rows, rej[tid])) for tid, rows in group.items()}
+
+    def replay_rejected(self, group: Mapping[str, Sequence[int]], own_rejected: Mapping[str, Mapping[int, bool]]
+                        ) -> dict[str, list[bool]]:
+        """:meth:`replay` as, per table, whether each row of ``group[table]`` is rejected (in its order)."""
+        rej: dict[str, list[bool]] = {}
+        for tid, rows in group.items():
+            o = own_rejected.get(tid)
+            rej[tid] = [bool(o.get(i, False)) for i in rows] if o else [False] * len(rows)
+        for child, related, ccol, rcol in self._cascade:
+            crows = group[child]
+            if not crows:
                 continue
-            rcol = self.sub.tables[related].values[key]
-            accepted_keys = {rcol[j] for j, r in rej[related].items() if not r}
-            ccol = self.sub.tables[child].values[key]
+            accepted_keys = {rcol[j] for j, r in zip(group[related], rej[related]) if not r}
             crej = rej[child]
-            for i in crej:
-                k = ccol[i]
-                if k is not None and not isinstance(k, Invalid) and k not in accepted_keys:
-                    crej[i] = True
-        return {tid: Acceptance((i, not r) for i, r in rows.items()) for tid, rows in rej.items()}
+            for pos, i in enumerate(crows):
+                if not crej[pos]:
+                    k = ccol[i]
+                    if k is not None and k not in accepted_keys and not isinstance(k, Invalid):
+                        crej[pos] = True
+        return rej
 
     # ------------------------------------------------------------------------- inputs
     def referral_rows(self) -> Iterable[int]:
@@ -198,13 +246,22 @@ class Index:
         sri, lpi, rec, dis, end = self._c101
         return ReferralIn(sri[i], lpi[i], _day(rec[i]), _day(dis[i]), end[i], i + 1)
 
-    def _kept(self, tid: str, rows: Sequence[int], acc: Any, why: Any, rejected: dict[str, list[str]],
-              dedupe: bool) -> Sequence[int]:
+    def _kept(self, tid: str, rows: Sequence[int], acc: Any, why: Any, rejected: dict[str, Reasons],
+              dedupe: bool, off: Any = None) -> Sequence[int]:
         """The rows an acceptance keeps (with *dedupe*, one per key of the table: a duplicate key
-        counts once); with *why*, the rest noted in *rejected* by kind of row."""
+        counts once); with *why*, the rest noted in *rejected* by kind of row. *off*, when given,
+        is the set of rows of *tid* the acceptance does not keep (a fast path: most rows are kept)."""
         if not rows:
             return rows
+        if off is not None and not dedupe:
+            off_t = off[tid]
+            if not off_t or off_t.isdisjoint(rows):
+                return rows
         a = acc[tid]
+        if type(a) is Keep and a.issuperset(rows):
+            suspect = self.suspect.get(tid)
+            if not dedupe or (suspect is not None and suspect.isdisjoint(rows)):
+                return rows
         if not dedupe:
             kept = [i for i in rows if a[i]]
             if why is None or len(kept) == len(rows):
@@ -222,9 +279,20 @@ class Index:
                     seen.add(k)
                 out.append(i)
             elif why is not None:
-                label = ", ".join(x for x in t.key(i) if x) or f"row {i + 1}"
-                rejected.setdefault(ROW_KINDS[tid], []).append(f"{tid} {label}: {why(tid, i)}")
+                self._reasons(rejected, ROW_KINDS[tid], why).rows.append((tid, i))
         return out
+
+    def _reasons(self, rejected: dict[str, Reasons], kind: str, why: Any) -> Reasons:
+        r = rejected.get(kind)
+        if r is None:
+            def word(tid: str | None, i: int) -> str:
+                if tid is None:
+                    return f"IDS607 row {i + 1}: with its contact"
+                label = ", ".join(x for x in self.sub.tables[tid].key(i) if x) or f"row {i + 1}"
+                return f"{tid} {label}: {why(tid, i)}"
+
+            r = rejected[kind] = Reasons(word)
+        return r
 
     def _columns(self) -> None:
         v = {t: self.sub.tables[t].values for t in MEASURE_TABLES}
@@ -240,13 +308,15 @@ class Index:
                       v["IDS205"]["DurationIntEnabledTher"], v["IDS205"]["IntEnabledTherProg"])
         self._tools = frozenset(self.d.by_tool)
 
-    def inputs(self, ref_row: int, acc: Mapping[str, Any], why: Any = None, dedupe: bool = False) -> tuple:
+    def inputs(self, ref_row: int, acc: Mapping[str, Any], why: Any = None, dedupe: bool = False,
+               off: Mapping[str, Any] | None = None) -> tuple:
         """(referral, contacts, logs, complaints, scores, rejected-below) for the IDS101 row
         *ref_row*, keeping the rows *acc* accepts (table -> row index -> true when accepted);
-        ``why(table, row)`` words the reason a row is not kept."""
+        ``why(table, row)`` words the reason a row is not kept. *off* (table -> set of the row
+        indexes *acc* does not keep) makes it faster."""
         ref = self.referral_in(ref_row)
         sri = self._sri[ref_row]
-        rejected: dict[str, list[str]] = {}
+        rejected: dict[str, Reasons] = {}
         cid, cdate_c, ctime_c, capp, catt, cplan = self._c201
         aid, aproc = self._c202
         stool, sscore = self._c607
@@ -258,7 +328,7 @@ class Index:
         es = self.d.employment_support_procedure
         kept = self._kept
         c_all = bp["IDS201"].get(sri, ())
-        c_rows = kept("IDS201", c_all, acc, why, rejected, dedupe)
+        c_rows = kept("IDS201", c_all, acc, why, rejected, dedupe, off)
         if why is not None and len(c_rows) < len(c_all):
             # the scores that fell with a rejected contact
             a201 = acc["IDS201"]
@@ -266,24 +336,36 @@ class Index:
                 if not a201[c]:
                     for a in bp202.get(cid[c], ()):
                         for x in bp607.get(aid[a], ()):
-                            rejected.setdefault("scores", []).append(f"IDS607 row {x + 1}: with its contact")
+                            self._reasons(rejected, "scores", why).rows.append((None, x))
+        # the rows every acceptance keeps need no filtering (most of them): tested here, inline
+        o202 = o607 = None
+        if off is not None and not dedupe:
+            o202, o607 = off["IDS202"], off["IDS607"]
+        _date, _time = _dt.date, _dt.time
+        _new = tuple.__new__        # a record without a Python call: every field given, in order
         for c in c_rows:
             ccid = cid[c]
-            cdate, ctime = _day(cdate_c[c]), ctime_c[c]
-            if type(ctime) is not _dt.time:
+            cdate, ctime = cdate_c[c], ctime_c[c]
+            if type(cdate) is not _date:
+                cdate = _day(cdate)
+            if type(ctime) is not _time:
                 ctime = None
-            a_rows = kept("IDS202", bp202.get(ccid, ()), acc, why, rejected, dedupe)
+            a_rows: Sequence[int] = bp202.get(ccid, ())
+            if a_rows and (o202 is None or (o202 and not o202.isdisjoint(a_rows))):
+                a_rows = kept("IDS202", a_rows, acc, why, rejected, dedupe, off)
             employment = False
             for a in a_rows:
                 if aproc[a] == es:
                     employment = True
-                s_rows = kept("IDS607", bp607.get(aid[a], ()), acc, why, rejected, dedupe)
+                s_rows: Sequence[int] = bp607.get(aid[a], ())
+                if s_rows and (o607 is None or (o607 and not o607.isdisjoint(s_rows))):
+                    s_rows = kept("IDS607", s_rows, acc, why, rejected, dedupe, off)
                 for x in s_rows:
                     tool = stool[x]
                     if tool in tools:
-                        scores.append(ScoreIn(tool, sscore[x], cdate, ctime, "IDS607", x, ccid))
-            contacts.append(ContactIn(ccid, cdate, capp[c], catt[c], cplan[c], ctime, employment))
-        s_rows = kept("IDS606", bp["IDS606"].get(sri, ()), acc, why, rejected, dedupe)
+                        scores.append(_new(ScoreIn, (tool, sscore[x], cdate, ctime, "IDS607", x, ccid)))
+            contacts.append(_new(ContactIn, (ccid, cdate, capp[c], catt[c], cplan[c], ctime, employment)))
+        s_rows = kept("IDS606", bp["IDS606"].get(sri, ()), acc, why, rejected, dedupe, off)
         if s_rows:
             t606, p606, d606, h606 = self._c606
             for x in s_rows:
@@ -291,12 +373,12 @@ class Index:
                     h = h606[x]
                     scores.append(ScoreIn(t606[x], p606[x], _day(d606[x]), h if type(h) is _dt.time else None,
                                           "IDS606", x))
-        c_rows = kept("IDS603", bp["IDS603"].get(sri, ()), acc, why, rejected, dedupe)
+        c_rows = kept("IDS603", bp["IDS603"].get(sri, ()), acc, why, rejected, dedupe, off)
         complaints = []
         if c_rows:
             pc, sig, pdate, scheme = self._c603
             complaints = [ComplaintIn(pc[r], sig[r], _day(pdate[r]), scheme[r], r) for r in c_rows]
-        l_rows = kept("IDS205", bp["IDS205"].get(sri, ()), acc, why, rejected, dedupe)
+        l_rows = kept("IDS205", bp["IDS205"].get(sri, ()), acc, why, rejected, dedupe, off)
         logs = []
         if l_rows:
             ls, le, ld, lp = self._c205

@@ -59,16 +59,28 @@ class CodeCost:
                      f"the file-level rejections ({', '.join(codes)}, all of them)")
         else:
             where = f"{self.code} on " + " and ".join(f"{n} {t} row{'' if n == 1 else 's'}" for t, n in self.rows.items())
+        head = self.gain_words()
+        if not head:
+            return f"fixing {where} would change none of the headline measures"
+        return f"fixing {where} would bring back {head}"
+
+    def gain_words(self, most: int = 4) -> str:
+        """What fixing brings back, the *most* important counts first: ``2 finished referrals
+        and 1 recovery`` ('' when no headline count changes)."""
         parts: list[str] = []
         for name in HEADLINE:
             n = self.gains.get(name, 0)
-            if n and len(parts) < 4:
+            if n and len(parts) < most:
                 one, many = COUNT_WORDS[name]
                 parts.append(f"{abs(n)} {one if abs(n) == 1 else many}" + ("" if n > 0 else " fewer"))
         if not parts:
-            return f"fixing {where} would change none of the headline measures"
-        head = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        return f"fixing {where} would bring back {head}"
+            return ""
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    @property
+    def costly(self) -> bool:
+        """Whether fixing it changes a headline count."""
+        return any(self.gains.get(n) for n in HEADLINE)
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.rule.severity, "rows": dict(self.rows),

@@ -183,6 +183,13 @@ def rejected_referral(ref: ReferralIn, reason: str) -> ReferralMeasures:
                             why=MappingProxyType({m: text for m in MEASURES}))
 
 
+def rejected_referrals(refs: Iterable[ReferralIn], reason: str) -> list[ReferralMeasures]:
+    """Referrals rejected all for one *reason* (the file is rejected): one reasons mapping shared."""
+    why = MappingProxyType({m: f"rejected: {reason}" for m in MEASURES})
+    return [ReferralMeasures(id=ref.id, patient=ref.patient, row=ref.row, accepted=False, rejected=reason,
+                             received=ref.received, discharged=ref.discharged, why=why) for ref in refs]
+
+
 def _score(text: str | None) -> Decimal | int | None:
     """A score's value: an int for whole digits (the usual case, compared exactly with the
     Decimal thresholds), else a Decimal; None when it is not a number."""
@@ -231,13 +238,14 @@ def _contact_why(c: ContactIn, d: Definitions, received: _dt.date | None, end: _
 
 def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn], complaints: Iterable[ComplaintIn],
            scores: Iterable[ScoreIn], period: tuple[_dt.date, _dt.date], d: Definitions, *,
-           app_words: Mapping[str, str] | None = None, rejected_below: Mapping[str, Sequence[str]] | None = None
-           ) -> ReferralMeasures:
+           app_words: Mapping[str, str] | None = None, rejected_below: Mapping[str, Sequence[str]] | None = None,
+           explain: bool = True) -> ReferralMeasures:
     """The measures of one accepted referral in the reporting *period* (first, last day).
 
     *rejected_below* lists, per kind of row (``contacts``, ``scores``, ``complaints``, ``logs``),
     the rows of this referral that SDCS would reject, in words: they are named in the drop-out
-    reasons they may explain."""
+    reasons they may explain. Without *explain*, the flags and counts alone (no ``why``, no
+    ``contacts_not_counted``): what the cost of the findings needs, in less time."""
     start, last = period
     app_words = app_words or {}
     below = rejected_below or {}
@@ -252,7 +260,8 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
     treatment_dates: list[_dt.date] = []
     not_counted: list[str] = []
     assessments: list[_dt.date] = []
-    ordered = sorted(contacts, key=_contact_order) if len(contacts) > 1 else contacts  # type: ignore[arg-type]
+    # in date order for the reasons (the first dates are the smallest, in any order)
+    ordered = sorted(contacts, key=_contact_order) if explain and len(contacts) > 1 else contacts  # type: ignore[arg-type]
     attended, treatment_types, assessment_types, unplanned = (d.attended, d.treatment_app_types,
                                                               d.assessment_app_types, d.unplanned)
     for c in ordered:
@@ -262,7 +271,7 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
         if (cdate is not None and c.app_type in treatment_types and (c.attend in attended or c.planned == unplanned)
                 and (received is None or cdate >= received) and cdate <= window_end and not c.employment_support):
             treatment_dates.append(cdate)
-        else:
+        elif explain:
             reason = _contact_why(c, d, received, window_end, end_words, app_words)
             not_counted.append(f"{c.id or 'a contact'} ({cdate or 'no date'}): {reason}")
     n_logs = 0
@@ -272,13 +281,13 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
             ok = log.start is not None and (received is None or log.start >= received) and log.start <= window_end
         if ok:
             n_logs += 1
-        else:
+        elif explain:
             not_counted.append(f"internet therapy log from {log.start or 'no date'}: "
                                + ("no positive duration" if not (log.duration and log.duration > 0)
                                   else "outside the referral"))
     n_treat = len(treatment_dates) + n_logs
-    first_treatment = treatment_dates[0] if treatment_dates else None
-    first_assessment = assessments[0] if assessments else None
+    first_treatment = min(treatment_dates) if treatment_dates else None
+    first_assessment = min(assessments) if assessments else None
     wait = (first_treatment - received).days if first_treatment and received else None
     a_wait = (first_assessment - received).days if first_assessment and received else None
 
@@ -286,37 +295,38 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
         return x is not None and start <= x <= last
 
     received_in = in_period(received)
-    if not received_in:
+    entered = in_period(first_treatment)
+    ended = in_period(discharged)
+    finished = ended and n_treat >= d.min_treatment_contacts
+    if explain and not received_in:
         why["received"] = (f"received {received}, " + ("before" if received < start else "after") + " the period"
                            if received else "no valid ReferralRequestReceivedDate")
-    entered = in_period(first_treatment)
-    if not entered:
+    if explain and not entered:
         why["entered_treatment"] = (f"first treatment {first_treatment}, outside the period" if first_treatment
                                     else "no treatment contact")
-    ended = in_period(discharged)
-    if not ended:
+    if explain and not ended:
         why["ended"] = (f"discharged {discharged}, outside the period" if discharged
                         else "not discharged (the referral is open)")
 
-    rej_contacts = below.get("contacts", ())
-    contact_detail = "; ".join(not_counted[:3]) + (f"; and {len(not_counted) - 3} more" if len(not_counted) > 3 else "")
-    if rej_contacts:
-        contact_detail = "; ".join(filter(None, [contact_detail, f"{_plural(len(rej_contacts), 'contact')} rejected: "
-                                                 + "; ".join(rej_contacts[:3])]))
-    finished = ended and n_treat >= d.min_treatment_contacts
-    if not finished:
+    if explain and not finished:
         if not ended:
             why["finished"] = why["ended"]
         else:
+            rej_contacts = below.get("contacts", ())
+            contact_detail = "; ".join(not_counted[:3]) + (f"; and {len(not_counted) - 3} more"
+                                                           if len(not_counted) > 3 else "")
+            if rej_contacts:
+                contact_detail = "; ".join(filter(None, [contact_detail, f"{_plural(len(rej_contacts), 'contact')} "
+                                                         "rejected: " + "; ".join(rej_contacts[:3])]))
             head = "no treatment contact" if n_treat == 0 else f"only {_plural(n_treat, 'treatment contact')}"
             why["finished"] = head + (f" ({contact_detail})" if contact_detail else "")
 
     # ---------------------------------------------------------------- problem descriptor
     descriptor = dscheme = None
-    cs = list(complaints)
+    cs = complaints if isinstance(complaints, list) else list(complaints)
     if cs:
-        best = min(cs, key=lambda c: (c.code is None, c.significance != d.primary_significance,
-                                      -(c.date.toordinal() if c.date else 0), -c.order))
+        best = cs[0] if len(cs) == 1 else min(cs, key=lambda c: (c.code is None, c.significance != d.primary_significance,
+                                                                 -(c.date.toordinal() if c.date else 0), -c.order))
         descriptor, dscheme = best.code, best.scheme
     own = d.descriptor_measure(descriptor, dscheme)
 
@@ -327,13 +337,19 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
         m = tools.get(s.tool)
         if m is None or s.date is None:
             continue
-        v = _score(s.score)
-        if v is None:
-            continue
+        t = s.score
+        if type(t) is str and t.isdigit() and t.isascii():
+            v: Decimal | int = int(t)
+        else:
+            parsed = _score(t)
+            if parsed is None:
+                continue
+            v = parsed
         key = (s.date, s.time or _MISSING_TIME, s.table != "IDS607", s.order)
         by_tool.setdefault(m.name, []).append((key, v))
     for lst in by_tool.values():
-        lst.sort(key=lambda kv: kv[0])
+        if len(lst) > 1:
+            lst.sort()      # by the key: it is unique (it ends with the row), so no score is compared
     P = d.measures[d.depression]
     phq = [v for _, v in by_tool.get(P.name, ())]
     own_n = len(by_tool.get(own, ())) if own else 0
@@ -347,7 +363,7 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
     anx = [v for _, v in by_tool.get(anxiety, ())] if anxiety else []
     A: Measure | None = d.measures[anxiety] if anxiety else None
     paired = len(phq) >= d.min_scores and anxiety is not None
-    if not paired:
+    if explain and not paired:
         parts = []
         if len(phq) < d.min_scores:
             parts.append(f"PHQ-9 unpaired ({_plural(len(phq), 'score')})")
@@ -377,20 +393,21 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
     if wait is not None:
         out["within_6_weeks"] = wait <= d.six_weeks
         out["within_18_weeks"] = wait <= d.eighteen_weeks
-        if wait > d.six_weeks:
+        if explain and wait > d.six_weeks:
             why["within_6_weeks"] = f"waited {wait} days (more than {d.six_weeks})"
-        if wait > d.eighteen_weeks:
+        if explain and wait > d.eighteen_weeks:
             why["within_18_weeks"] = f"waited {wait} days (more than {d.eighteen_weeks})"
-    else:
+    elif explain:
         why["within_6_weeks"] = why["within_18_weeks"] = ("no treatment contact" if first_treatment is None
                                                           else "no valid ReferralRequestReceivedDate")
 
     # ---------------------------------------------------------------- outcomes
     outcome_measures = ("caseness", "recovered", "reliable_improvement", "reliable_recovery")
     if not finished or not paired:
-        text = f"did not finish treatment: {why['finished']}" if not finished else f"no paired scores: {why['paired']}"
-        for name in outcome_measures:
-            why[name] = text
+        if explain:
+            text = f"did not finish treatment: {why['finished']}" if not finished else f"no paired scores: {why['paired']}"
+            for name in outcome_measures:
+                why[name] = text
     else:
         assert A is not None
         pf, pl, af, al = phq[0], phq[-1], anx[0], anx[-1]
@@ -401,15 +418,15 @@ def assess(ref: ReferralIn, contacts: Iterable[ContactIn], logs: Iterable[LogIn]
         imp, det = improve and not worsen, worsen and not improve
         out.update(caseness=caseness, recovered=recovered, reliable_improvement=imp, reliable_deterioration=det,
                    no_reliable_change=not imp and not det, reliable_recovery=recovered and imp)
-        if not caseness:
+        if explain and not caseness:
             text = (f"not at caseness at first score (PHQ-9 {_n(pf)}, needs {P.caseness.words()}; "
                     f"{A.name} {_n(af)}, needs {A.caseness.words()})")
             why["caseness"] = why["recovered"] = why["reliable_recovery"] = text
-        elif not recovered:
+        elif explain and not recovered:
             still = [f"{M.name} {_n(x)} still at caseness ({M.caseness.words()})"
                      for M, x in ((P, pl), (A, al)) if M.at_caseness(x)]
             why["recovered"] = why["reliable_recovery"] = "last " + " and ".join(still)
-        if not imp:
+        if explain and not imp:
             changes = f"PHQ-9 {_n(pf)} to {_n(pl)}, {A.name} {_n(af)} to {_n(al)}"
             if det:
                 text = f"reliable deterioration ({changes})"

@@ -14,12 +14,12 @@ from typing import Any, TextIO
 
 from ._compute import Preview
 from .cost import HEADLINE
+from .fix import cost_ranking, fix_costs
 from .referral import MEASURES, ReferralMeasures
 from .totals import COUNT_WORDS, Totals
 
 __all__ = ["FORMATS", "BINARY_FORMATS", "write_measures", "write_text", "write_json", "write_csv", "write_xlsx",
-           "html_section",
-           "TOTAL_LINES", "CSV_COLUMNS"]
+           "html_section", "fix_costs", "cost_ranking", "measure_value", "TOTAL_LINES", "CSV_COLUMNS"]
 
 PREVIEW_NOTE = ("A preview computed by iapt-ds from the rows SDCS would accept. NHS England publishes the real "
                 "figures from its post-deadline extract; the definitions are published, the row-level "
@@ -68,12 +68,17 @@ CSV_COLUMNS = ("id", "patient", "row", "accepted", "rejected", "received", "disc
                f"why_{m}" for m in MEASURES)
 
 
-def _value(t: Totals, name: str) -> str:
+def measure_value(t: Totals, name: str, *, target: bool = True) -> str:
+    """A count, or a rate as ``1/2 = 50.0%`` (with its national target, when it has one and
+    *target*)."""
     if name in t.counts:
         return str(t.counts[name])
     r = t.rates[name]
     text = str(r)
-    return text + (f"  (target {r.target:.0%})" if r.target is not None else "")
+    return text + (f"  (target {r.target:.0%})" if target and r.target is not None else "")
+
+
+_value = measure_value
 
 
 def _change(now: Totals, then: Totals, name: str) -> str:
@@ -104,7 +109,7 @@ def write_text(p: Preview, out: TextIO, *, limit: int = 20) -> None:
         out.write(f"  {label:<34} {_value(p.totals, name)}" + (f"   [{extra}]" if extra else "") + "\n")
     if p.costs:
         out.write("\nWhat the findings cost, most costly first\n")
-        shown = [c for c in p.costs if any(c.gains.get(n) for n in HEADLINE)]
+        shown = cost_ranking(p)
         for i, c in enumerate(shown[:limit], 1):
             out.write(f"  {i:>2}. {c.words()}\n")
         rest = len(p.costs) - len(shown[:limit])
@@ -231,7 +236,9 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
     rows = []
     for label, name in TOTAL_LINES:
         extra = f"<td class=num>{e(_change(p.totals, other, name))}</td>" if other is not None else ""
-        rows.append(f"<tr><th scope=row>{e(label)}</th><td class=num>{e(_value(p.totals, name))}</td>{extra}</tr>")
+        sub = ' class="sub"' if label.startswith(" ") else ""      # a part of the line above
+        rows.append(f"<tr{sub}><th scope=row>{e(label.strip())}</th><td class=num>{e(_value(p.totals, name))}</td>"
+                    f"{extra}</tr>")
     parts = [
         '<section id="measures" aria-labelledby="measures-h">',
         '<h2 id="measures-h">Headline measures (preview)</h2>',
@@ -244,13 +251,13 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
         f'<table class="measures"><caption>Reporting period {e(p.period[0])} to {e(p.period[1])}: '
         f'{p.totals.referrals} accepted referrals</caption>',
         '<thead><tr><th scope=col>Measure</th><th scope=col class=num>Now</th>'
-        + ('<th scope=col class=num>With every rejected row accepted</th>' if other is not None else '')
+        + ('<th scope=col class=num>With every rejected row accepted (blank: the same)</th>' if other is not None else '')
         + '</tr></thead><tbody>',
         *rows, "</tbody></table>",
     ]
-    costly = [c for c in p.costs if any(c.gains.get(n) for n in HEADLINE)]
+    costly = cost_ranking(p)
     if costly:
-        parts.append("<h3>What the findings cost</h3><ol class=roots>")
+        parts.append('<h3 id="measures-cost">What the findings cost, most costly first</h3><ol class=roots>')
         parts += [f"<li><code>{e(c.code)}</code>: {e(c.words())}</li>" for c in costly[:limit]]
         parts.append("</ol>")
     drops = []

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .text import write_text
     from .xlsx import write_xlsx
 
-__all__ = ["FORMATS", "BINARY_FORMATS", "write_report", "write_json", "write_csv", "write_text", "write_html",
+__all__ = ["FORMATS", "BINARY_FORMATS", "MEASURE_FORMATS", "write_report", "write_json", "write_csv", "write_text", "write_html",
            "write_xlsx", "Redactor", "mask"]
 
 # name -> (module, function) of each writer, imported when first used: the command line needs the
@@ -84,12 +84,25 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+#: the formats that show the headline measures and what each root cause costs them (``measures=``)
+MEASURE_FORMATS = frozenset({"html", "text", "xlsx"})
+
+
 def write_report(result: Result, out: IO[Any], format: str = "text", *, redact: bool = False,
-                 spec: Spec | None = None) -> None:
+                 spec: Spec | None = None, measures: Any = None) -> None:
     """Write *result* to *out* in *format* (``text``, ``json``, ``csv``, ``html``: a text stream;
-    ``xlsx``: a binary stream or a path); *redact* masks personal identifiers."""
+    ``xlsx``: a binary stream or a path); *redact* masks personal identifiers. *measures* (the
+    :class:`~iapt_ds.model.Submission` that was validated, or its
+    :func:`iapt_ds.measures.compute`) adds the headline measures preview and, beside "fix these
+    first", what each root cause costs them (``html``, ``text`` and ``xlsx``)."""
     writer = FORMATS.get(format)
     if writer is None:
         raise UsageError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    if measures is not None and format not in MEASURE_FORMATS:
+        raise UsageError(f"the {format} report does not show the measures: use {', '.join(sorted(MEASURE_FORMATS))} "
+                         "(or 'iapt-ds measures --format json|csv')")
     with paused():
-        writer(result, out, redact=redact, spec=spec)
+        if measures is None:
+            writer(result, out, redact=redact, spec=spec)
+        else:
+            writer(result, out, redact=redact, spec=spec, measures=measures)

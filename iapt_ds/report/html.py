@@ -36,6 +36,9 @@ from .. import __version__
 from ..findings import Finding
 from ..result import Result
 from ..spec import Spec
+from ..measures._compute import Preview, for_report
+from ..measures.fix import fix_costs
+from ..measures.report import html_section
 from ._view import ReportView, ordinal_rank
 from .explain import SEVERITY_WORDS, advice, checks
 
@@ -97,6 +100,10 @@ font-weight:600;text-align:center}
 .sev-warning{background:var(--warning)}
 .status-inferred{color:var(--group);font-weight:600}
 ol.roots{margin:0;padding-left:28px}ol.roots li{margin:0 0 10px}
+th.cost{white-space:normal}td.cost{min-width:11em;max-width:18em}
+table.measures{width:auto;min-width:36em}table.measures caption{text-align:left;padding:0 0 6px;color:var(--muted)}
+table.measures tbody th{background:none;font-weight:400}table.measures td.num{padding-left:24px}
+table.measures tr.sub th{padding-left:24px;color:var(--muted)}
 .rows{display:inline-block;min-width:80px;font-weight:700}
 .msg{color:#374151}
 svg.bar rect.ok{fill:var(--ok)}svg.bar rect.bad{fill:var(--file)}svg.bar rect.none{fill:var(--line)}
@@ -514,8 +521,11 @@ def _ranks(texts: list[str]) -> list[int]:
 class _Page:
     """Writes the page section by section to the output stream."""
 
-    def __init__(self, view: ReportView, out: TextIO) -> None:
+    def __init__(self, view: ReportView, out: TextIO, measures: Preview | None = None) -> None:
         self.view, self.out = view, out
+        #: the measures preview (the section, and each root cause's cost beside "fix these first")
+        self.preview = measures
+        self.costs = fix_costs(measures) if measures is not None else None
         self.spec = view.spec
         self.result = view.result
         self.w = out.write
@@ -618,8 +628,9 @@ class _Page:
                "rejects the file), then what takes down the most rows (each row itself and every row rejected "
                "because of it). One fix in your system's mapping often clears a whole group.</p>\n"
                '<table id="fix-groups"><thead><tr><th class="num">#</th><th>Severity</th><th>Code</th><th>Field</th>'
-               '<th class="num">Root causes</th><th class="num">Rows taken down</th><th>For example</th>'
-               "<th>What to do</th></tr></thead><tbody>\n")
+               '<th class="num">Root causes</th><th class="num">Rows taken down</th>'
+               + ('<th class="cost">What it costs in the <a href="#measures">measures</a></th>' if self.costs else "")
+               + "<th>For example</th><th>What to do</th></tr></thead><tbody>\n")
         for k, g in enumerate(groups, 1):
             rule = self.spec.rules[g["code"]]
             target = f"code={g['code']}" + (f"&field={g['field']}" if g["field"] else "") + "&roots=1"
@@ -627,6 +638,7 @@ class _Page:
             self.w(f'<tr><td class="num">{k}</td><td>{_sev(g["severity"])}</td>'
                    f'<td><a class="code" href="#{_e(target)}">{_e(g["code"])}</a></td><td>{_e(g["field"])}</td>'
                    f'<td class="num">{g["findings"]}</td><td class="num">{_e(down)}</td>'
+                   + (f'<td class="cost">{_e(self.costs(g["code"], g["severity"]))}</td>' if self.costs else "") +
                    f'<td>{self.link(g["first"])}<div class="msg">{_e(g["message"])}</div></td>'
                    f"<td>{_e(advice(rule, self.spec))}</td></tr>\n")
         self.w("</tbody></table>\n")
@@ -658,16 +670,13 @@ class _Page:
         self.w("</tbody></table></section>\n")
 
     def has_measures(self) -> bool:
-        return getattr(self.result, "measures", None) is not None
+        return self.preview is not None
 
     def measures(self) -> None:
-        """The place for the measures section (what the findings cost): written by the measures
-        writer when the result carries measures; nothing otherwise."""
-        if not self.has_measures():
-            return
-        writer = getattr(self, "write_measures", None)
-        if writer is not None:
-            writer()
+        """The measures section (:func:`iapt_ds.measures.report.html_section`: the headline
+        measures preview, what the findings cost, who drops out and why), when given."""
+        if self.preview is not None:
+            self.w(html_section(self.preview) + "\n")
 
     def cascades(self) -> None:
         self.w('<section id="cascades"><h2>Cascades</h2>\n<p class="hint">A rejected row takes down the rows '
@@ -809,8 +818,11 @@ class _Page:
 
 
 def write_html(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None,
-               limit: int | None = None) -> None:
+               limit: int | None = None, measures: Any = None) -> None:
     """Write *result* to the text stream *out* as one self-contained HTML page (UTF-8) holding
     every finding; *redact* masks personal identifiers. *limit* is accepted for compatibility
-    and ignored: the page lists every finding, a page of rows at a time."""
-    _Page(ReportView(result, redact=redact, spec=spec), out).write()
+    and ignored: the page lists every finding, a page of rows at a time. *measures* (the
+    Submission that was validated, or its :func:`iapt_ds.measures.compute`) adds the headline
+    measures section and, in "fix these first", what each group of root causes costs them."""
+    preview = for_report(measures, result, redact=redact)
+    _Page(ReportView(result, redact=redact, spec=spec), out, preview).write()

@@ -8,12 +8,15 @@ It summarises: the individual findings are in the CSV, JSON and HTML reports.
 from __future__ import annotations
 
 import textwrap
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from ..result import Result
 from ..spec import Spec
 from ._view import ReportView
 from .explain import checks
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..measures import Preview
 
 __all__ = ["write_text"]
 
@@ -41,9 +44,14 @@ def _plural(n: int, word: str) -> str:
 
 
 def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None,
-               top: int = 10) -> None:
+               top: int = 10, measures: Any = None) -> None:
     """Write the summary of *result* to the text stream *out*; *top* is how many root causes
-    "fix these first" lists. *redact* masks personal identifiers."""
+    "fix these first" lists. *redact* masks personal identifiers. *measures* (the Submission
+    that was validated, or its :func:`iapt_ds.measures.compute`) adds what each group of root
+    causes costs in the headline measures, and those measures."""
+    from ..measures._compute import for_report
+
+    preview = for_report(measures, result, redact=redact)
     view = ReportView(result, redact=redact, spec=spec)
     spec = view.spec
     w = out.write
@@ -90,6 +98,11 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
             w(_wrap(checks(rule, spec), " " * len(first), first) + "\n")
 
     groups = view.fix_groups()
+    cost = None
+    if preview is not None:
+        from ..measures.fix import fix_costs
+
+        cost = fix_costs(preview)
     if groups:
         w("\nFix these first (root causes by code and field: file level first, then by the rows each takes down):\n")
         for i, g in enumerate(groups[:top], 1):
@@ -97,11 +110,46 @@ def write_text(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
             field = f" {g['field']}" if g["field"] else ""
             w(f"  {i:>2}. {g['code']}{field}: {_plural(g['findings'], 'root cause')}, {down}\n")
             w(_wrap(f"e.g. {g['example']}: {g['message']}", "      ") + "\n")
+            if cost is not None:
+                w(_wrap(f"costs: {cost(g['code'], g['severity'])}", "      ") + "\n")
         if len(groups) > top:
             w(f"  … and {len(groups) - top} more groups of root causes (all are in the HTML, xlsx, CSV and JSON "
               "reports).\n")
+    if preview is not None:
+        _measures(w, preview, top)
 
     if result.not_checked:
         w(f"\nNot checked ({_plural(len(result.not_checked), 'rule')}):\n")
         for code, why in result.not_checked.items():
             w(f"  {code:<10} {_clip(why)}\n")
+
+
+#: the headline figures the validation summary shows (``iapt-ds measures`` shows them all)
+_HEADLINE_LINES = (("Finished a course of treatment", "finished"), ("Recovery rate", "recovery_rate"),
+                   ("Reliable improvement rate", "reliable_improvement_rate"),
+                   ("6-week rate (finished)", "six_week_rate"), ("18-week rate (finished)", "eighteen_week_rate"))
+
+
+def _measures(w: Callable[[str], Any], p: Preview, top: int) -> None:
+    """The headline measures (a preview) and the rule codes ranked by what they cost them."""
+    from ..measures.fix import cost_ranking
+    from ..measures.report import measure_value
+
+    start, end = p.period
+    w("\n" + _wrap(f"Headline measures, a PREVIEW for {start} to {end} on the rows SDCS would accept "
+                   "('iapt-ds measures' tells every measure and who drops out):", "", "") + "\n")
+    other = p.if_all_accepted
+    for label, name in _HEADLINE_LINES:
+        plain = measure_value(p.totals, name, target=False)
+        then = measure_value(other, name, target=False) if other is not None else plain
+        w(f"  {label + ':':<34} {measure_value(p.totals, name)}"
+          + (f"   (with every rejected row accepted: {then})" if then != plain else "") + "\n")
+    ranked = cost_ranking(p)
+    if ranked:
+        w("\nWhat the findings cost, most costly first:\n")
+        for i, c in enumerate(ranked[:top], 1):
+            w(_wrap(c.words(), "      ", f"  {i:>2}. ") + "\n")
+        if len(ranked) > top:
+            w(f"  … and {len(ranked) - top} more ('iapt-ds measures' lists them all).\n")
+    elif p.costs:
+        w("\nNo finding costs a headline measure.\n")

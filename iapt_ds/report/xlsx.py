@@ -213,12 +213,19 @@ def _summary(book: _Book, view: ReportView) -> None:
 
 
 def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bool = False,
-               spec: Spec | None = None, max_rows: int = SHEET_ROWS) -> None:
+               spec: Spec | None = None, max_rows: int = SHEET_ROWS, measures: Any = None) -> None:
     """Write *result* as an Excel workbook to *out*, a binary file object or a path. *redact*
     masks personal identifiers; *max_rows* is how many rows a sheet holds before the next one
-    (Excel's limit unless told)."""
+    (Excel's limit unless told). *measures* (the Submission that was validated, or its
+    :func:`iapt_ds.measures.compute`) adds a column to "Fix first": what each group costs in the
+    headline measures."""
     if hasattr(out, "encoding") and not hasattr(out, "buffer"):
         raise UsageError("the xlsx report is binary: give a file opened in binary mode, or a path")
+    from ..measures._compute import for_report
+    from ..measures.fix import fix_costs
+
+    preview = for_report(measures, result, redact=redact)
+    cost = fix_costs(preview) if preview is not None else None
     view = ReportView(result, redact=redact, spec=spec)
     spec = view.spec
     book = _Book(out.buffer if hasattr(out, "buffer") and hasattr(out, "encoding") else out)
@@ -243,14 +250,16 @@ def write_xlsx(result: Result, out: IO[bytes] | str | os.PathLike, *, redact: bo
 
     groups = view.fix_groups()
     roots = view.fix_first()
+    costs = ("what it costs in the headline measures (preview)",) if cost is not None else ()
     book.table_sheet(
         "Fix first", ("rank", "code", "type", "table", "field", "root causes", "rows taken down", "example",
-                      "message", "action"),
+                      "message", "action", *costs),
         ((i, g["code"], kind.get(g["code"], g["severity"]), g["table"] or "", g["field"] or "", g["findings"],
-          "whole file" if g["severity"] == "file" else g["rows"], g["example"], g["message"], action[g["code"]])
+          "whole file" if g["severity"] == "file" else g["rows"], g["example"], g["message"], action[g["code"]],
+          *((cost(g["code"], g["severity"]),) if cost is not None else ()))
          for i, g in enumerate(groups, 1)),
-        widths=(6, 11, 16, 8, 24, 12, 14, 32, 70, 50), numeric=("rank", "root causes", "rows taken down"),
-        wrap=("message", "action"),
+        widths=(6, 11, 16, 8, 24, 12, 14, 32, 70, 50, *((50,) if costs else ())),
+        numeric=("rank", "root causes", "rows taken down"), wrap=("message", "action", *costs),
         intro=("Nothing to fix." if not groups else
                "Fix from the top: file-level problems first, then the causes that take down the most rows. "
                "The sheet 'Root causes' lists each one."),
