@@ -212,6 +212,11 @@ class Length(Kind):
             if not distinct:
                 return []
             try:
+                lengths = set(map(len, distinct))
+                if lo <= min(lengths) and max(lengths) <= hi and (
+                        all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
+                        else all(map(str.isprintable, distinct))):
+                    return []  # the common case: every value passes
                 suspects = _length_suspects(distinct, lo, hi, digits)
             except TypeError:
                 pass  # a value that is not text (an Access column of another type): test one by one
