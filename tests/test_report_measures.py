@@ -242,7 +242,7 @@ def test_the_measures_in_headless_chromium(gp, tmp_path):
     # ... and the measures are on the page: the cost beside "fix these first", the section, its lists
     assert f'<td class="cost">{COST_WORDS}</td>' in dom
     section = dom[dom.index('<section id="measures"'):]
-    assert "Finished a course of treatment" in section and "fixing IDS00211 on 3 IDS002 rows" in section
+    assert "Finished a course of treatment" in section and "fixing <code>IDS00211</code> on 3 IDS002 rows" in section
     assert "<summary>Rejected referrals (they count in nothing): 2</summary>" in section
     shot = tmp_path / "report.png"
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri() + "#measures"],
