@@ -1,24 +1,24 @@
 #!/usr/bin/env python3
 """iapt-ds benchmark: a bare ``csv.reader`` pass, then read, validate and report, on the same files.
 
-    python benchmarks/run.py [--sizes 100k,1M,3M,10M] [--faults 0.03] [--out benchmarks/out/results.json]
+    python benchmarks/run.py [--sizes 100k,1M,3M,10M] [--faults 0.03] [--engines python,duckdb]
+                             [--timeout 900] [--out benchmarks/out/results.json]
 
 For each size it writes a deterministic synthetic submission with the distinct values of a real
 file (:mod:`iapt_ds.synthetic`, ``variety="realistic"``; clean, and with ``--faults`` a faulty
 twin) as a CSV folder. Then, each in a fresh Python process on those same files:
 
 * the yardstick: a bare ``csv.reader`` pass over every file (each row read, nothing done);
-* iapt-ds, stage by stage: ``read`` (CSV folder to typed columns), ``validate`` (every rule,
-  uniqueness, the cascade, the file outcome) and ``report`` (the JSON report, written to the null
-  device).
+* iapt-ds, for each engine (``python``, the reference; ``duckdb`` when it is installed), stage by
+  stage: ``read`` (CSV folder to typed columns), ``validate`` (every rule, uniqueness, the cascade,
+  the file outcome) and ``report`` (the JSON report, written to the null device), and ``end to
+  end``; an engine that is not installed is said so, one that runs past ``--timeout`` is said so.
 
 For each it prints CPU seconds (user + system of the process, what matters on a shared machine),
 wall seconds, rows/s (by CPU), CPU microseconds per row, the peak resident memory reached by the
-end of the stage, and the ratio of CPU to the ``csv.reader`` pass on the same files, and writes all
-of it as JSON. ``--engine-root`` times another checkout's engine on the same files (e.g. a
-before/after comparison). ``--engines python,duckdb`` also times the DuckDB engine, which reads the
-folder itself (``read+validate`` as one stage, then ``report``), and checks that it found as many
-findings. A benchmark, not a test: nothing fails on speed.
+end of the stage, and the ratios of CPU and of wall time to the ``csv.reader`` pass on the same
+files, with the machine's load average when the run started, and writes all of it as JSON. ``--engine-root`` times another checkout's engine on the same files (e.g. a
+before/after comparison). A benchmark, not a test: nothing fails on speed.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ sys.path.insert(0, {root!r})
 import iapt_ds
 from iapt_ds.readers import read_csv_folder
 from iapt_ds.report import write_report
-folder, jobs = {folder!r}, {jobs!r}
+folder, engine = {folder!r}, {engine!r}
 spec = iapt_ds.load_spec()
 def peak():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -70,9 +70,14 @@ def clock():
 def lap(name, start):
     c, w = clock()
     stages[name] = [c - start[0], w - start[1], peak()]
-kw = {{"jobs": jobs}} if jobs > 1 else {{}}
+kw = {{}}
+if engine == "duckdb":  # it reads a CSV folder itself (DuckDB's read_csv), into its own database
+    from iapt_ds.engines.duckdb import DuckDBEngine
+    kw = {{"engine": DuckDBEngine()}}
+elif engine != "python":
+    kw = {{"engine": engine}}
 t = clock()
-sub = read_csv_folder(folder, spec=spec)
+sub = kw["engine"].read(folder, spec=spec) if hasattr(kw.get("engine"), "read") else read_csv_folder(folder, spec=spec)
 lap("read", t)
 t = clock()
 result = iapt_ds.validate(sub, spec=spec, **{upload!r}, **kw)
@@ -85,56 +90,21 @@ print(json.dumps({{"rows": sub.row_count, "findings": len(result.findings), "out
                   "stages": stages}}))
 """
 
-_JOBS_ENGINE = r"""
-import json, os, resource, sys, time
-sys.path.insert(0, {root!r})
-import iapt_ds
-from iapt_ds.report import write_report
-folder, jobs = {folder!r}, {jobs!r}
-spec = iapt_ds.load_spec()
-def usage():
-    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
-stages = {{}}
-c0, w0 = usage(), time.perf_counter()
-result = iapt_ds.validate(folder, spec=spec, jobs=jobs, **{upload!r})
-c1, w1 = usage(), time.perf_counter()
-stages["read+validate"] = [c1 - c0, w1 - w0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
-with open(os.devnull, "w", encoding="utf-8") as out:
-    write_report(result, out, "json", spec=spec)
-c2, w2 = usage(), time.perf_counter()
-stages["report"] = [c2 - c1, w2 - w1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
-print(json.dumps({{"rows": sum(t.read for t in result.tables.values()), "findings": len(result.findings),
-                  "outcome": result.outcome, "stages": stages}}))
-"""
-
-
-# an engine other than Python's reads the folder itself: read and validate are one stage
-_OTHER_ENGINE = r"""
-import json, os, resource, sys, time
-sys.path.insert(0, {root!r})
-import iapt_ds
-from iapt_ds.report import write_report
-folder, engine = {folder!r}, {engine!r}
-spec = iapt_ds.load_spec()
-import duckdb  # the engine's package, imported before the clock starts (as iapt_ds is)
-stages = {{}}
-c0, w0 = time.process_time(), time.perf_counter()
-result = iapt_ds.validate(folder, spec=spec, engine=engine, **{upload!r})
-c1, w1 = time.process_time(), time.perf_counter()
-stages["read+validate"] = [c1 - c0, w1 - w0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
-with open(os.devnull, "w", encoding="utf-8") as out:
-    write_report(result, out, "json", spec=spec)
-c2, w2 = time.process_time(), time.perf_counter()
-stages["report"] = [c2 - c1, w2 - w1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
-print(json.dumps({{"rows": sum(t.read for t in result.tables.values()), "findings": len(result.findings),
-                  "outcome": result.outcome, "stages": stages}}))
-"""
-
-
-def _child(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+def _child(code: str, timeout: float | None = None) -> dict | None:
+    """What the child printed last (JSON); None when it ran past *timeout* seconds."""
+    try:
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                             timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _installed(engine: str, root: Path) -> bool:
+    if engine == "python":
+        return True
+    code = f"import sys; sys.path.insert(0, {str(root)!r}); import {engine}"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
 
 
 def _size(text: str) -> int:
@@ -153,14 +123,28 @@ def _label(n: int) -> str:
     return str(n)
 
 
+def _figures(v: list[float], n: int, csv_cpu: float, csv_wall: float) -> dict:
+    cpu, wall, peak = v
+    return {"cpu_s": round(cpu, 3), "wall_s": round(wall, 3), "rows_per_cpu_s": round(n / cpu) if cpu else None,
+            "cpu_us_per_row": round(cpu / n * 1e6, 3), "peak_mb": round(peak),
+            "cpu_vs_csv_reader": round(cpu / csv_cpu, 2) if csv_cpu else None,
+            "wall_vs_csv_reader": round(wall / csv_wall, 2) if csv_wall else None}
+
+
+def _line(size: int, label: str, engine: str, stage: str, v: list[float], n: int, csv_cpu: float,
+          csv_wall: float) -> None:
+    cpu, wall, peak = v
+    print(f"{_label(size):>5} {label:>6} {engine:>7} {stage:>11} {cpu:7.2f} {wall:7.2f} {n / cpu:10,.0f} "
+          f"{cpu / n * 1e6:7.2f} {peak:8.0f} {cpu / csv_cpu:7.1f} {wall / csv_wall:8.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100k,1M", help="rows per submission, comma separated (100k,1M,3M,10M)")
     ap.add_argument("--faults", type=float, default=0.03, help="share of faulty rows in the faulty twin (0: none)")
-    ap.add_argument("--jobs", type=int, default=1, help="also time validate(jobs=N) end to end when N > 1")
-    ap.add_argument("--engines", default="python",
-                    help="engines to time, comma separated (python, duckdb): each other than python "
-                         "reads the folder itself, so its read and validate are one stage")
+    ap.add_argument("--engines", default="python,duckdb",
+                    help="engines to time, comma separated (python, duckdb); one not installed is skipped, said so")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds an engine may take on one file")
     ap.add_argument("--engine-root", type=Path, default=ROOT,
                     help="the checkout whose iapt_ds is timed (default: this one); the files always come "
                          "from this checkout's generator")
@@ -177,12 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     results = {"machine": {"python": platform.python_version(), "platform": platform.platform(),
                            "cpus": os.cpu_count()},
                "engine": {"root": engine_root.name, "commit": head or None}, "runs": []}
-    print(f"{'size':>5} {'data':>6} {'stage':>22} {'CPU s':>7} {'wall s':>7} {'rows/s':>10} {'µs/row':>7} "
-          f"{'peak MB':>8} {'× csv':>6}")
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    results["load_average"] = os.getloadavg()
+    results["engines"] = {e: _installed(e, engine_root) for e in engines}
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
+          f"engines: {', '.join(e + ('' if ok else ' (not installed)') for e, ok in results['engines'].items())}")
+    print(f"{'size':>5} {'data':>6} {'engine':>7} {'stage':>11} {'CPU s':>7} {'wall s':>7} {'rows/s':>10} "
+          f"{'µs/row':>7} {'peak MB':>8} {'CPU×csv':>7} {'wall×csv':>8}")
     tmp = Path(tempfile.mkdtemp(prefix="iapt-ds-bench-"))
     try:
         for size in sizes:
             variants = [("clean", 0.0)] + ([("faulty", args.faults)] if args.faults else [])
+            whole: dict[tuple[str, str], float] = {}  # (engine, variant) -> end-to-end CPU
             for label, rate in variants:
                 base = args.keep or tmp
                 folder = base / f"{_label(size)}-{label}"
@@ -194,43 +184,43 @@ def main(argv: list[str] | None = None) -> int:
                     gen = [time.process_time() - c0, time.perf_counter() - w0]
                 mb = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
                 yard = _child(_CSV_PASS.format(folder=str(folder)))
-                run = _child(_ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD, jobs=1))
-                stages = {**yard["stages"], **run["stages"]}
-                stages["end to end"] = [sum(run["stages"][s][0] for s in ("read", "validate", "report")),
-                                        sum(run["stages"][s][1] for s in ("read", "validate", "report")),
-                                        max(run["stages"][s][2] for s in ("read", "validate", "report"))]
-                for engine in (e.strip() for e in args.engines.split(",")):
-                    if engine == "python" or not engine:
-                        continue
-                    other = _child(_OTHER_ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD,
-                                                        engine=engine))
-                    assert other["findings"] == run["findings"], (engine, other["findings"], run["findings"])
-                    for s, v in other["stages"].items():
-                        stages[f"{engine} {s}"] = v
-                    stages[f"{engine} end to end"] = [sum(other["stages"][s][k] for s in other["stages"])
-                                                      for k in (0, 1)] + [max(v[2] for v in other["stages"].values())]
-                if args.jobs > 1:
-                    par = _child(_JOBS_ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD,
-                                                     jobs=args.jobs))
-                    for s, v in par["stages"].items():
-                        stages[f"{s} -j{args.jobs}"] = v
+                assert yard is not None
                 csv_cpu, csv_wall = yard["stages"]["csv.reader"][:2]
-                n = run["rows"]
-                record = {"size": size, "variant": label, "rows": n, "csv_mb": round(mb, 1), "generate_s": gen,
-                          "findings": run["findings"], "outcome": run["outcome"], "stages": {}}
-                for stage, (cpu, wall, peak) in stages.items():
-                    ratio = cpu / csv_cpu if csv_cpu else float("nan")
-                    wall_ratio = wall / csv_wall if csv_wall else float("nan")
-                    print(f"{_label(size):>5} {label:>6} {stage:>22} {cpu:7.2f} {wall:7.2f} {n / cpu:10,.0f} "
-                          f"{cpu / n * 1e6:7.2f} {peak:8.0f} {ratio:6.1f}")
-                    record["stages"][stage] = {"cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
-                                               "rows_per_cpu_s": round(n / cpu), "cpu_us_per_row": round(cpu / n * 1e6, 3),
-                                               "peak_mb": round(peak), "cpu_vs_csv_reader": round(ratio, 2),
-                                               "wall_vs_csv_reader": round(wall_ratio, 2)}
-                print(f"{'':>5} {'':>6} {'':>22} ({run['findings']} findings, {run['outcome']}; {mb:.0f} MB of CSV)")
+                record: dict = {"size": size, "variant": label, "csv_mb": round(mb, 1), "generate_s": gen,
+                                "csv.reader": _figures(yard["stages"]["csv.reader"], yard["rows"], csv_cpu, csv_wall),
+                                "engines": {}}
+                _line(size, label, "", "csv.reader", yard["stages"]["csv.reader"], yard["rows"], csv_cpu, csv_wall)
+                for engine in engines:
+                    if not results["engines"][engine]:
+                        continue
+                    run = _child(_ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD,
+                                                engine=engine), timeout=args.timeout)
+                    if run is None:
+                        print(f"{_label(size):>5} {label:>6} {engine:>7}  ran past {args.timeout:.0f} s: no figures")
+                        record["engines"][engine] = {"timed_out_after_s": args.timeout}
+                        continue
+                    stages = dict(run["stages"])
+                    names = ("read", "validate", "report")
+                    stages["end to end"] = [sum(stages[s][0] for s in names), sum(stages[s][1] for s in names),
+                                            max(stages[s][2] for s in names)]
+                    n = run["rows"]
+                    record["rows"] = n
+                    record["engines"][engine] = {"findings": run["findings"], "outcome": run["outcome"],
+                                                 "stages": {s: _figures(v, n, csv_cpu, csv_wall)
+                                                            for s, v in stages.items()}}
+                    for stage, v in stages.items():
+                        _line(size, label, engine, stage, v, n, csv_cpu, csv_wall)
+                    whole[(engine, label)] = stages["end to end"][0]
+                    print(f"{'':>5} {'':>6} {'':>7} ({run['findings']} findings, {run['outcome']}; "
+                          f"{mb:.0f} MB of CSV)")
                 results["runs"].append(record)
                 if not args.keep:
                     shutil.rmtree(folder, ignore_errors=True)
+            for engine in engines:
+                if (engine, "clean") in whole and (engine, "faulty") in whole:
+                    ratio = whole[(engine, "faulty")] / whole[(engine, "clean")]
+                    print(f"{_label(size):>5} {engine}: faulty end to end = {ratio:.2f}× clean (CPU)")
+                    results.setdefault("faulty_vs_clean", {}).setdefault(engine, {})[_label(size)] = round(ratio, 2)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

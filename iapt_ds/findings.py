@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import string
+from array import array
 from collections.abc import Iterator, Sequence
+from itertools import compress, count, repeat
+from operator import ge
 from typing import TYPE_CHECKING, Any, overload
 
 import attrs
@@ -20,7 +23,7 @@ from .spec import RuleSpec, Severity
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Table
 
-__all__ = ["Severity", "Finding", "Findings"]
+__all__ = ["Severity", "Finding", "Findings", "message_text", "root_sentence"]
 
 
 class _Blank(dict):
@@ -33,6 +36,37 @@ def _placeholders(template: str) -> frozenset[str]:
     """The names a message template fills in (``{value}``, ``{other}`` …), found once per rule."""
     return frozenset(name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template)
                      if name is not None)
+
+
+def message_text(rule: RuleSpec, values: Sequence[str | None], other: str | None, expected: str | None,
+                 detail: str | None) -> str:
+    """The rule's message filled in with a finding's values (without the root-cause sentence of
+    a cascade finding): what :attr:`Finding.message` and the report writers say."""
+    template = rule.message
+    names = _placeholders(template)
+    if not names:
+        return template  # the rule's words hold nothing of the finding: rendered once
+    v = values[0] if values else None
+    data: dict[str, Any] = _Blank()
+    if "value" in names:
+        data["value"] = "" if v is None else v
+    if "values" in names:
+        data["values"] = ", ".join("" if x is None else x for x in values)
+    if "other" in names:
+        data["other"] = "" if other is None else other
+    if "expected" in names:
+        data["expected"] = expected or ""
+    if "length" in names:
+        data["length"] = len(v) if v is not None else 0
+    if "detail" in names:
+        data["detail"] = detail or ""
+    return template.format_map(data)
+
+
+def root_sentence(table: str | None, row: int | None, code: str) -> str:
+    """The sentence a cascade finding's message ends with, naming its root cause."""
+    where = f"{table} row {row}" if row is not None else (table or "the file")
+    return f" Root cause: {where} failed {code}."
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -89,30 +123,10 @@ class Finding:
     @property
     def message(self) -> str:
         """The rule's message for this finding, in plain words."""
-        template = self.rule.message
-        names = _placeholders(template)
-        if not names:
-            text = template  # the rule's words hold nothing of the finding: rendered once
-        else:
-            v = self.value
-            data: dict[str, Any] = _Blank()
-            if "value" in names:
-                data["value"] = "" if v is None else v
-            if "values" in names:
-                data["values"] = ", ".join("" if x is None else x for x in self.values)
-            if "other" in names:
-                data["other"] = "" if self.other is None else self.other
-            if "expected" in names:
-                data["expected"] = self.expected or ""
-            if "length" in names:
-                data["length"] = len(v) if v is not None else 0
-            if "detail" in names:
-                data["detail"] = self.detail or ""
-            text = template.format_map(data)
+        text = message_text(self.rule, self.values, self.other, self.expected, self.detail)
         if self.cause is not None:
             root = self.root
-            where = f"{root.table} row {root.row}" if root.row is not None else (root.table or "the file")
-            text += f" Root cause: {where} failed {root.code}."
+            text += root_sentence(root.table, root.row, root.code)
         return text
 
     def where(self) -> str:
@@ -130,46 +144,180 @@ class Finding:
 class Findings(Sequence):
     """The findings of one validation, in order: a sequence of :class:`Finding`.
 
-    A finding on a row is stored compactly — (rule, table, row index, compared value, detail,
-    position of its cause, expected text) — and made into its :class:`Finding` (key, quoted
-    values, source line, cause) the first time it is read; the same object is returned after
-    that, so causes and identities stay stable. Validation thus never builds what nobody reads,
-    and counting by rule or severity (:meth:`rules`) makes no finding at all.
+    A finding on a row is stored as a few numbers in arrays, column by column: its rule, its
+    table, its row index and the position of its cause (a few bytes each), and its compared
+    value, detail and expected text as indexes into one list of the distinct texts. It is made
+    into its :class:`Finding` (key, quoted values, source line, cause) only when it is read; the
+    same object is returned after that, so causes and identities stay stable. Counting by rule or
+    severity (:meth:`rules`), following causes (:meth:`cause_of`, :meth:`root_of`) and the JSON,
+    CSV and text reports (:func:`iapt_ds.report._view.plain_rows`) make no finding at all.
 
     It compares equal to any sequence of the same findings (``result.findings == ()``)."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_rule", "_rules", "_rule_no", "_table", "_tables", "_table_no", "_row", "_cause",
+                 "_other", "_detail", "_expected", "_texts", "_text_no", "_whole", "_made")
+
+    _NONE = -1
 
     def __init__(self) -> None:
-        self._entries: list[Any] = []  # a Finding, or the tuple it will be made from
+        self._rules: list[RuleSpec] = []          # each distinct rule once
+        self._rule_no: dict[int, int] = {}        # id(rule) -> its place in _rules
+        self._tables: list[Any] = []              # each table with findings once
+        self._table_no: dict[int, int] = {}
+        self._rule = array("H")                   # per finding: its rule
+        self._table = array("H")                  # its table (for a finding on a row)
+        self._row = array("i")                    # its row index; -1: a finding held whole
+        self._cause = array("i")                  # position of its cause; -1: none
+        self._other = array("i")                  # index into _texts; -1: None
+        self._detail = array("i")
+        self._expected = array("i")
+        self._texts: list[str] = []               # each distinct text once
+        self._text_no: dict[str, int] = {}
+        self._whole: dict[int, Finding] = {}      # findings on no row, held as they are
+        self._made: dict[int, Finding] = {}       # findings on a row made so far
 
     # -- adding (the ledger) ------------------------------------------------------------------
+    def _text(self, text: str | None) -> int:
+        if text is None:
+            return -1
+        n = self._text_no.get(text)
+        if n is None:
+            n = self._text_no[text] = len(self._texts)
+            self._texts.append(text)
+        return n
+
+    def _number(self, rule: RuleSpec) -> int:
+        n = self._rule_no.get(id(rule))
+        if n is None:
+            n = self._rule_no[id(rule)] = len(self._rules)
+            self._rules.append(rule)
+        return n
+
     def add_row(self, rule: RuleSpec, table: Table, i: int, other: str | None, detail: str | None,
                 cause: int | None, expected: str | None) -> int:
         """Store a finding on row *i* of *table*; *cause* is the position of the finding that
         rejected the related row. Returns its position."""
-        self._entries.append((rule, table, i, other, detail, cause, expected))
-        return len(self._entries) - 1
+        t = self._table_no.get(id(table))
+        if t is None:
+            t = self._table_no[id(table)] = len(self._tables)
+            self._tables.append(table)
+        self._rule.append(self._number(rule))
+        self._table.append(t)
+        self._row.append(i)
+        self._cause.append(-1 if cause is None else cause)
+        self._other.append(self._text(other))
+        self._detail.append(self._text(detail))
+        self._expected.append(self._text(expected))
+        return len(self._row) - 1
+
+    def add_rows(self, rule: RuleSpec, table: Table, rows: list[int], others: list[str | None],
+                 details: list[str | None], expected: list[str | None] | None) -> int:
+        """Store one finding of *rule* on each of *rows* of *table* (with its compared value,
+        detail and expected text; *expected* None: none); returns the first one's position."""
+        k = len(self._row)
+        n = len(rows)
+        t = self._table_no.get(id(table))
+        if t is None:
+            t = self._table_no[id(table)] = len(self._tables)
+            self._tables.append(table)
+        self._rule.extend(repeat(self._number(rule), n))
+        self._table.extend(repeat(t, n))
+        self._row.extend(rows)
+        self._cause.extend(repeat(-1, n))
+        text = self._text
+        self._other.extend(map(text, others))
+        self._detail.extend(map(text, details))
+        self._expected.extend(repeat(-1, n) if expected is None else map(text, expected))
+        return k
 
     def append(self, finding: Finding) -> int:
-        self._entries.append(finding)
-        return len(self._entries) - 1
+        """Store a finding as it is (one on no row: the file's, a table's)."""
+        k = len(self._row)
+        self._rule.append(self._number(finding.rule))
+        self._table.append(0)
+        self._row.append(-1)
+        self._cause.append(-1)
+        self._other.append(-1)
+        self._detail.append(-1)
+        self._expected.append(-1)
+        self._whole[k] = finding
+        return k
+
+    # -- reading without making findings ------------------------------------------------------
+    def rule_of(self, k: int) -> RuleSpec:
+        """The rule of the finding at position *k*."""
+        return self._rules[self._rule[k]]
+
+    def cause_of(self, k: int) -> int | None:
+        """The position of the cause of the finding at *k* (None when it is not a cascade)."""
+        c = self._cause[k]
+        return None if c < 0 else c
+
+    def root_of(self, k: int) -> int:
+        """The position of the root cause of the finding at *k* (*k* itself when it is not a
+        cascade)."""
+        cause = self._cause
+        while cause[k] >= 0:
+            k = cause[k]
+        return k
+
+    def cascades(self) -> Iterator[tuple[int, int]]:
+        """(position, position of its cause) of every cascade finding, in order."""
+        cause = self._cause
+        for k in compress(count(), map(ge, cause, repeat(0))):
+            yield k, cause[k]
+
+    def ref_of(self, k: int) -> tuple[str, str | None, int | None]:
+        """(code, table, 1-based row) of the finding at *k*."""
+        f = self._whole.get(k)
+        if f is not None:
+            return f.rule.code, f.table, f.row
+        return self._rules[self._rule[k]].code, self._tables[self._table[k]].id, self._row[k] + 1
+
+    def whole(self, k: int) -> Finding | None:
+        """The finding at *k* when it is held whole (one on no row), else None."""
+        return self._whole.get(k)
+
+    def row_data(self, k: int) -> tuple[RuleSpec, Table, int, str | None, str | None, str | None]:
+        """(rule, table, row index, compared value, detail, expected) of a finding on a row."""
+        texts = self._texts
+        o, d, e = self._other[k], self._detail[k], self._expected[k]
+        return (self._rules[self._rule[k]], self._tables[self._table[k]], self._row[k],
+                None if o < 0 else texts[o], None if d < 0 else texts[d], None if e < 0 else texts[e])
+
+    def rules(self) -> Iterator[RuleSpec]:
+        """The rule of each finding, in order, without making any :class:`Finding`."""
+        return map(self._rules.__getitem__, self._rule)
+
+    def positions_where(self, test) -> list[int]:
+        """Positions of the findings whose rule passes *test*, without making any."""
+        passing = {n for n, rule in enumerate(self._rules) if test(rule)}
+        if not passing:
+            return []
+        return list(compress(count(), map(passing.__contains__, self._rule)))
 
     # -- reading ------------------------------------------------------------------------------
     def _build(self, k: int) -> Finding:
-        rule, table, i, other, detail, cause, expected = self._entries[k]
+        """The finding at *k* made anew (its cause made and kept, so causes stay the same objects)."""
+        rule, table, i, other, detail, expected = self.row_data(k)
         text = table.text
+        cause = self._cause[k]
         return Finding(rule=rule, table=table.id, row=i + 1, key=table.key(i),
                        values=tuple([text(i, x) for x in rule.fields]), other=other, detail=detail,
-                       line=table.line(i), cause=None if cause is None else self[cause], expected=expected)
+                       line=table.line(i), cause=None if cause < 0 else self._make(cause), expected=expected)
 
     def _make(self, k: int) -> Finding:
-        f = self._build(k)
-        self._entries[k] = f
+        f = self._whole.get(k)
+        if f is not None:
+            return f
+        f = self._made.get(k)
+        if f is not None:
+            return f
+        f = self._made[k] = self._build(k)
         return f
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._row)
 
     @overload
     def __getitem__(self, k: int) -> Finding: ...
@@ -179,67 +327,46 @@ class Findings(Sequence):
 
     def __getitem__(self, k):
         if isinstance(k, slice):
-            return tuple(self[j] for j in range(*k.indices(len(self._entries))))
-        e = self._entries[k]
-        if type(e) is tuple:
-            return self._make(k if k >= 0 else len(self._entries) + k)
-        return e
+            return tuple(self._make(j) for j in range(*k.indices(len(self._row))))
+        n = len(self._row)
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError("finding index out of range")
+        return self._make(k)
 
     def __iter__(self) -> Iterator[Finding]:
-        entries = self._entries
-        for k in range(len(entries)):
-            e = entries[k]
-            yield self._make(k) if type(e) is tuple else e
+        make = self._make
+        for k in range(len(self._row)):
+            yield make(k)
 
     def stream(self) -> Iterator[Finding]:
         """Every finding in order, as iterating does, but a finding not yet made is made for the
         caller and not kept: a report streams a million findings through without the result
         growing by a million objects. (Its cause is kept, as reading it would keep it, so causes
         stay the same objects.)"""
-        entries = self._entries
-        build = self._build
-        for k in range(len(entries)):
-            e = entries[k]
-            yield build(k) if type(e) is tuple else e
+        whole, made, build = self._whole, self._made, self._build
+        for k in range(len(self._row)):
+            f = whole.get(k) or made.get(k)
+            yield f if f is not None else build(k)
 
     def made(self) -> Iterator[tuple[int, Finding]]:
         """(position, finding) of the findings already made (read before), without making any."""
-        for k, e in enumerate(self._entries):
-            if type(e) is not tuple:
-                yield k, e
+        yield from sorted({**self._made, **self._whole}.items(), key=lambda kf: kf[0])
 
     def cause_positions(self) -> set[int]:
         """The positions of the findings that are the cause of another, without making any."""
-        out: set[int] = set()
-        position: dict[int, int] | None = None
-        for e in self._entries:
-            if type(e) is tuple:
-                if e[5] is not None:
-                    out.add(e[5])
-            elif e.cause is not None:
-                if position is None:
-                    position = {id(f): k for k, f in self.made()}
-                at = position.get(id(e.cause))
-                if at is not None:
-                    out.add(at)
-        return out
-
-    def rules(self) -> Iterator[RuleSpec]:
-        """The rule of each finding, in order, without making any :class:`Finding`."""
-        for e in self._entries:
-            yield e[0] if type(e) is tuple else e.rule
+        return {c for _, c in self.cascades()}
 
     def places(self) -> Iterator[tuple[RuleSpec, str | None, int | None]]:
         """(rule, table, 1-based row) of each finding, in order, without making any."""
-        for e in self._entries:
-            if type(e) is tuple:
-                yield e[0], e[1].id, e[2] + 1
+        rules, tables, whole = self._rules, self._tables, self._whole
+        for k, (r, t, i) in enumerate(zip(self._rule, self._table, self._row)):
+            if i < 0:
+                f = whole[k]
+                yield f.rule, f.table, f.row
             else:
-                yield e.rule, e.table, e.row
-
-    def positions_where(self, test) -> list[int]:
-        """Positions of the findings whose rule passes *test*, without making any."""
-        return [k for k, rule in enumerate(self.rules()) if test(rule)]
+                yield rules[r], tables[t].id, i + 1
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Findings):

@@ -39,6 +39,25 @@ class Ledger:
             self.warned[table.id].add(i)
         return k
 
+    def add_many(self, rule: RuleSpec, table: Table, fails: list[tuple[int, str | None, str | None]],
+                 expected: list[str | None] | None = None) -> None:
+        """The findings of *rule* on *table*: one per (row, compared value, detail) of *fails*,
+        in that order, as :meth:`add` would make them one by one (*expected*: each one's
+        expected text, None for none)."""
+        if not fails:
+            return
+        rows = [f[0] for f in fails]
+        k = self.findings.add_rows(rule, table, rows, [f[1] for f in fails], [f[2] for f in fails], expected)
+        if rule.severity is not Severity.WARNING:
+            rejected = self.rejected[table.id]
+            reason = self.reason[table.id]
+            for k, i in enumerate(rows, k):
+                if not rejected[i]:
+                    rejected[i] = 1
+                    reason[i] = k
+        else:
+            self.warned[table.id].update(rows)
+
     def add_file(self, rule: RuleSpec, *, table: str | None, detail: str | None = None,
                  line: int | None = None, value: str | None = None) -> int:
         f = Finding(rule=rule, table=table, row=None, values=(value,) if value is not None else (),

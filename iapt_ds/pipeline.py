@@ -29,7 +29,7 @@ import attrs
 from ._gcpause import gc_paused
 from .cascade import run_cascade
 from .checked import what_was_checked
-from .checks.base import Phase
+from .checks.base import Kind, Phase
 from .checks.context import Context, ReferenceData, Upload
 from .errors import UsageError
 from .ledger import Ledger
@@ -63,8 +63,12 @@ def run_kinds(ctx: Context, state: Ledger, phase: Phase, extra: tuple[Any, ...] 
             if kind.phase is not phase:
                 continue
             fails = kind.evaluate(rule, table, ctx, *extra) if evaluate is None else evaluate(kind, rule, table, ctx)
-            for i, other, detail in fails:
-                state.add(rule, table, i, other=other, detail=detail, expected=kind.expected(rule, spec, table, i))
+            if not fails:
+                continue
+            expected = None
+            if type(kind).expected is not Kind.expected:  # the kind says what was expected
+                expected = [kind.expected(rule, spec, table, f[0]) for f in fails]
+            state.add_many(rule, table, fails, expected)
 
 
 def check_rows(ctx: Context, state: Ledger) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import compress, repeat
+from operator import is_not
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -111,7 +113,10 @@ class Result:
 
     @property
     def file_findings(self) -> tuple[Finding, ...]:
-        return tuple(self.findings[k] for k, r in enumerate(self._rules()) if r.severity is Severity.FILE)
+        where = getattr(self.findings, "positions_where", None)
+        if where is not None:
+            return tuple(self.findings[k] for k in where(lambda r: r.severity is Severity.FILE))
+        return tuple(f for f in self.findings if f.rule.severity is Severity.FILE)
 
     def counts_by_severity(self) -> dict[str, int]:
         c = Counter(r.severity for r in self._rules())
@@ -168,21 +173,42 @@ class Result:
         """Findings as tuples of the named attributes, e.g. ``flatten("code", "table", "row")``."""
         return [tuple(getattr(f, a) for a in attrs_) for f in self.findings]
 
-    def root_causes(self) -> list[tuple[Finding, int]]:
-        """Root-cause findings with the number of rows whose rejection traces back to each,
-        most first: what to fix first."""
+    def _reason_counts(self) -> Counter:
         by_reason: Counter = Counter()
         for reasons in self._reasons.values():
             by_reason.update(reasons)
         by_reason.pop(None, None)
+        return by_reason
+
+    def root_cause_positions(self) -> dict[int, int] | None:
+        """Position in ``findings`` of each root cause -> the rows whose rejection traces back
+        to it, found without making any finding; None when the findings are not stored
+        compactly."""
+        root_of = getattr(self.findings, "root_of", None)
+        if root_of is None:
+            return None
         counts: Counter = Counter()
-        first: dict[int, Finding] = {}
-        for k, n in by_reason.items():
-            root = self.findings[k].root
-            counts[id(root)] += n
-            first[id(root)] = root
-        return sorted(((first[k], n) for k, n in counts.items()),
-                      key=lambda x: (-x[1], x[0].rule.code, x[0].table or "", x[0].row or 0))
+        for reasons in self._reasons.values():
+            # each finding is on one row, so it is the reason of one row at most
+            counts.update(map(root_of, compress(reasons, map(is_not, reasons, repeat(None)))))
+        return dict(counts)
+
+    def root_causes(self) -> list[tuple[Finding, int]]:
+        """Root-cause findings with the number of rows whose rejection traces back to each,
+        most first: what to fix first."""
+        findings = self.findings
+        positions = self.root_cause_positions()
+        if positions is not None:
+            roots = [(findings[k], n) for k, n in positions.items()]
+        else:
+            counts: Counter = Counter()
+            first: dict[int, Finding] = {}
+            for k, n in self._reason_counts().items():
+                root = findings[k].root
+                counts[id(root)] += n
+                first[id(root)] = root
+            roots = [(first[k], n) for k, n in counts.items()]
+        return sorted(roots, key=lambda x: (-x[1], x[0].rule.code, x[0].table or "", x[0].row or 0))
 
     def __repr__(self) -> str:
         sev = self.counts_by_severity()

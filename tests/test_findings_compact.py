@@ -3,7 +3,12 @@ result's findings still behave as a sequence of the same Finding objects, in the
 
 from __future__ import annotations
 
+import io
+
+import attrs
+
 import iapt_ds
+from iapt_ds.report import write_report
 from iapt_ds.findings import Finding, Findings
 from iapt_ds.synthetic import write_csv_folder
 
@@ -21,9 +26,80 @@ def test_counting_makes_no_finding(tmp_path):
     counts = result.counts_by_code()
     assert sum(counts.values()) == len(result.findings) > 100
     assert result.counts_by_severity()["record"] > 0 and result.codes() == set(counts)
-    made = [e for e in result.findings._entries if isinstance(e, Finding)]
+    made = list(result.findings._made.values()) + list(result.findings._whole.values())
     assert all(f.row is None for f in made)  # only findings on no row (the file's) exist as objects yet
     assert len(made) < len(result.findings)
+
+
+def test_the_json_csv_and_text_reports_make_no_finding_on_a_row(tmp_path):
+    """The writers lay findings out straight from the compact store: writing them leaves the
+    result as compact as validation made it."""
+    result = _faulty(tmp_path)
+    for fmt in ("json", "csv", "text"):
+        write_report(result, io.StringIO(), fmt)
+    made = result.findings._made
+    # only the root causes and the file-level findings are made, for the text's summary
+    assert len(made) < len(result.findings) / 2
+    positions = result.root_cause_positions()
+    assert set(made) <= set(positions) | set(result.findings.positions_where(lambda r: r.severity == "file"))
+    held = result.findings[5]
+    assert result.findings[5] is held  # once made, the same object
+
+
+def test_fast_writers_write_what_the_records_say(tmp_path):
+    """The JSON and CSV writers' fast path (compact store) writes exactly what the general path
+    (any sequence of findings) writes, hostile values included."""
+    write_csv_folder(tmp_path, rows=3000, seed=4, fault_rate=0.05)
+    mpi = tmp_path / "IDS001MPI.csv"
+    lines = mpi.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    cells = lines[3].split(",")
+    cells[head.index("Postcode")] = "=HYPERLINK(x)\u202e\u200b%s%d{value}"
+    cells[head.index("Gender")] = "-9\x1b[2J"
+    lines[3] = ",".join(cells)
+    mpi.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = iapt_ds.validate(tmp_path, **UPLOAD)
+    general = attrs.evolve(result, findings=tuple(result.findings))
+    for fmt in ("json", "csv"):
+        fast, slow = io.StringIO(), io.StringIO()
+        write_report(result, fast, fmt)
+        write_report(general, slow, fmt)
+        a, b = (x.getvalue().splitlines() for x in (fast, slow))
+        assert [x for x in a if "run_at" not in x] == [x for x in b if "run_at" not in x]
+        assert "HYPERLINK" in fast.getvalue()
+
+
+def test_positions_without_making_findings(tmp_path):
+    result = _faulty(tmp_path)
+    findings = result.findings
+    every = tuple(findings)
+    for k, f in enumerate(every):
+        assert findings.rule_of(k) is f.rule
+        c = findings.cause_of(k)
+        assert (c is None) == (f.cause is None)
+        if c is not None:
+            assert every[c] is f.cause and every[findings.root_of(k)] is f.root
+        else:
+            assert findings.root_of(k) == k
+    assert [(k, c) for k, c in findings.cascades()] == [
+        (k, every.index(f.cause)) for k, f in enumerate(every) if f.cause is not None]
+    assert findings.positions_where(lambda r: r.severity == "file") == [
+        k for k, f in enumerate(every) if f.rule.severity == "file"]
+    positions = result.root_cause_positions()
+    assert sorted((every[k].code, every[k].table, every[k].row, n) for k, n in positions.items()) == sorted(
+        (f.code, f.table, f.row, n) for f, n in result.root_causes())
+
+
+def test_a_finding_costs_a_few_bytes(tmp_path):
+    """The ledger stores a finding on a row as a few numbers (no object per finding)."""
+    result = _faulty(tmp_path)
+    findings = result.findings
+    arrays = [findings._rule, findings._table, findings._row, findings._cause, findings._other,
+              findings._detail, findings._expected]
+    per_finding = sum(a.itemsize for a in arrays)
+    assert per_finding <= 24
+    assert all(len(a) == len(findings) for a in arrays)
+    assert len(findings._texts) < len(findings)  # texts stored once each
 
 
 def test_a_sequence_of_the_same_findings_in_order(tmp_path):

@@ -70,7 +70,14 @@ def test_html_report_has_the_measures_section_and_the_cost_beside_fix_first(gp):
     section = page[page.index('<section id="measures"'):]
     section = section[:section.index("</section>")]
     assert "Headline measures (preview)" in section and "What the findings cost, most costly first" in section
-    assert "fixing IDS00211 on 3 IDS002 rows" in section
+    # each cost names its code once, marked as code (it was "IDS00211: fixing IDS00211 ...")
+    assert "<li>fixing <code>IDS00211</code> on 3 IDS002 rows" in section
+    costs = section[section.index('id="measures-cost"'):]
+    costs = costs[:costs.index("</ol>")]
+    assert costs.count("IDS00211") == 1
+    # the column "with every rejected row accepted" gives a rate's fraction as well as its percentage
+    cells = re.findall(r"<td class=num>([^<]*)</td>", section)
+    assert any(re.fullmatch(r"\d+/\d+ = \d+\.\d%", c) for c in cells[1::2] if c), cells
     # the measures come after "fix these first", and each group of root causes says what it costs
     assert page.index('id="fix"') < page.index('id="measures"')
     fix = page[page.index('<table id="fix-groups">'):page.index("</table>", page.index('<table id="fix-groups">'))]
@@ -104,7 +111,13 @@ def test_the_cost_words_of_each_kind_of_group():
     words = fix_costs(measures.compute(sub, rejected))
     assert words("IDSREJ015", "file") == ("the whole file: would bring back 2 finished referrals, 1 recovery, "
                                           "2 reliable improvements and 1 reliable recovery")
-    assert words("IDS00030", "record") == "none of the headline measures"
+    # the header row's own fault rejects it, and a rejected header rejects the file (IDSREJ015):
+    # fixing the header's code lifts the file-level rejection (was "none of the headline measures")
+    assert words("IDS00030", "record") == ("the whole file, through IDSREJ015: would bring back 2 finished "
+                                           "referrals, 1 recovery, 2 reliable improvements and 1 reliable recovery")
+    (file_cost,) = [c for c in measures.compute(sub, rejected).costs if c.file_level]
+    assert file_cost.together == ("IDSREJ015",) and "IDS00030" in file_cost.through
+    assert file_cost.as_dict()["through"] == list(file_cost.through)
     assert words("IDS00115", "warning") == "nothing: a warning rejects no row"
 
 
@@ -229,7 +242,7 @@ def test_the_measures_in_headless_chromium(gp, tmp_path):
     # ... and the measures are on the page: the cost beside "fix these first", the section, its lists
     assert f'<td class="cost">{COST_WORDS}</td>' in dom
     section = dom[dom.index('<section id="measures"'):]
-    assert "Finished a course of treatment" in section and "fixing IDS00211 on 3 IDS002 rows" in section
+    assert "Finished a course of treatment" in section and "fixing <code>IDS00211</code> on 3 IDS002 rows" in section
     assert "<summary>Rejected referrals (they count in nothing): 2</summary>" in section
     shot = tmp_path / "report.png"
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri() + "#measures"],

@@ -16,8 +16,11 @@ import datetime as _dt
 import functools
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
+from itertools import compress, count, repeat
+from operator import is_, not_
 from typing import TYPE_CHECKING, Any
 
 from ..parse import Invalid, render
@@ -77,8 +80,19 @@ def _other_sql(rule: RuleSpec, ref: str) -> tuple[str, tuple[str, ...]]:
                                    f" LEFT JOIN {Q.ident(table)} AS {o} ON {o}._row = {lk}._orow")
 
 
+def _positions(flags: Any) -> list[int]:
+    """The positions where *flags* (an iterable of truth values) is true, found in C."""
+    return list(compress(count(), flags))
+
+
+def _nulls(col: list) -> list[int]:
+    """The rows whose value is NULL, found in C."""
+    return _positions(map(is_, col, repeat(None))) if None in col else []
+
+
 def _rows_with(col: list, bad: set) -> list[Fail]:
-    return [(i, None, None) for i, v in enumerate(col) if v in bad]
+    # whole column in C (a set look-up per row), Python only for the failing rows
+    return [(i, None, None) for i in _positions(map(bad.__contains__, col))]
 
 
 def _failing_values(col: list, fails: Callable[[Any], bool]) -> list[Fail]:
@@ -95,7 +109,7 @@ def _failing_pairs(a: list, b: list, fails: Callable[[Any, Any], bool]) -> list[
     bad = {pair for pair in set(zip(a, b)) if fails(*pair)}
     if not bad:
         return []
-    return [(i, pair[1]) for i, pair in enumerate(zip(a, b)) if pair in bad]
+    return [(i, b[i]) for i in _positions(map(bad.__contains__, zip(a, b)))]
 
 
 # ------------------------------------------------------------------------------------- words
@@ -166,9 +180,7 @@ class NotBlank(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         col = _col(table, rule)
-        if None not in col:
-            return []
-        return [(i, None, None) for i, v in enumerate(col) if v is None]
+        return [(i, None, None) for i in _nulls(col)]
 
     def sql(self, rule, dialect):
         f = rule.fields[0]
@@ -218,9 +230,13 @@ class Length(Kind):
                 if lo <= min(lengths) and max(lengths) <= hi and (
                         all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
                         else all(map(str.isprintable, distinct))):
-                    return []
+                    return []  # the common case: every value passes
+                suspects = _length_suspects(distinct, lo, hi, digits)
             except TypeError:
                 pass  # a value that is not text (an Access column of another type): test one by one
+            else:
+                bad = {v for v in suspects if fails(v)}
+                return _rows_with(col, bad) if bad else []
         return _failing_values(col, fails)
 
     def sql(self, rule, dialect):
@@ -240,6 +256,22 @@ class Length(Kind):
                   f"WHEN {Q.has_terminator(v)} THEN NOT {Q.has_terminator(body)} "
                   f"AND length({body}) BETWEEN {lo} AND {hi} ELSE length({v}) BETWEEN {lo} AND {hi} END)")
         return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
+
+
+def _length_suspects(distinct: set, lo: int, hi: int, digits: bool) -> list:
+    """The texts of *distinct* that may fail a length rule, found with C-level passes: those of
+    a length outside lo..hi, and of the others those that are not printable (or, for *digits*,
+    not ASCII digits). Every other text passes. TypeError when a value is not text."""
+    by_length = sorted(distinct, key=len)
+    lengths = list(map(len, by_length))
+    start, end = bisect_left(lengths, lo), bisect_right(lengths, hi)
+    within = by_length[start:end]
+    if digits:
+        odd = list(compress(within, map(not_, map(str.isascii, within))))
+        odd += compress(within, map(not_, map(str.isdigit, within)))
+    else:
+        odd = list(compress(within, map(not_, map(str.isprintable, within))))
+    return by_length[:start] + by_length[end:] + odd
 
 
 @functools.lru_cache(maxsize=None)
@@ -679,7 +711,7 @@ class MatchesUpload(Kind):
         col = _col(table, rule)
         out = _failing_values(col, fails)
         if fails(None):
-            out = sorted(out + [(i, None, None) for i, v in enumerate(col) if v is None])
+            out = sorted(out + [(i, None, None) for i in _nulls(col)])
         return [(i, render(expected), None) for i, _, _ in out]
 
 
@@ -1003,9 +1035,8 @@ def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], 
     if not dup:
         return []
     groups: dict[Any, list[int]] = defaultdict(list)
-    for i, k in enumerate(keys):
-        if k in dup:
-            groups[k].append(i)
+    for i in _positions(map(dup.__contains__, keys)):
+        groups[keys[i]].append(i)
     out: list[Fail] = [(r, None, detail(k, rows)) for k, rows in groups.items() for r in rows]
     out.sort()
     return out
@@ -1135,7 +1166,8 @@ class OneAttendedPerSlot(Kind):
         crowded = {k for k, n in counts.items() if n > 1}
         if not crowded:
             return []
-        return [(i, None, f"{counts[k]} attended contacts in the same slot") for i, k in enumerate(keys) if k in crowded]
+        return [(i, None, f"{counts[keys[i]]} attended contacts in the same slot")
+                for i in _positions(map(crowded.__contains__, keys))]
 
 
 ROW_KINDS: Mapping[str, Kind] = {k.name: k() for k in (

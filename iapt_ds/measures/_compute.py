@@ -286,8 +286,13 @@ def _costs(idx: Index, result: Result, base: Sequence[ReferralMeasures], base_co
         restore = diff(tuple(base_totals.counts.values()), tuple(totals.counts.values()))
         n = sum(r.accepted for r in base)
         file_codes = tuple(sorted({f.code for f in result.file_findings}))
+        # a file-level finding naming a table whose row is rejected (IDSREJ015: the header) is
+        # fixed by fixing what rejected that row: those codes cost the whole file too
+        through = tuple(sorted({r.code for f in result.file_findings if f.table is not None
+                                for i in result.rejected_rows(f.table)
+                                if (r := result.reason(f.table, i)) is not None} - set(file_codes)))
         out.append(CodeCost(code=file_codes[0], rule=spec.rules[file_codes[0]], rows={}, referrals=n,
-                            gains=gains_of(restore), file_level=True, together=file_codes))
+                            gains=gains_of(restore), file_level=True, together=file_codes, through=through))
     all_pts = patients({t: list(r) for t, r in own.items()})
     delta, _, back = scenario(None, all_pts)
     all_counts = add(tuple(base_totals.counts.values()), delta)

@@ -50,6 +50,9 @@ class CodeCost:
     file_level: bool = False
     #: for the file-level rejection: every file-level code, all to be fixed together
     together: tuple[str, ...] = ()
+    #: for the file-level rejection: the codes rejecting a row whose rejection rejects the file
+    #: (the header row behind IDSREJ015), so fixing them lifts the file-level rejection too
+    through: tuple[str, ...] = ()
 
     def words(self) -> str:
         """``fixing IDS00211 on 3 IDS002 rows would bring back 2 finished referrals and 1 recovery``."""
@@ -85,7 +88,7 @@ class CodeCost:
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "severity": self.rule.severity, "rows": dict(self.rows),
                 "referrals": self.referrals, "gains": dict(self.gains), "file_level": self.file_level,
-                "together": list(self.together), "words": self.words()}
+                "together": list(self.together), "through": list(self.through), "words": self.words()}
 
 
 def rank_key(c: CodeCost) -> tuple:

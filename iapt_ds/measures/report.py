@@ -85,10 +85,10 @@ def _change(now: Totals, then: Totals, name: str) -> str:
     if name in now.counts:
         d = then.counts[name] - now.counts[name]
         return f"{then.counts[name]} ({d:+d})" if d else ""
-    a, b = now.rates[name].value, then.rates[name].value
-    if a == b or b is None:
+    a, b = now.rates[name], then.rates[name]
+    if b.value is None or (a.numerator, a.denominator) == (b.numerator, b.denominator):
         return ""
-    return f"{b:.1%}"
+    return str(b)           # the fraction as well as the rate: "3/4 = 75.0%"
 
 
 def write_text(p: Preview, out: TextIO, *, limit: int = 20) -> None:
@@ -258,7 +258,9 @@ def html_section(p: Preview, *, limit: int = 200) -> str:
     costly = cost_ranking(p)
     if costly:
         parts.append('<h3 id="measures-cost">What the findings cost, most costly first</h3><ol class=roots>')
-        parts += [f"<li><code>{e(c.code)}</code>: {e(c.words())}</li>" for c in costly[:limit]]
+        # the words name the code once ("fixing IDS00211 on 3 IDS002 rows ..."): shown as code there
+        parts += ["<li>" + e(c.words()).replace(e(c.code), f"<code>{e(c.code)}</code>", 1) + "</li>"
+                  for c in costly[:limit]]
         parts.append("</ol>")
     drops = []
     for heading, measure, which in _DROPS:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from itertools import compress
+from itertools import compress, count, repeat
+from operator import is_not, not_
 from typing import Any
 
 from ..cleanse import cleanse_column
@@ -243,7 +244,8 @@ class _Column:
         start = len(self.values)
         canon = self.canon
         if (canon.ftype == "text" and len(cells) >= _SAMPLE and len(set(cells[:_SAMPLE])) > _SAMPLE // 2
-                and None not in cells and self._feed_distinct(cells, start)):
+                and None not in cells):
+            self._feed_distinct(cells, start)
             return
         self.values.extend(map(canon.__getitem__, cells))
         kept = canon.kept
@@ -251,23 +253,34 @@ class _Column:
             for i in compress(range(len(cells)), map(kept.__contains__, cells)):
                 self.originals[start + i] = cells[i]
 
-    def _feed_distinct(self, cells: list, start: int) -> bool:
-        """Mostly distinct text with nothing to trim: only NULLs are looked for (and the values
-        shared when they link tables). False when some cell needs trimming."""
+    def _feed_distinct(self, cells: list, start: int) -> None:
+        """Mostly distinct text: no look-up per distinct value; NULLs and cells to trim are found
+        in C, and only those rows are visited (the values shared when they link tables)."""
         joined = "\0".join(cells)
-        if joined.startswith(" ") or joined.endswith(" ") or "\0 " in joined or " \0" in joined:
-            return False
+        trim = joined.startswith(" ") or joined.endswith(" ") or "\0 " in joined or " \0" in joined
         del joined
-        blanks = "" in cells
+        values = cells
+        odd: list[int] = []
+        if trim:
+            # str.strip gives back the very object when there is nothing to strip
+            values = list(map(str.strip, cells, repeat(" ")))
+            odd = list(compress(count(), map(is_not, values, cells)))
+        blanks = "" in values
         sd = self.canon.sd
         if sd is not None and self.linked:
-            self.values.extend([sd(v, v) if v else None for v in cells] if blanks else map(sd, cells, cells))
-        else:
-            self.values.extend([v or None for v in cells] if blanks else cells)
+            values = list(map(sd, values, values))
+        elif blanks and values is cells:
+            values = list(values)
+        if blanks:  # the few blank cells are NULL
+            for i in compress(count(), map(not_, values)):
+                values[i] = None
+        self.values.extend(values)
+        originals = self.originals
+        for i in odd:  # trimmed: the text as written is kept (as for any changed text)
+            originals[start + i] = cells[i]
         if blanks and not self.blank_is_null:
             for i in compress(range(len(cells)), map("".__eq__, cells)):
-                self.originals[start + i] = ""
-        return True
+                originals[start + i] = ""
 
 
 class _Canon(dict):

@@ -14,9 +14,9 @@ from typing import Any
 import attrs
 
 from ..errors import UsageError
-from ..findings import Finding
+from ..findings import Finding, Findings
 from ..result import Result
-from ..spec import Spec, load_spec
+from ..spec import Severity, Spec, load_spec
 from ._safe import any_active, visible
 from .redact import Redactor
 
@@ -44,40 +44,85 @@ class ReportView:
         self.redacted = redact
         self._redactor = Redactor(self.spec, getattr(result, "identifiers", ()), self._untrusted(result)) \
             if redact else None
-        self._roots = result.root_causes()
-        self._key_names: dict[str, tuple[str, ...]] = {}
-        wanted = {id(f) for f, _ in self._roots}
-        wanted.update(id(f) for f in result.file_findings)
         findings = result.findings
-        causes = getattr(findings, "cause_positions", None)
-        if causes is not None:      # the compact store: no finding is made but the causes
-            for k in causes():
-                cause = findings[k]
-                wanted.add(id(cause))
-                wanted.add(id(cause.root))
-            # every finding wanted has been made (read) by now, so it is among those made
-            made = getattr(findings, "made")
-            self._index = {id(f): i for i, f in made() if id(f) in wanted}
+        positions = result.root_cause_positions() if isinstance(findings, Findings) else None
+        compact = findings if isinstance(findings, Findings) else Findings()
+        self._causes_indexed = True
+        self._key_names: dict[str, tuple[str, ...]] = {}
+        self._root_refs: list[tuple[dict[str, Any], int]] | None = None
+        self._roots_made: list[tuple[Finding, int]] | None = None
+        if positions is not None:
+            # stored compactly: the roots ranked by position; findings are made (and indexed) only
+            # when a writer asks for them (root_causes(), index())
+            def rank(item: tuple[int, int]) -> tuple:
+                code, table, row = compact.ref_of(item[0])
+                return (-item[1], code, table or "", row or 0)
+
+            ranked = sorted(positions.items(), key=rank)
+            self._held: dict[int, Finding] = {}  # the indexed findings are held: their identities stay valid
+            self._index: dict[int, int] = {}
+            self._causes_indexed = False
+            self._root_refs = []
+            for k, n in ranked:
+                code, table, row = compact.ref_of(k)
+                self._root_refs.append(({"id": k, "code": code, "table": table, "row": row}, n))
+            self._root_positions = ranked
         else:
+            self._roots_made = result.root_causes()
+            wanted_ids = {id(f) for f, _ in self._roots_made}
+            wanted_ids.update(id(f) for f in result.file_findings)
             for f in findings:
                 if f.cause is not None:
-                    wanted.add(id(f.cause))
-                    wanted.add(id(f.root))
-            self._index = {id(f): i for i, f in enumerate(findings) if id(f) in wanted}
+                    wanted_ids.add(id(f.cause))
+                    wanted_ids.add(id(f.root))
+            self._index = {id(f): i for i, f in enumerate(findings) if id(f) in wanted_ids}
 
     def _untrusted(self, result: Result) -> set[tuple[str | None, int | None]]:
         """(table, row) of the rows whose cells did not line up with the header (a row-level
         structure finding): redaction masks all their values."""
-        stream = getattr(result.findings, "stream", None)
-        return {(f.table, f.row) for f in (stream() if stream is not None else result.findings)
-                if f.row is not None and f.rule.kind == "structure"}
+        findings = result.findings
+        if isinstance(findings, Findings):
+            chosen: Any = (findings[k] for k in findings.positions_where(lambda r: r.kind == "structure"))
+        else:
+            chosen = (f for f in findings if f.rule.kind == "structure")
+        return {(f.table, f.row) for f in chosen if f.row is not None}
 
     # ------------------------------------------------------------------ one finding
 
     def index(self, f: Finding) -> int | None:
         """The position of *f* in ``result.findings`` (known for causes, root causes and
         file-level findings)."""
-        return self._index.get(id(f))
+        k = self._index.get(id(f))
+        if k is None and not self._causes_indexed:
+            self._index_causes()
+            k = self._index.get(id(f))
+        return k
+
+    @property
+    def _roots(self) -> list[tuple[Finding, int]]:
+        if self._roots_made is None:
+            findings = self.result.findings
+            made = [(findings[k], n) for k, n in self._root_positions]
+            for (f, _), (k, _) in zip(made, self._root_positions):
+                self._held[k] = f
+                self._index[id(f)] = k
+            self._roots_made = made
+        return self._roots_made
+
+    def _index_causes(self) -> None:
+        """Index the file's findings, the roots, and the causes and root causes of every cascade
+        finding (compact store)."""
+        findings = self.result.findings
+        assert isinstance(findings, Findings)
+        self._roots  # noqa: B018  (made and indexed)
+        causes = set(findings.positions_where(lambda r: r.severity is Severity.FILE))
+        causes.update(c for _, c in findings.cascades())
+        causes.update(map(findings.root_of, list(causes)))
+        for k in sorted(causes):
+            if k not in self._held:
+                f = self._held[k] = findings[k]
+                self._index[id(f)] = k
+        self._causes_indexed = True
 
     def ref(self, f: Finding) -> dict[str, Any]:
         """A short reference to a finding: its position, code, table and row."""
@@ -271,7 +316,8 @@ class ReportView:
                              "with_warnings": t.with_warnings} for tid, t in r.tables.items()},
             "checked": r.checked.as_dict() if r.checked is not None else None,
             "not_checked": dict(r.not_checked),
-            "root_causes": [{**self.ref(f), "rows_rejected": n} for f, n in self._roots],
+            "root_causes": ([{**ref, "rows_rejected": n} for ref, n in self._root_refs] if self._root_refs is not None
+                            else [{**self.ref(f), "rows_rejected": n} for f, n in self._roots]),
         }
 
 
@@ -315,3 +361,43 @@ def ref_text(ref: dict[str, Any] | None) -> str:
     if ref["row"] is not None:
         where += f" row {ref['row']}"
     return f"{ref['code']} at {where}"
+
+
+#: one finding as the fast writers see it: (position, rule, table id, row, line, key, values,
+#: compared value, detail, expected, position of the cause, position of the root cause)
+Row = tuple[int, Any, "str | None", "int | None", "int | None", tuple, tuple, "str | None", "str | None",
+            "str | None", "int | None", "int | None"]
+
+
+def plain_rows(view: ReportView) -> Iterator[Row] | None:
+    """Every finding of *view*'s result as a plain tuple (:data:`Row`), straight from the compact
+    store, without making a :class:`Finding` for a finding on a row: what the JSON and CSV
+    writers lay out. Values are shown safely when the view shows them so; None when the view
+    redacts or the findings are not stored compactly (the writers then go through
+    :meth:`ReportView.records`)."""
+    findings = view.result.findings
+    if view._redactor is not None or not isinstance(findings, Findings):
+        return None
+    return _plain_rows(findings, view.visible)
+
+
+def _plain_rows(findings: Findings, show: bool) -> Iterator[Row]:
+    safe = (lambda v: visible(v) if v else v) if show else None
+    row_data, whole, cause_of, root_of = findings.row_data, findings.whole, findings.cause_of, findings.root_of
+    for k in range(len(findings)):
+        f = whole(k)
+        if f is not None:
+            if safe is not None:
+                f = _visible_finding(f)
+            yield (k, f.rule, f.table, f.row, f.line, f.key, f.values, f.other, f.detail, f.expected, None, None)
+            continue
+        rule, table, i, other, detail, expected = row_data(k)
+        text = table.text
+        key = tuple([text(i, x) for x in table.spec.key])
+        values = tuple([text(i, x) for x in rule.fields])
+        if safe is not None:
+            key, values = tuple(map(safe, key)), tuple(map(safe, values))
+            other, detail = safe(other), safe(detail)
+        cause = cause_of(k)
+        yield (k, rule, table.id, i + 1, table.line(i), key, values, other, detail, expected, cause,
+               None if cause is None else root_of(cause))

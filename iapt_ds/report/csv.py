@@ -9,11 +9,14 @@ cannot run anything when the report is opened.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from ..result import Result
 from ..spec import Spec
-from ._view import ReportView, ref_text
+from ..findings import Findings, message_text, root_sentence
+from ._safe import visible
+from ._view import ReportView, Row, plain_rows, ref_text
 
 __all__ = ["COLUMNS", "neutralise", "write_csv"]
 
@@ -43,6 +46,10 @@ def write_csv(result: Result, out: TextIO, *, redact: bool = False, spec: Spec |
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     version, why = view.spec.version, result.version_reason
+    rows = plain_rows(view)
+    if rows is not None:
+        writer.writerows(_rows(view, rows, neutralise(version), neutralise(why)))
+        return
     for rec in view.records():
         cause = rec["caused_by"]
         key = "; ".join(f"{k}={'' if v is None else v}" for k, v in rec["key"].items())
@@ -50,3 +57,44 @@ def write_csv(result: Result, out: TextIO, *, redact: bool = False, spec: Spec |
                key, rec["field"] or "", "" if rec["value"] is None else rec["value"], rec["message"],
                ref_text(cause), ref_text(cause["root"]) if cause else "", version, why)
         writer.writerow([neutralise(c) for c in row])
+
+
+def _rows(view: ReportView, rows: Iterator[Row], version: Any, why: Any) -> Iterator[list[Any]]:
+    """Each finding's CSV row as :func:`write_csv` writes it from a record, with the cells that
+    are the same for every finding of a rule made (and made safe) once."""
+    findings = view.result.findings
+    assert isinstance(findings, Findings)
+    tables = view.spec.tables
+    fixed: dict[tuple[int, str | None], tuple[Any, Any, Any, Any, tuple[str, ...]]] = {}
+    refs: dict[int, str] = {}
+    roots: dict[int, str] = {}
+
+    def ref(k: int) -> str:
+        r = refs.get(k)
+        if r is None:
+            code, table, row = findings.ref_of(k)
+            r = refs[k] = neutralise(ref_text({"code": code, "table": table, "row": row}))
+        return r
+
+    for k, rule, table, row, line, key, values, other, detail, expected, cause, root in rows:
+        parts = fixed.get((id(rule), table))
+        if parts is None:
+            names = tuple(f"{n}=" for n in tables[table].key) if table is not None else ()
+            parts = fixed[(id(rule), table)] = (neutralise(rule.code), neutralise(rule.severity),
+                                                neutralise(table or ""), neutralise(rule.field or ""), names)
+        code, severity, where, field, names = parts
+        shown = "; ".join([n + ("" if v is None else v) for n, v in zip(names, key)]) if table is not None and key else ""
+        message = message_text(rule, values, other, expected, detail)
+        if cause is None:
+            caused = rooted = ""
+        else:
+            assert root is not None
+            sentence = roots.get(root)
+            if sentence is None:
+                code_, table_, row_ = findings.ref_of(root)
+                sentence = roots[root] = root_sentence(table_, row_, code_)
+            message += sentence
+            caused, rooted = ref(cause), ref(root)
+        value = values[0] if values else None
+        yield [k, code, severity, where, row or "", line or "", neutralise(shown), field,
+               "" if value is None else neutralise(value), neutralise(visible(message)), caused, rooted, version, why]

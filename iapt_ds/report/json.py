@@ -16,7 +16,8 @@ from typing import Any, TextIO
 from .. import __version__
 from ..result import Result
 from ..spec import Spec
-from ._view import ReportView
+from ..findings import Findings, _placeholders, message_text, root_sentence
+from ._view import ReportView, Row, plain_rows
 from .explain import checks
 
 __all__ = ["FORMAT", "VERSION", "write_json"]
@@ -62,8 +63,61 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
         _write_block(out, value)
         out.write(",")
     out.write('\n  "findings": ')
-    _write_block(out, map(_record, view.records()), encoded=True)
+    rows = plain_rows(view)
+    lines = map(_record, view.records()) if rows is None else _lines(view, rows)
+    _write_block(out, lines, encoded=True)
     out.write("\n}\n")
+
+
+def _lines(view: ReportView, rows: Iterator[Row]) -> Iterator[str]:
+    """Each finding's record as :func:`_record` writes it, laid out from parts rendered once per
+    rule, table and cause: per finding only its own values are encoded."""
+    findings = view.result.findings
+    assert isinstance(findings, Findings)
+    tables = view.spec.tables
+    enc = json.encoder.encode_basestring
+    forms: dict[tuple[int, str | None], tuple[str, tuple[str, ...], str | None]] = {}
+    refs: dict[int, str] = {}
+    roots: dict[int, str] = {}
+
+    def ref(k: int) -> str:
+        r = refs.get(k)
+        if r is None:
+            code, table, row = findings.ref_of(k)
+            r = refs[k] = (f'"id": {k}, "code": {enc(code)}, "table": {"null" if table is None else enc(table)}, '
+                           f'"row": {"null" if row is None else row}')
+        return r
+
+    for k, rule, table, row, line, key, values, other, detail, expected, cause, root in rows:
+        form = forms.get((id(rule), table))
+        if form is None:
+            field = rule.fields[0] if rule.fields else None
+            code, severity, where = (_dump(x).replace("%", "%%") for x in (rule.code, rule.severity, table))
+            form = forms[(id(rule), table)] = (
+                # every part but the finding's own values, as a %-template
+                '{"id": %d, "code": ' + code + ', "severity": ' + severity + ', "table": ' + where
+                + ', "row": %s, "line": %s, "key": {%s}, "field": ' + _dump(field).replace("%", "%%")
+                + ', "value": %s, "other": %s, "message": %s, "caused_by": %s}',
+                tuple(f"{enc(name)}: " for name in tables[table].key) if table is not None else (),
+                enc(rule.message) if not _placeholders(rule.message) else None)
+        template, names, fixed = form
+        shown = ", ".join([n + ("null" if v is None else enc(v)) for n, v in zip(names, key)]) if key else ""
+        message: str
+        if cause is None:
+            message = fixed or enc(message_text(rule, values, other, expected, detail))
+            caused = "null"
+        else:
+            assert root is not None
+            sentence = roots.get(root)
+            if sentence is None:
+                root_code, root_table, root_row = findings.ref_of(root)
+                sentence = roots[root] = root_sentence(root_table, root_row, root_code)
+            message = enc(message_text(rule, values, other, expected, detail) + sentence)
+            caused = f'{{{ref(cause)}, "root": {{{ref(root)}}}}}'
+        value = values[0] if values else None
+        yield template % (k, "null" if row is None else row, "null" if line is None else line, shown,
+                          "null" if value is None else enc(value), "null" if other is None else enc(other),
+                          message, caused)
 
 
 def _write_block(out: TextIO, value: Any, encoded: bool = False) -> None:
