@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from .errors import UsageError
 from .parse import Invalid, render
 from .spec import Spec, TableSpec
 from .version_choice import VersionChoice
@@ -109,6 +110,9 @@ class Table:
 
     def row(self, index: int) -> dict[str, Any]:
         """The typed values of one row (Invalid cells included)."""
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < self.nrows:
+            raise UsageError(f"{self.spec.id} has no row index {index!r}: it has {self.nrows} rows, "
+                             f"indexed from 0" + (f" to {self.nrows - 1}" if self.nrows else ""))
         return {f: col[index] for f, col in self.values.items()}
 
     def record(self, index: int) -> Any:

@@ -84,3 +84,27 @@ def test_a_rule_context_refuses_a_link_the_spec_has_no_path_for():
         ctx.link("IDS999", "IDS001")
     with pytest.raises(UnknownNameError, match="no table 'IDS999' in this submission"):
         ctx.table("IDS999")
+
+
+@pytest.mark.parametrize("index", [-1, 7, 1.0, True, "0"])
+def test_a_row_outside_a_table_is_named_with_its_size(index):
+    # IDS001 of the bundled example has 7 rows: -1 used to give the last row, 7 an IndexError
+    table = iapt_ds.read(iapt_ds.example_path()).table("IDS001")
+    assert table.nrows == 7
+    with pytest.raises(UsageError, match=r"IDS001 has no row index .*: it has 7 rows, indexed from 0 to 6"):
+        table.row(index)
+    with pytest.raises(UsageError, match="IDS001 has no row index"):
+        table.record(index)
+    assert table.record(6).LocalPatientId == table.text(6, "LocalPatientId")
+
+
+def test_an_unknown_referral_of_a_measures_preview_is_named(result):
+    from iapt_ds import measures
+
+    p = measures.compute(iapt_ds.read(iapt_ds.example_path()), result)
+    known = p.referrals[0].id
+    assert p.referral(known).id == known
+    with pytest.raises(UnknownNameError, match=r"no referral with ServiceRequestId 'R1Z-nope' in this preview "
+                                               r"\(it has \d+: " + known) as info:
+        p.referral("R1Z-nope")
+    assert isinstance(info.value, KeyError)

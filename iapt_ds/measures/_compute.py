@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from .._gcpause import gc_paused
-from ..errors import UsageError
+from ..errors import UnknownNameError, UsageError
 from ..findings import Finding
 from ..model import Submission
 from ..result import Result
@@ -47,7 +47,9 @@ class Preview:
         for r in self.referrals:
             if r.id == service_request_id:
                 return r
-        raise KeyError(service_request_id)
+        known = ", ".join(r.id for r in self.referrals[:5]) + (" …" if len(self.referrals) > 5 else "")
+        raise UnknownNameError(f"no referral with ServiceRequestId {service_request_id!r} in this preview"
+                               + (f" (it has {len(self.referrals)}: {known})" if self.referrals else " (it has none)"))
 
     def dropped(self, measure: str) -> list[tuple[ReferralMeasures, str]]:
         """The accepted-or-not referrals that do not count in *measure*, with why."""
