@@ -47,7 +47,7 @@ class Preview:
         for r in self.referrals:
             if r.id == service_request_id:
                 return r
-        known = ", ".join(r.id for r in self.referrals[:5]) + (" …" if len(self.referrals) > 5 else "")
+        known = ", ".join(str(r.id) for r in self.referrals[:5]) + (" …" if len(self.referrals) > 5 else "")
         raise UnknownNameError(f"no referral with ServiceRequestId {service_request_id!r} in this preview"
                                + (f" (it has {len(self.referrals)}: {known})" if self.referrals else " (it has none)"))
 
