@@ -185,7 +185,7 @@ def to_stdout(write: Callable[[Any], object], *, binary: bool = False, utf8: boo
     out = sys.stdout
     if out is None:
         raise OutputError("standard output is closed; give --output FILE")
-    try:
+    with _stdout_failures(out):
         if binary:
             stream: IO[Any] = out.buffer
         else:
@@ -195,11 +195,6 @@ def to_stdout(write: Callable[[Any], object], *, binary: bool = False, utf8: boo
             stream = out
         write(stream)
         stream.flush()
-    except BrokenPipeError:
-        _silence(out)
-    except (OSError, ValueError) as exc:
-        _silence(out)
-        raise OutputError(f"cannot write to standard output: {_why(exc)}") from None
 
 
 def flush_stdout() -> None:
@@ -208,8 +203,16 @@ def flush_stdout() -> None:
     out = sys.stdout
     if out is None:
         return
-    try:
+    with _stdout_failures(out):
         out.flush()
+
+
+@contextlib.contextmanager
+def _stdout_failures(out: IO[Any]) -> Iterator[None]:
+    """What writing to standard output may meet: a reader that stopped early is not an error;
+    any other failure is an :class:`OutputError`. Either way standard output is closed off."""
+    try:
+        yield
     except BrokenPipeError:
         _silence(out)
     except (OSError, ValueError) as exc:
