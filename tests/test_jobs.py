@@ -123,6 +123,7 @@ def _odd_folder(folder: Path) -> Path:
     (folder / "IDS999Nothing.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # an unknown IDS file
     (folder / "IDS012OverseasVisitorChargCat.csv").write_text("", encoding="utf-8")  # an empty file
     (folder / "IDS902CarePersQual.csv").unlink()                        # a missing table
+    (folder / "IDS007.csv").write_bytes((folder / "IDS007DisabilityType.csv").read_bytes())  # a table twice
     gp = folder / "IDS002GP.csv"
     text = gp.read_text(encoding="utf-8").splitlines()
     gp.write_text("\n".join([text[0] + ",Surplus"] + [t + ",x" for t in text[1:]]) + "\n", encoding="utf-8")
@@ -133,7 +134,8 @@ def test_odd_files(always, tmp_path):
     folder = _odd_folder(tmp_path)
     result = assert_same(folder, **UPLOAD)
     details = " ".join(p.detail for p in read_jobs(folder, jobs=2).problems)
-    for said in ("misplaced", "not valid UTF-8", "cells but the header has", "empty", "Surplus", "IDS999Nothing"):
+    for said in ("misplaced", "not valid UTF-8", "cells but the header has", "empty", "Surplus", "IDS999Nothing",
+                 "are the same table"):
         assert said in details
     assert not result.accepted
 
@@ -162,14 +164,14 @@ def test_a_failing_worker_changes_nothing(monkeypatch, tmp_path, worker):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or not Path("/proc/self/mem").exists(),
                     reason="a file that opens but cannot be read: /proc/self/mem (Linux)")
-def test_an_unreadable_file_is_a_finding(always, tmp_path):
+@pytest.mark.parametrize("name", ["IDS201CareContact.csv", "IDS000Header.csv"])
+def test_an_unreadable_file_is_a_finding(always, tmp_path, name):
     write_csv_folder(tmp_path, rows=3000, seed=6)
-    target = tmp_path / "IDS201CareContact.csv"
+    target = tmp_path / name
     target.unlink()
     target.symlink_to("/proc/self/mem")  # opens, but reading it fails (EIO), in any process
     result = assert_same(tmp_path, **UPLOAD)
-    assert any(f.code == "IDSREJ001" and "IDS201CareContact.csv cannot be read" in (f.detail or "")
-               for f in result.findings)
+    assert any(f.code == "IDSREJ001" and f"{name} cannot be read" in (f.detail or "") for f in result.findings)
 
 
 def test_small_folders_and_other_inputs_stay_in_process(tmp_path):
