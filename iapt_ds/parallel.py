@@ -19,6 +19,10 @@ dies, or raises) never leaves the run hanging: its tables are read again here, s
 still the one ``jobs=1`` gives (an unreadable file is a finding, as always). No process outlives
 the call.
 
+Tables travel as plain pickles of their columns, each pickled in the worker as soon as it is
+checked: on a 1M-row folder pickling every column costs about 0.5 s of CPU and unpickling 0.24 s,
+while sending each column as its distinct values and an array of indices cost 1.7 s and 0.47 s.
+
 A program calling ``validate(..., jobs=N)`` from a script must guard its top level with
 ``if __name__ == "__main__":``, as every program starting processes with *spawn* must.
 """

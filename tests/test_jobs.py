@@ -234,3 +234,17 @@ def test_cli_jobs_with_another_engine_is_one_line(capsys):
     assert main(["validate", str(iapt_ds.example_path("2.0")), "--jobs", "2", "--engine", "duckdb"]) == 2
     err = capsys.readouterr().err
     assert "--jobs runs the python engine" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["measures", "diff"])
+def test_cli_measures_and_diff_take_jobs(always, tmp_path, capsys, command):
+    folder = tmp_path / "sub"
+    write_csv_folder(folder, rows=3000, seed=9, fault_rate=0.05)
+    args = ([command, str(folder)] if command == "measures" else [command, str(folder), str(folder)]) + \
+        ["--format", "json", "--period", "2021-03", "--provider", "R1Z", "--sender", "R1Z",
+         "--submitted-at", "2021-04-05T12:00:00"]
+    assert main(args) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main(args + ["--jobs", "2"]) == 0
+    assert json.loads(capsys.readouterr().out) == one
+    assert multiprocessing.active_children() == []
