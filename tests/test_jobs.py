@@ -248,3 +248,17 @@ def test_cli_measures_and_diff_take_jobs(always, tmp_path, capsys, command):
     assert main(args + ["--jobs", "2"]) == 0
     assert json.loads(capsys.readouterr().out) == one
     assert multiprocessing.active_children() == []
+
+
+def test_where_no_process_can_start_all_is_read_here(monkeypatch, tmp_path):
+    import multiprocessing.context
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+
+    def refuse(self):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refuse)
+    write_csv_folder(tmp_path, rows=2000, seed=10, fault_rate=0.05)
+    assert isinstance(read_jobs(tmp_path, jobs=2), CheckedSubmission)
+    assert_same(tmp_path, **UPLOAD)
