@@ -203,17 +203,17 @@ class HasRelated(Kind):
         missing = {k for k in missing if type(k) is not Invalid}
         if not missing:
             return
-        # for a key whose related rows are all rejected: the first such row's reason is the cause
+        # for a key whose related rows are all rejected: the first such row's reason is the cause.
+        # Every related row holding a missing key is rejected, so only the rejected rows (each
+        # with its reason) are looked at, in row order.
         causes: dict = {}
         reasons = state.reason[related.id]
-        for j in compress(range(len(keys)), map(missing.__contains__, keys)):
+        for j in sorted(reasons):
             k = keys[j]
-            if k not in causes:
-                causes[k] = reasons.get(j)
-        failures = [(i, causes.get(child_keys[i]))
-                    for i in compress(range(len(child_keys)), map(missing.__contains__, child_keys))]
-        for i, cause in failures:
-            state.add(rule, child, i, other=None, cause=cause)
+            if k in missing and k not in causes:
+                causes[k] = reasons[j]
+        rows = list(compress(range(len(child_keys)), map(missing.__contains__, child_keys)))
+        state.add_caused(rule, child, rows, list(map(causes.get, map(child_keys.__getitem__, rows))))
 
     def sql(self, rule, dialect):
         """The anti-join against the related table's accepted rows: each failing row with the

@@ -16,7 +16,6 @@ import datetime as _dt
 import functools
 import math
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from itertools import compress, count, repeat
@@ -226,12 +225,16 @@ class Length(Kind):
             if not distinct:
                 return []
             try:
-                lengths = set(map(len, distinct))
-                if lo <= min(lengths) and max(lengths) <= hi and (
-                        all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
-                        else all(map(str.isprintable, distinct))):
+                texts = list(distinct)
+                each = list(map(len, texts))
+                lengths = set(each)
+                # every character of every value at once: printable (ASCII digits), in one scan
+                joined = "".join(texts)
+                plain = (joined.isascii() and joined.isdigit() and "" not in distinct) if digits \
+                    else joined.isprintable()
+                if plain and lo <= min(lengths) and max(lengths) <= hi:
                     return []  # the common case: every value passes
-                suspects = _length_suspects(distinct, lo, hi, digits)
+                suspects = _length_suspects(texts, each, lengths, lo, hi, digits, plain)
             except TypeError:
                 pass  # a value that is not text (an Access column of another type): test one by one
             else:
@@ -258,20 +261,24 @@ class Length(Kind):
         return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
 
 
-def _length_suspects(distinct: set, lo: int, hi: int, digits: bool) -> list:
-    """The texts of *distinct* that may fail a length rule, found with C-level passes: those of
-    a length outside lo..hi, and of the others those that are not printable (or, for *digits*,
-    not ASCII digits). Every other text passes. TypeError when a value is not text."""
-    by_length = sorted(distinct, key=len)
-    lengths = list(map(len, by_length))
-    start, end = bisect_left(lengths, lo), bisect_right(lengths, hi)
-    within = by_length[start:end]
+def _length_suspects(texts: list, each: list[int], lengths: set[int], lo: int, hi: int, digits: bool,
+                     plain: bool = False) -> list:
+    """The texts of *texts* (distinct; *each* their lengths, *lengths* the set of those) that may
+    fail a length rule, found with C-level passes: those of a length outside lo..hi, and those
+    that are not printable (or, for *digits*, not ASCII digits). Every other text passes.
+    *plain*: every text is known to be printable (non-empty ASCII digits). TypeError when a
+    value is not text."""
+    outside = {n for n in lengths if not lo <= n <= hi}
+    suspects = list(compress(texts, map(outside.__contains__, each))) if outside else []
+    if plain:
+        return suspects
+    # of any length: what fails is tested again by the rule, what passes is left out
     if digits:
-        odd = list(compress(within, map(not_, map(str.isascii, within))))
-        odd += compress(within, map(not_, map(str.isdigit, within)))
+        suspects += compress(texts, map(not_, map(str.isascii, texts)))
+        suspects += compress(texts, map(not_, map(str.isdigit, texts)))
     else:
-        odd = list(compress(within, map(not_, map(str.isprintable, within))))
-    return by_length[:start] + by_length[end:] + odd
+        suspects += compress(texts, map(not_, map(str.isprintable, texts)))
+    return suspects
 
 
 @functools.lru_cache(maxsize=None)
