@@ -356,10 +356,15 @@ class Findings(Sequence):
 
     def roots(self) -> array:
         """The position of the root cause of every finding (:meth:`root_of` of each), in order."""
-        roots = array("i", range(len(self._row)))
-        for k, c in self.cascades():
-            roots[k] = roots[c] if c < k else self.root_of(c)  # a cause comes before what it causes
-        return roots
+        # each finding's cause (itself for none), then causes of causes until nothing changes:
+        # a pass per link of the longest chain, each in C
+        roots = [k if c < 0 else c for k, c in enumerate(self._cause)]
+        for _ in range(len(roots)):  # (a cause always comes before what it causes: no loop)
+            further = list(map(roots.__getitem__, roots))
+            if further == roots:
+                break
+            roots = further
+        return array("i", roots)
 
     def whole(self, k: int) -> Finding | None:
         """The finding at *k* when it is held whole (one on no row), else None."""

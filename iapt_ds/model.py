@@ -10,6 +10,7 @@ per field, and the original text is kept only where it differs from the value's 
 
 from __future__ import annotations
 
+import datetime as _dt
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import compress, count, repeat
@@ -26,6 +27,7 @@ from .version_choice import VersionChoice
 __all__ = ["InputProblem", "Submission", "Table"]
 
 _PLAIN_TYPES = frozenset({str, type(None)})  # what render() returns as it is
+_DATE_TYPES = _PLAIN_TYPES | {_dt.date}  # equal dates render the same
 
 
 @attrs.frozen
@@ -113,8 +115,13 @@ class Table:
         one rule asks for."""
         col = self.values[field]
         out = list(map(col.__getitem__, rows))
-        if not _PLAIN_TYPES.issuperset(map(type, out)):
-            out = list(map(render, out))
+        types = set(map(type, out))
+        if not _PLAIN_TYPES.issuperset(types):
+            if _DATE_TYPES.issuperset(types):  # dates: each distinct one rendered once
+                rendered = {v: render(v) for v in set(out)}
+                out = list(map(rendered.__getitem__, out))
+            else:
+                out = list(map(render, out))
         original = self.originals.get(field)
         if original:
             written = list(map(original.get, rows))

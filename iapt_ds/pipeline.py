@@ -239,7 +239,10 @@ def _identifiers(sub: Any) -> frozenset[str]:
             column = table.values.get(name)
             if column is None:
                 continue
-            found.update(t for t in map(render, set(column)) if t)
+            distinct = set(column)
+            if not {str, type(None)}.issuperset(map(type, distinct)):
+                distinct = set(map(render, distinct))  # (text renders as itself, in C)
+            found.update(filter(None, distinct))
             originals = table.originals.get(name)
             if originals:
                 found.update(t.strip() for t in originals.values() if t and t.strip())

@@ -14,7 +14,8 @@ import pytest
 import iapt_ds
 from iapt_ds.findings import Findings, message_text, message_texts
 from iapt_ds.ledger import Ledger
-from iapt_ds.parse import Invalid
+from iapt_ds.checks.context import Context, Upload
+from iapt_ds.parse import Invalid, plain_column
 from iapt_ds.report import write_report
 from iapt_ds.report._view import ReportView, Run, plain_rows, plain_runs
 from iapt_ds.synthetic import write_csv_folder
@@ -173,3 +174,32 @@ def test_a_row_listed_twice_keeps_its_first_finding():
     ledger.add_many(rule, table, [(1, None, None), (0, None, None), (1, "again", None)])
     assert ledger.reason[table.id] == {1: 0, 0: 1}
     assert list(ledger.rejected[table.id]) == [1, 1]
+
+
+def test_plain_columns_hold_none_for_invalid_values():
+    bad = Invalid("x")
+    col = [1, bad, None, "a", bad]
+    assert plain_column(col) == [1, None, None, "a", None]
+    assert col[1] is bad  # the column itself is left as it is
+
+
+def test_related_values_are_those_of_each_linked_row(faulty):
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    ctx = Context(sub.spec, sub, Upload(None, None, None, None, None), None)
+    checked = 0
+    for tid, t in sub.tables.items():
+        if t.spec.parent is None or not t.nrows:
+            continue
+        above = ctx._above(tid)[1:]
+        for target in above:
+            if target == sub.spec.header:
+                continue
+            for field in list(sub.tables[target].values)[:4]:
+                col = sub.tables[target].values[field]
+                want = [None if j is None or type(col[j]) is Invalid else col[j] for j in ctx.link(tid, target)]
+                assert ctx.related_values(tid, f"{target}.{field}") == want
+                checked += 1
+        own = next(iter(t.values))
+        assert ctx.related_values(tid, own) == [None if type(v) is Invalid else v for v in t.values[own]]
+    assert checked > 10

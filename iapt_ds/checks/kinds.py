@@ -22,7 +22,7 @@ from itertools import compress, count, repeat
 from operator import is_, not_
 from typing import TYPE_CHECKING, Any
 
-from ..parse import Invalid, render
+from ..parse import Invalid, plain_column, render
 from . import sql as Q
 from . import values as V
 from .base import Fail, Kind, Nulls, Param, Phase, Testing, Unparsable, kind
@@ -1024,8 +1024,8 @@ def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
     NULL; None marks a row whose key holds a NULL when NULLs make a row unique."""
     cols = [table.values[f] for f in fields]
     for n, col in enumerate(cols):
-        if any(type(v) is Invalid for v in set(col)):
-            cols[n] = [_plain(v) for v in col]
+        if Invalid in set(map(type, col)):
+            cols[n] = plain_column(col)
     if len(cols) == 1:
         return cols[0]
     keys: list[Any] = list(zip(*cols))

@@ -10,8 +10,9 @@ the same bytes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import count, repeat
+from operator import add
 from typing import Any, TextIO
 
 from .. import __version__
@@ -73,6 +74,19 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     out.write("\n}\n")
 
 
+class _Memo(dict):
+    """key -> make(key), made on first look-up and kept: a column of keys is looked up in C
+    (``map(memo.__getitem__, keys)``), Python running only for a key not seen before."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self._make(key)
+        return value
+
+
 def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
     """Each finding's record as :func:`_record` writes it (those of a run joined as
     :func:`_write_block` separates items), laid out from parts rendered once per
@@ -86,7 +100,6 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
     runs_forms: dict[tuple[int, str], tuple[str, str | None]] = {}
     refs: dict[int, str] = {}
     roots: dict[int, str] = {}
-    causes_by: dict[int, str] = {}
 
     def ref(k: int) -> str:
         r = refs.get(k)
@@ -103,14 +116,14 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
             sentence = roots[root] = root_sentence(root_table, root_row, root_code)
         return sentence
 
-    def caused_by(c: int) -> str:
-        """The "caused_by" value of a finding caused by the finding at *c*."""
-        r = causes_by.get(c)
-        if r is None:
-            r = causes_by[c] = f'{{{ref(c)}, "root": {{{ref(findings.root_of(c))}}}}}'
-        return r
+    # a cascade finding's "caused_by" by the position of its cause, its message's closing
+    # sentence by that of its root cause; "null" and nothing for a finding with none
+    caused_by = _Memo(lambda c: "null" if c is None else f'{{{ref(c)}, "root": {{{ref(findings.root_of(c))}}}}}')
+    sentences = _Memo(lambda r: "" if r is None else sentence_of(r))
 
     def coded(col: list[str | None]) -> list[str]:
+        if None not in col:  # (then every item is text)
+            return list(map(enc, col))  # type: ignore[arg-type]
         return ["null" if v is None else enc(v) for v in col]
 
     for run in runs:
@@ -141,12 +154,9 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
                 texts = ([rule.message] * n if fixed is not None else
                          message_texts(rule, run.values, run.others, run.expected, run.details))
                 if root_list is not None:  # a cascade finding's message names its root cause
-                    texts = [t if r is None else t + sentence_of(r) for t, r in zip(texts, root_list)]
+                    texts = list(map(add, texts, map(sentences.__getitem__, root_list)))
                 messages = map(enc, texts)
-            if causes is None:
-                caused: Any = repeat("null", n)
-            else:
-                caused = ["null" if c is None else caused_by(c) for c in causes]
+            caused: Any = repeat("null", n) if causes is None else map(caused_by.__getitem__, causes)
             # the run's records as one block of lines, as _write_block would separate them
             yield ",\n    ".join(map(template.__mod__, zip(count(run.start), run.rows, lines, *keys, value, other,
                                                            messages, caused)))
@@ -171,7 +181,7 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
         else:
             assert root is not None
             message = enc(message_text(rule, values, other_, expected, detail) + sentence_of(root))
-            caused_one = f'{{{ref(cause)}, "root": {{{ref(root)}}}}}'
+            caused_one = caused_by[cause]
         value_one = values[0] if values else None
         yield template % (k, "null" if row is None else row, "null" if line is None else line, shown,
                           "null" if value_one is None else enc(value_one), "null" if other_ is None else enc(other_),
