@@ -27,6 +27,9 @@ class Ledger:
         #: table id -> {row index: position of the first finding that rejected it}
         self.reason: dict[str, dict[int, int]] = {tid: {} for tid in submission.tables}
         self.warned: dict[str, set[int]] = {tid: set() for tid in submission.tables}
+        #: what a stage keeps for its own later steps in this validation (e.g. the cascade's
+        #: accepted keys of a table), by a key of its choosing
+        self.scratch: dict[tuple, object] = {}
 
     def add(self, rule: RuleSpec, table: Table, i: int, *, other: str | None = None,
             detail: str | None = None, cause: int | None = None, expected: str | None = None) -> int:

@@ -203,3 +203,69 @@ def test_related_values_are_those_of_each_linked_row(faulty):
         own = next(iter(t.values))
         assert ctx.related_values(tid, own) == [None if type(v) is Invalid else v for v in t.values[own]]
     assert checked > 10
+
+
+def _identifiers_one_by_one(sub) -> frozenset:
+    from iapt_ds.parse import render
+
+    found: set = set()
+    for table in sub.tables.values():
+        for name in sub.spec.sensitive_fields:
+            column = table.values.get(name)
+            if column is None:
+                continue
+            found.update(t for t in map(render, set(column)) if t)
+            originals = table.originals.get(name)
+            if originals:
+                found.update(t.strip() for t in originals.values() if t and t.strip())
+    found.update(t[:10] for t in list(found) if len(t) > 10 and t[4:5] == "-" and t[10:11] == "T")
+    return frozenset(found)
+
+
+def test_identifiers_are_those_of_each_value(faulty):
+    from iapt_ds.pipeline import _identifiers
+
+    folder, result = faulty
+    sub = iapt_ds.read(folder)
+    assert _identifiers(sub) == _identifiers_one_by_one(sub) == result.identifiers
+    assert None not in result.identifiers and "" not in result.identifiers
+
+
+def test_uniqueness_settled_by_one_set_is_uniqueness_row_by_row(faulty):
+    from iapt_ds.checks.kinds import _duplicates, _keys
+
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    spec = sub.spec
+    ctx = Context(spec, sub, Upload(None, None, None, None, None), None)
+    rules = [r for r in spec.rules.values() if r.kind == "unique" and sub.tables[r.table].nrows]
+    assert rules
+    shared = 0
+    for rule in rules:
+        table = sub.tables[rule.table]
+        nulls_equal = rule.params.get("nulls_equal", False)
+        every = _duplicates(_keys(table, rule.params["fields"], nulls_equal), not nulls_equal, lambda k, rows: "")
+        got = spec.kinds["unique"].evaluate(rule, table, ctx)
+        assert [f[0] for f in got] == [f[0] for f in every], rule.code
+        shared += bool(got)
+    assert shared  # the fixture has a duplicate key
+
+
+def test_the_cascade_keeping_accepted_keys_is_the_cascade_recomputing_them(faulty, monkeypatch):
+    folder, result = faulty
+
+    class Forgetful(dict):
+        def __setitem__(self, key, value):  # keeps nothing: every rule computes its keys anew
+            pass
+
+    original = Ledger.__init__
+
+    def init(self, submission):
+        original(self, submission)
+        self.scratch = Forgetful()
+
+    monkeypatch.setattr(Ledger, "__init__", init)
+    again = iapt_ds.validate(folder, **UPLOAD)
+    assert [(f.code, f.table, f.row) for f in again.findings] == [(f.code, f.table, f.row) for f in result.findings]
+    assert list(again.findings.cascades()) == list(result.findings.cascades())
+    assert again.tables == result.tables

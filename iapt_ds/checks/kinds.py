@@ -1019,16 +1019,22 @@ class ReferenceData(Kind):
 
 # ------------------------------------------------------------------------- rows of one table
 
-def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
+def _keys(table: Table, fields: list[str], nulls_equal: bool, *, unless_unique: bool = False) -> list | None:
     """One hashable key per row (a value for one field, a tuple for several); Invalid counts as
-    NULL; None marks a row whose key holds a NULL when NULLs make a row unique."""
+    NULL; None marks a row whose key holds a NULL when NULLs make a row unique. *unless_unique*:
+    None when no two rows share their fields' values at all (so no key can be shared either),
+    found with one set of the keys before any row is visited in Python."""
     cols = [table.values[f] for f in fields]
     for n, col in enumerate(cols):
         if Invalid in set(map(type, col)):
             cols[n] = plain_column(col)
     if len(cols) == 1:
+        if unless_unique and len(set(cols[0])) == len(cols[0]):
+            return None
         return cols[0]
     keys: list[Any] = list(zip(*cols))
+    if unless_unique and len(set(keys)) == len(keys):
+        return None
     if not nulls_equal:
         keys = [None if None in k else k for k in keys]
     return keys
@@ -1083,7 +1089,9 @@ class Unique(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         nulls_equal = rule.params.get("nulls_equal", False)
-        keys = _keys(table, rule.params["fields"], nulls_equal)
+        keys = _keys(table, rule.params["fields"], nulls_equal, unless_unique=True)
+        if keys is None:
+            return []
         return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
 
     def sql(self, rule, dialect):
