@@ -231,9 +231,7 @@ def test_identifiers_are_those_of_each_value(faulty):
     assert None not in result.identifiers and "" not in result.identifiers
 
 
-def test_uniqueness_settled_by_one_set_is_uniqueness_row_by_row(faulty):
-    from iapt_ds.checks.kinds import _duplicates, _keys
-
+def test_uniqueness_settled_in_c_is_uniqueness_row_by_row(faulty):
     folder, _ = faulty
     sub = iapt_ds.read(folder)
     spec = sub.spec
@@ -244,9 +242,18 @@ def test_uniqueness_settled_by_one_set_is_uniqueness_row_by_row(faulty):
     for rule in rules:
         table = sub.tables[rule.table]
         nulls_equal = rule.params.get("nulls_equal", False)
-        every = _duplicates(_keys(table, rule.params["fields"], nulls_equal), not nulls_equal, lambda k, rows: "")
+        rows: dict = {}
+        for i in range(table.nrows):  # the definition: rows sharing a key (Invalid as NULL)
+            key = tuple(None if type(v) is Invalid else v for v in (table.values[f][i] for f in rule.params["fields"]))
+            if None in key and not nulls_equal:
+                continue  # a NULL makes the row unique
+            rows.setdefault(key, []).append(i)
+        want = sorted(i for group in rows.values() if len(group) > 1 for i in group)
         got = spec.kinds["unique"].evaluate(rule, table, ctx)
-        assert [f[0] for f in got] == [f[0] for f in every], rule.code
+        assert [f[0] for f in got] == want, rule.code
+        for i, _, detail in got:
+            group = next(g for g in rows.values() if i in g and len(g) > 1)
+            assert detail.startswith(f"{len(group)} rows share it: rows {group[0] + 1}")
         shared += bool(got)
     assert shared  # the fixture has a duplicate key
 

@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from itertools import compress, count, repeat
-from operator import is_, not_
+from operator import is_, ne, not_
 from typing import TYPE_CHECKING, Any
 
 from ..parse import Invalid, plain_column, render
@@ -1019,32 +1019,35 @@ class ReferenceData(Kind):
 
 # ------------------------------------------------------------------------- rows of one table
 
-def _keys(table: Table, fields: list[str], nulls_equal: bool, *, unless_unique: bool = False) -> list | None:
+def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
     """One hashable key per row (a value for one field, a tuple for several); Invalid counts as
-    NULL; None marks a row whose key holds a NULL when NULLs make a row unique. *unless_unique*:
-    None when no two rows share their fields' values at all (so no key can be shared either),
-    found with one set of the keys before any row is visited in Python."""
+    NULL; None marks a row whose key holds a NULL when NULLs make a row unique."""
     cols = [table.values[f] for f in fields]
     for n, col in enumerate(cols):
         if Invalid in set(map(type, col)):
             cols[n] = plain_column(col)
     if len(cols) == 1:
-        if unless_unique and len(set(cols[0])) == len(cols[0]):
-            return None
         return cols[0]
     keys: list[Any] = list(zip(*cols))
-    if unless_unique and len(set(keys)) == len(keys):
-        return None
     if not nulls_equal:
         keys = [None if None in k else k for k in keys]
     return keys
 
 
-def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], str]) -> list[Fail]:
-    counts = Counter(keys)
+def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], str], several: bool = False) -> list[Fail]:
+    """The rows whose key another row shares, each with *detail* (key, rows sharing it). *keys*
+    as :func:`_keys` gives them with NULLs equal; *skip_none*: a key that is NULL, or holds a
+    NULL when *several* fields make it, is shared by no row. No key shared at all (the common
+    case) is settled by one dict of each key's last row, in C."""
+    last = dict(zip(keys, count()))
+    if len(last) == len(keys):
+        return []
+    # the keys of the rows that are not their key's last row: those shared
+    dup = set(compress(keys, map(ne, map(last.__getitem__, keys), count())))
     if skip_none:
-        counts.pop(None, None)
-    dup = {k for k, n in counts.items() if n > 1}
+        dup.discard(None)
+        if several:
+            dup = {k for k in dup if None not in k}
     if not dup:
         return []
     groups: dict[Any, list[int]] = defaultdict(list)
@@ -1089,10 +1092,10 @@ class Unique(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         nulls_equal = rule.params.get("nulls_equal", False)
-        keys = _keys(table, rule.params["fields"], nulls_equal, unless_unique=True)
-        if keys is None:
-            return []
-        return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
+        fields = rule.params["fields"]
+        keys = _keys(table, fields, True)  # a key holding a NULL is left out below, when NULLs make it unique
+        return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}",
+                           len(fields) > 1)
 
     def sql(self, rule, dialect):
         if dialect not in Q.DIALECTS or rule.table is None:
