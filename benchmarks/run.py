@@ -2,7 +2,7 @@
 """iapt-ds benchmark: a bare ``csv.reader`` pass, then read, validate and report, on the same files.
 
     python benchmarks/run.py [--sizes 100k,1M,3M,10M] [--faults 0.03] [--engines python,duckdb]
-                             [--timeout 900] [--out benchmarks/out/results.json]
+                             [--jobs 1,2] [--timeout 900] [--out benchmarks/out/results.json]
 
 For each size it writes a deterministic synthetic submission with the distinct values of a real
 file (:mod:`iapt_ds.synthetic`, ``variety="realistic"``; clean, and with ``--faults`` a faulty
@@ -12,7 +12,10 @@ twin) as a CSV folder. Then, each in a fresh Python process on those same files:
 * iapt-ds, for each engine (``python``, the reference; ``duckdb`` when it is installed), stage by
   stage: ``read`` (CSV folder to typed columns), ``validate`` (every rule, uniqueness, the cascade,
   the file outcome) and ``report`` (the JSON report, written to the null device), and ``end to
-  end``; an engine that is not installed is said so, one that runs past ``--timeout`` is said so.
+  end``; an engine that is not installed is said so, one that runs past ``--timeout`` is said so;
+* with ``--jobs 1,2``, the python engine as ``validate(folder, jobs=N)`` for each N (``py -jN``):
+  reading and validating in one stage, the CSV folder read and its row rules run over N
+  processes; its CPU seconds and peak memory count the worker processes too.
 
 For each it prints CPU seconds (user + system of the process, what matters on a shared machine),
 wall seconds, rows/s (by CPU), CPU microseconds per row, the peak resident memory reached by the
@@ -90,6 +93,37 @@ print(json.dumps({{"rows": sub.row_count, "findings": len(result.findings), "out
                   "stages": stages}}))
 """
 
+# validate(..., jobs=N) reads a CSV folder itself (over N processes), so reading and validating
+# are one stage here; CPU and peak memory count the worker processes too (they have ended)
+_JOBS = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, {root!r})
+import iapt_ds
+from iapt_ds.report import write_report
+folder, jobs = {folder!r}, {jobs!r}
+def usage():
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, max(me.ru_maxrss, kids.ru_maxrss) / 1024
+stages = {{}}
+def clock():
+    return usage()[0], time.perf_counter()
+def lap(name, start):
+    c, w = clock()
+    stages[name] = [c - start[0], w - start[1], usage()[1]]
+if __name__ == "__main__":
+    spec = iapt_ds.load_spec()
+    t = clock()
+    result = iapt_ds.validate(folder, spec=spec, jobs=jobs, **{upload!r})
+    lap("read+valid.", t)
+    t = clock()
+    with open(os.devnull, "w", encoding="utf-8") as out:
+        write_report(result, out, "json", spec=spec)
+    lap("report", t)
+    print(json.dumps({{"rows": sum(t.read for t in result.tables.values()), "findings": len(result.findings),
+                      "outcome": result.outcome, "stages": stages}}))
+"""
+
+
 def _child(code: str, timeout: float | None = None) -> dict | None:
     """What the child printed last (JSON); None when it ran past *timeout* seconds."""
     try:
@@ -144,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--faults", type=float, default=0.03, help="share of faulty rows in the faulty twin (0: none)")
     ap.add_argument("--engines", default="python,duckdb",
                     help="engines to time, comma separated (python, duckdb); one not installed is skipped, said so")
+    ap.add_argument("--jobs", default="",
+                    help="also time the python engine with validate(..., jobs=N) for each N, comma separated "
+                         "(e.g. 1,2): the folder read and its row rules run over N processes")
     ap.add_argument("--timeout", type=float, default=900, help="seconds an engine may take on one file")
     ap.add_argument("--engine-root", type=Path, default=ROOT,
                     help="the checkout whose iapt_ds is timed (default: this one); the files always come "
@@ -162,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
                            "cpus": os.cpu_count()},
                "engine": {"root": engine_root.name, "commit": head or None}, "runs": []}
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    jobs = [int(j) for j in args.jobs.split(",") if j.strip()]
+    if any(j < 1 for j in jobs):
+        ap.error("--jobs takes whole numbers of processes, 1 or more")
     results["load_average"] = os.getloadavg()
     results["engines"] = {e: _installed(e, engine_root) for e in engines}
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
@@ -190,17 +230,17 @@ def main(argv: list[str] | None = None) -> int:
                                 "csv.reader": _figures(yard["stages"]["csv.reader"], yard["rows"], csv_cpu, csv_wall),
                                 "engines": {}}
                 _line(size, label, "", "csv.reader", yard["stages"]["csv.reader"], yard["rows"], csv_cpu, csv_wall)
-                for engine in engines:
-                    if not results["engines"][engine]:
-                        continue
-                    run = _child(_ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD,
-                                                engine=engine), timeout=args.timeout)
+                runs = [(e, _ENGINE.format(root=str(engine_root), folder=str(folder), upload=UPLOAD, engine=e),
+                         ("read", "validate", "report")) for e in engines if results["engines"][e]]
+                runs += [(f"py -j{j}", _JOBS.format(root=str(engine_root), folder=str(folder), upload=UPLOAD, jobs=j),
+                          ("read+valid.", "report")) for j in jobs]
+                for engine, code, names in runs:
+                    run = _child(code, timeout=args.timeout)
                     if run is None:
                         print(f"{_label(size):>5} {label:>6} {engine:>7}  ran past {args.timeout:.0f} s: no figures")
                         record["engines"][engine] = {"timed_out_after_s": args.timeout}
                         continue
                     stages = dict(run["stages"])
-                    names = ("read", "validate", "report")
                     stages["end to end"] = [sum(stages[s][0] for s in names), sum(stages[s][1] for s in names),
                                             max(stages[s][2] for s in names)]
                     n = run["rows"]
@@ -216,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                 results["runs"].append(record)
                 if not args.keep:
                     shutil.rmtree(folder, ignore_errors=True)
-            for engine in engines:
+            for engine in engines + [f"py -j{j}" for j in jobs]:
                 if (engine, "clean") in whole and (engine, "faulty") in whole:
                     ratio = whole[(engine, "faulty")] / whole[(engine, "clean")]
                     print(f"{_label(size):>5} {engine}: faulty end to end = {ratio:.2f}× clean (CPU)")
@@ -225,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))
+    if jobs:
+        print("py -jN: validate(folder, jobs=N), reading included (read+valid.); its CPU counts the worker "
+              "processes too, so compare its wall time")
     print(f"wrote {args.out}")
     return 0
 

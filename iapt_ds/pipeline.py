@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +34,7 @@ from .checks.base import Kind, Phase
 from .checks.context import Context, ReferenceData, Upload
 from .errors import UsageError
 from .ledger import Ledger
+from .parallel import jobs_arg, read_jobs
 from .parse import render
 from .outcome import final_file_findings
 from .readers import read
@@ -73,8 +75,10 @@ def run_kinds(ctx: Context, state: Ledger, phase: Phase, extra: tuple[Any, ...] 
 
 def check_rows(ctx: Context, state: Ledger) -> None:
     """The row rules and uniqueness: every rule whose kind looks at one row, or at the rows of
-    one table (:data:`iapt_ds.checks.base.Phase.ROW`)."""
-    run_kinds(ctx, state, Phase.ROW)
+    one table (:data:`iapt_ds.checks.base.Phase.ROW`). Those already run where the tables were
+    read (``jobs=``, :mod:`iapt_ds.parallel`) are taken as found there."""
+    done = getattr(ctx.submission, "row_checks", None)
+    run_kinds(ctx, state, Phase.ROW, evaluate=done.evaluate if done is not None and done.spec is ctx.spec else None)
 
 
 def check_against_accepted_rows(ctx: Context, state: Ledger) -> None:
@@ -142,7 +146,7 @@ def _engine(engine: Any) -> Any:
 @gc_paused
 def validate(submission: Any, *, period: Any = None, provider: str | None = None, sender: str | None = None,
              submitted_at: _dt.datetime | str | None = None, reference_data: ReferenceData | None = None,
-             spec: Spec | None = None, version: str | None = None, engine: Any = "python") -> Result:
+             spec: Spec | None = None, version: str | None = None, engine: Any = "python", jobs: int = 1) -> Result:
     """Validate a submission as SDCS would.
 
     The IAPT version whose rules run is chosen as SDCS chooses it, from the header's DatSetVer
@@ -156,7 +160,10 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     when they are not given, except *submitted_at*, which defaults to now. *reference_data*
     answers the ODS/GP/postcode look-ups (see :class:`~iapt_ds.checks.ReferenceData`).
     *engine* is ``"python"`` (the default and the reference) or ``"duckdb"`` (the row rules as
-    SQL in embedded DuckDB: ``pip install 'iapt-ds[duckdb]'``; the same findings).
+    SQL in embedded DuckDB: ``pip install 'iapt-ds[duckdb]'``; the same findings). *jobs* (python
+    engine) reads a CSV folder's tables and runs their row rules over that many processes, the
+    rest here: the same result, sooner on a large folder; anything else, or a small folder, is
+    read in this process (:mod:`iapt_ds.parallel`).
 
     Never raises on bad data (it is a finding); raises :class:`~iapt_ds.errors.UsageError` on a
     wrong argument and :class:`~iapt_ds.errors.InputError` on a path that cannot be read.
@@ -186,8 +193,13 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     upload = Upload(period_start=start, period_end=end, provider=_text_arg("provider", provider),
                     sender=_text_arg("sender", sender), submitted_at=at)
 
+    if jobs_arg(jobs) > 1 and engine != "python":
+        raise UsageError(f"jobs={jobs} runs the python engine over processes; the {engine!r} engine runs in one "
+                         "(give jobs=1)")
     runner = _engine(engine)
-    reader = getattr(runner, "read", read)  # an engine may read the input itself (DuckDB: CSV folders)
+    reader: Callable[..., Any] = getattr(runner, "read", read)  # an engine may read the input itself (DuckDB: CSV folders)
+    if jobs > 1:  # a CSV folder read, and its row rules run, over processes (iapt_ds.parallel)
+        reader = functools.partial(read_jobs, jobs=jobs)
     sub = reader(submission, spec=spec, version=version, period=f"{start:%Y-%m}" if start else None)
     if spec is not None and sub.spec is not spec:
         raise UsageError(f"this Submission was read with another spec (IAPT v{sub.spec.version}) than the one given")

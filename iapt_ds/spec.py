@@ -289,6 +289,11 @@ class Spec:
     def rules_for(self, table: str) -> tuple[RuleSpec, ...]:
         return tuple(r for r in self.rules.values() if r.table == table)
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Pretty printers (IPython's, Hypothesis's) show the short repr: theirs would walk every
+        table, rule and code list (over 100 kB)."""
+        printer.text(repr(self))
+
 
 # --------------------------------------------------------------------------------------- loading
 

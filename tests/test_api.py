@@ -40,7 +40,7 @@ def test_import_iapt_ds_imports_no_engine_until_it_is_used():
     code = ("import sys, iapt_ds; print(sorted(m for m in sys.modules if m.startswith('iapt_ds')));"
             "iapt_ds.validate; print('iapt_ds.pipeline' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
-    assert out[0] == "['iapt_ds', 'iapt_ds.errors']" and out[1] == "True"
+    assert out[0] == "['iapt_ds', 'iapt_ds._lazy', 'iapt_ds.errors']" and out[1] == "True"
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -109,3 +109,14 @@ def test_findings_render_messages_with_values():
     assert f.value == "M" and f.severity == "warning" and f.key == ("R1Z0000101",)
     assert "'M'" in f.message and "1, 2, 9, X" in f.message
     assert str(f).startswith("IDS001 row 1 (R1Z0000101): IDS00131 warning:")
+
+
+def test_the_lazy_names_of_the_package_and_of_report_import_once_and_list_in_dir():
+    import iapt_ds.report as report
+
+    for package, name in ((iapt_ds, "Submission"), (report, "write_csv")):
+        assert name in dir(package)
+        assert getattr(package, name) is getattr(package, name)
+        assert name in vars(package)  # kept once imported
+        with pytest.raises(AttributeError, match=f"module '{package.__name__}' has no attribute 'nope'"):
+            package.nope

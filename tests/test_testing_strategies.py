@@ -247,3 +247,23 @@ def test_the_docs_name_every_code_that_cannot_be_broken_alone():
     missing = [c for c in sorted(UNBREAKABLE) if c not in text]
     missing += [c for c, b in sorted(BREAKERS.items()) if b.also and c not in text]
     assert missing == []
+
+
+def test_a_strategy_over_the_spec_has_a_short_representation():
+    """Hypothesis prints a strategy's arguments (on a failure, in statistics); the spec among them
+    used to come out as a 129 kB walk of every table and rule, with a warning per test case."""
+    import warnings
+
+    from hypothesis.errors import HypothesisWarning
+    from hypothesis.vendor.pretty import pretty
+
+    from iapt_ds.spec import load_spec
+    from iapt_ds.testing import breaking
+
+    spec = load_spec()
+    assert pretty(spec) == repr(spec)
+    assert len(repr(spec)) < 200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HypothesisWarning)
+        text = repr(breaking("IDS00201"))
+    assert "IDS00201" in text and len(text) < 2_000

@@ -25,17 +25,19 @@ from os import PathLike, fspath
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from .._gcpause import gc_paused
 from ..errors import InputError, UsageError
 from ..model import InputProblem, Submission, Table
-from ..spec import Spec
-from ..version_choice import HeaderPeek
+from ..spec import Spec, TableSpec
+from ..version_choice import HeaderPeek, VersionChoice
 from ._build import TableBuilder
 from ._submission import choose_spec, finish_submission
 from ._hints import compressed_hint, no_tables_in_folder
 from .csv_folder import csv_tables, peek_csv_folder, read_csv_table
 
-__all__ = ["read", "read_csv_folder", "read_rows", "read_zip", "choose_spec"]
+__all__ = ["read", "read_csv_folder", "plan_csv_folder", "read_folder_table", "FolderPlan", "read_rows", "read_zip", "choose_spec"]
 
 ACCESS_SUFFIXES = (".accdb", ".mdb")
 
@@ -105,6 +107,50 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version
     before each file with (file name, files read, files) and with ("", files, files) at the end.
     *read_table* stands in for :func:`~iapt_ds.readers.csv_folder.read_csv_table` (same
     arguments): another engine's reader (the DuckDB engine's)."""
+    plan = plan_csv_folder(folder, spec=spec, version=version, period=period)
+    spec, problems, files = plan.spec, plan.problems, plan.files
+    tables: dict[str, Table] = {}
+    shared: dict = {}
+    for k, (tid, path) in enumerate(files):
+        if progress:
+            progress(path.name, k, len(files))
+        table = read_folder_table(path, spec.tables[tid], problems, shared, spec.version, read_table)
+        if table is not None:
+            tables[tid] = table
+    if progress:
+        progress("", len(files), len(files))
+    return finish_submission(spec, tables, problems, str(plan.folder), plan.unknown, plan.choice)
+
+
+def read_folder_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict, version: str,
+                      read_table: Callable[..., Table] | None = None) -> Table | None:
+    """One table file of a CSV folder (:func:`~iapt_ds.readers.csv_folder.read_csv_table`, or
+    *read_table*); None, with the problem said, when the file cannot be read."""
+    try:
+        return (read_table or read_csv_table)(path, tspec, problems, shared, version)
+    except OSError as exc:
+        problems.append(InputProblem(tspec.id, f"{path.name} cannot be read ({exc.strerror or exc})"))
+        return None
+
+
+@attrs.frozen
+class FolderPlan:
+    """What a CSV folder holds before any table is read: the spec chosen for it and why, its
+    table files in reading order, the problems and the unknown files the listing found."""
+
+    folder: Path
+    spec: Spec
+    choice: VersionChoice
+    files: list[tuple[str, Path]]
+    problems: list[InputProblem]
+    unknown: list[str]
+
+
+def plan_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version: str | None = None,
+                    period: str | None = None) -> FolderPlan:
+    """List a CSV folder and choose its spec from the header file, reading no table yet: the
+    first step of :func:`read_csv_folder` (and of reading a folder over processes,
+    :mod:`iapt_ds.parallel`)."""
     folder = Path(fspath(folder))
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
@@ -115,24 +161,13 @@ def read_csv_folder(folder: str | PathLike, *, spec: Spec | None = None, version
     spec, choice = choose_spec(peek, spec=spec, version=version, period=period)
     problems: list[InputProblem] = []
     unknown: list[str] = []
-    tables: dict[str, Table] = {}
     try:
         files = list(csv_tables(folder, spec, problems, unknown))
     except OSError as exc:
         raise InputError(f"{folder}: cannot be listed ({exc.strerror or exc})") from None
     if not files:
         raise no_tables_in_folder(folder, spec)
-    shared: dict = {}
-    for k, (tid, path) in enumerate(files):
-        if progress:
-            progress(path.name, k, len(files))
-        try:
-            tables[tid] = (read_table or read_csv_table)(path, spec.tables[tid], problems, shared, spec.version)
-        except OSError as exc:
-            problems.append(InputProblem(tid, f"{path.name} cannot be read ({exc.strerror or exc})"))
-    if progress:
-        progress("", len(files), len(files))
-    return finish_submission(spec, tables, problems, str(folder), unknown, choice)
+    return FolderPlan(folder, spec, choice, files, problems, unknown)
 
 
 def _peek_rows(rows: Mapping[str, Any], spec: Spec | None) -> HeaderPeek:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 from .._gcpause import paused
+from .._lazy import lazy_exports
 from ..errors import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,13 +76,7 @@ FORMATS: Mapping[str, Callable[..., None]] = _Formats()
 BINARY_FORMATS = frozenset({"xlsx"})
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 #: the formats that show the headline measures and what each root cause costs them (``measures=``)
