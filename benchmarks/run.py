@@ -119,8 +119,9 @@ if __name__ == "__main__":
     with open(os.devnull, "w", encoding="utf-8") as out:
         write_report(result, out, "json", spec=spec)
     lap("report", t)
+    me = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({{"rows": sum(t.read for t in result.tables.values()), "findings": len(result.findings),
-                      "outcome": result.outcome, "stages": stages}}))
+                      "outcome": result.outcome, "stages": stages, "parent_cpu_s": me.ru_utime + me.ru_stime}}))
 """
 
 
@@ -251,8 +252,12 @@ def main(argv: list[str] | None = None) -> int:
                     for stage, v in stages.items():
                         _line(size, label, engine, stage, v, n, csv_cpu, csv_wall)
                     whole[(engine, label)] = stages["end to end"][0]
+                    alone = ""
+                    if "parent_cpu_s" in run:  # what the parent did itself: the wall time on an idle machine, nearly
+                        record["engines"][engine]["parent_cpu_s"] = round(run["parent_cpu_s"], 3)
+                        alone = f"; {run['parent_cpu_s']:.2f} CPU s in the parent process itself"
                     print(f"{'':>5} {'':>6} {'':>7} ({run['findings']} findings, {run['outcome']}; "
-                          f"{mb:.0f} MB of CSV)")
+                          f"{mb:.0f} MB of CSV{alone})")
                 results["runs"].append(record)
                 if not args.keep:
                     shutil.rmtree(folder, ignore_errors=True)

@@ -97,6 +97,12 @@ def _jobs(text: str) -> int:
     return n
 
 
+def _jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                   help="read a CSV folder's tables and run their row rules over N processes (python engine); "
+                        "the same result, sooner on a large folder (a small one, an IDB or a .zip is read in one)")
+
+
 def _dataset_version(p: argparse.ArgumentParser, what: str) -> None:
     versions = _versions.known_versions()
     p.add_argument("--dataset-version", choices=versions, metavar="VERSION",
@@ -140,9 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--engine", choices=("python", "duckdb"), default="python",
                    help="python (the default and the reference) or duckdb: the row rules as SQL in embedded "
                         "DuckDB, the same findings (pip install 'iapt-ds[duckdb]')")
-    v.add_argument("--jobs", type=_jobs, default=1, metavar="N",
-                   help="read a CSV folder's tables and run their row rules over N processes (python engine); "
-                        "the same report, sooner on a large folder (a small one, an IDB or a .zip is read in one)")
+    _jobs_option(v)
     v.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     v.add_argument("--redact", action="store_true",
                    help="mask NHS numbers, local patient identifiers, postcodes and birth dates")
@@ -180,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--provider", metavar="ODS", help="for a submission: the upload's provider")
     d.add_argument("--sender", metavar="ODS", help="for a submission: the upload's sender")
     d.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME", help="for a submission: when submitted")
+    _jobs_option(d)
     d.set_defaults(run=_run_diff)
 
 
@@ -219,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--sender", metavar="ODS", help="the organisation sending the upload")
     m.add_argument("--submitted-at", type=_when, metavar="ISO-DATETIME", help="when the file is submitted (default: now)")
     m.add_argument("--reference-data", metavar="FILE.json", help="national reference data, as for validate")
+    _jobs_option(m)
     m.add_argument("--format", choices=list(MEASURE_FORMATS), help="default: from the --output suffix, else text")
     m.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     m.add_argument("--redact", action="store_true", help="mask local patient identifiers and personal values")
@@ -338,6 +344,8 @@ def _run_diff(args: argparse.Namespace) -> int:
                         "the diff is written as {formats}, not {fmt}")
     upload = {"period": args.period, "provider": args.provider, "sender": args.sender,
               "submitted_at": args.submitted_at}
+    if args.jobs != 1:
+        upload["jobs"] = args.jobs
     diff = compare(args.old, args.new, **upload)
 
     def write(out: TextIO) -> None:
@@ -428,8 +436,9 @@ def _jobs_reader(args: argparse.Namespace) -> Callable[..., Submission] | None:
     processes (:mod:`iapt_ds.parallel`); else None."""
     if args.jobs == 1:
         return None
-    if args.engine != "python":
-        raise _Fail(f"--jobs runs the python engine over processes; give --jobs 1 with --engine {args.engine}")
+    engine = getattr(args, "engine", "python")
+    if engine != "python":
+        raise _Fail(f"--jobs runs the python engine over processes; give --jobs 1 with --engine {engine}")
     import functools
 
     from .parallel import read_jobs
@@ -623,7 +632,8 @@ def _run_measures(args: argparse.Namespace) -> int:
     reference = ReferenceSets.from_json(args.reference_data) if args.reference_data else None
     version = args.dataset_version
     source = _source(path, version, args.period)
-    sub = source if isinstance(source, Submission) else read(source, version=version, period=args.period)
+    reader = _jobs_reader(args) or read
+    sub = source if isinstance(source, Submission) else reader(source, version=version, period=args.period)
     result = validate(sub, period=args.period, provider=args.provider, sender=args.sender,
                       submitted_at=args.submitted_at, reference_data=reference, version=version)
     preview = compute(sub, result, period=args.period, cost=not args.no_cost, redact=args.redact)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import string
 from array import array
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from itertools import compress, count, repeat
+from itertools import compress, count, groupby, repeat
 from operator import ge
 from typing import TYPE_CHECKING, Any, overload
 
@@ -23,7 +24,7 @@ from .spec import RuleSpec, Severity
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Table
 
-__all__ = ["Severity", "Finding", "Findings", "message_text", "root_sentence"]
+__all__ = ["Severity", "Finding", "Findings", "message_text", "message_texts", "root_sentence"]
 
 
 class _Blank(dict):
@@ -61,6 +62,67 @@ def message_text(rule: RuleSpec, values: Sequence[str | None], other: str | None
     if "detail" in names:
         data["detail"] = detail or ""
     return template.format_map(data)
+
+
+_BULK_NAMES = frozenset({"value", "values", "other", "expected", "length", "detail"})
+
+
+@functools.lru_cache(maxsize=None)
+def _pieces(template: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(the literal texts, the names between them) of a message template whose every field is a
+    plain name that :func:`message_text` fills in (no format spec, conversion, attribute or
+    index), so that filling it in is joining texts; None for any other template."""
+    literals: list[str] = []
+    names: list[str] = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        literals.append(literal)
+        if name is None:
+            continue
+        if name not in _BULK_NAMES or spec or conversion is not None:
+            return None
+        names.append(name)
+    if len(literals) == len(names):  # the template ends with a field
+        literals.append("")
+    return tuple(literals), tuple(names)
+
+
+def message_texts(rule: RuleSpec, values: Sequence[Sequence[str | None]], others: Sequence[str | None],
+                  expected: Sequence[str | None], details: Sequence[str | None]) -> list[str]:
+    """:func:`message_text` of many findings of *rule* at once: *values* holds one column per
+    field of the rule (each finding's text of that field), *others*, *expected* and *details*
+    one item per finding. Equal, item for item, to calling :func:`message_text` on each."""
+    template = rule.message
+    n = len(others)
+    if not _placeholders(template):
+        return [template] * n
+    pieces = _pieces(template)
+    if pieces is None:  # pragma: no cover  (no rule of the spec's has such a template)
+        rows = list(zip(*values)) if values else [()] * n
+        return [message_text(rule, v, o, e, d) for v, o, e, d in zip(rows, others, expected, details)]
+    literals, names = pieces
+    first = values[0] if values else [None] * n
+    columns: dict[str, Any] = {}
+    for name in names:
+        if name in columns:
+            continue
+        if name == "value":
+            col: Any = ["" if v is None else v for v in first]
+        elif name == "values":
+            col = [", ".join(["" if x is None else x for x in row]) for row in zip(*values)] if values else [""] * n
+        elif name == "other":
+            col = ["" if v is None else v for v in others]
+        elif name == "expected":
+            col = [v or "" for v in expected]
+        elif name == "detail":
+            col = [v or "" for v in details]
+        else:  # length
+            col = ["0" if v is None else str(len(v)) for v in first]
+        columns[name] = col
+    parts: list[Any] = [repeat(literals[0])]
+    for name, literal in zip(names, literals[1:]):
+        parts.append(columns[name])
+        parts.append(repeat(literal))
+    return list(map("".join, zip(*parts)))
 
 
 def root_sentence(table: str | None, row: int | None, code: str) -> str:
@@ -211,9 +273,11 @@ class Findings(Sequence):
         return len(self._row) - 1
 
     def add_rows(self, rule: RuleSpec, table: Table, rows: list[int], others: list[str | None],
-                 details: list[str | None], expected: list[str | None] | None) -> int:
+                 details: list[str | None], expected: list[str | None] | None,
+                 causes: list[int | None] | None = None) -> int:
         """Store one finding of *rule* on each of *rows* of *table* (with its compared value,
-        detail and expected text; *expected* None: none); returns the first one's position."""
+        detail and expected text; *expected* None: none; *causes*: the position of each one's
+        cause, None for none); returns the first one's position."""
         k = len(self._row)
         n = len(rows)
         t = self._table_no.get(id(table))
@@ -223,7 +287,7 @@ class Findings(Sequence):
         self._rule.extend(repeat(self._number(rule), n))
         self._table.extend(repeat(t, n))
         self._row.extend(rows)
-        self._cause.extend(repeat(-1, n))
+        self._cause.extend(repeat(-1, n) if causes is None else [-1 if c is None else c for c in causes])
         text = self._text
         self._other.extend(map(text, others))
         self._detail.extend(map(text, details))
@@ -274,6 +338,34 @@ class Findings(Sequence):
             return f.rule.code, f.table, f.row
         return self._rules[self._rule[k]].code, self._tables[self._table[k]].id, self._row[k] + 1
 
+    def refs_of(self, positions: Sequence[int]) -> list[tuple[str, str | None, int | None]]:
+        """:meth:`ref_of` of each of *positions*, in bulk."""
+        codes = [r.code for r in self._rules]
+        tids = [t.id for t in self._tables]
+        row = self._row
+        refs: list[tuple[str, str | None, int | None]] = list(zip(map(codes.__getitem__, map(self._rule.__getitem__, positions)),
+                        map(tids.__getitem__, map(self._table.__getitem__, positions)) if tids
+                        else repeat(None, len(positions)),
+                        map((1).__add__, map(row.__getitem__, positions))))
+        if self._whole:
+            whole = self._whole
+            for j in compress(count(), map(whole.__contains__, positions)):
+                f = whole[positions[j]]
+                refs[j] = (f.rule.code, f.table, f.row)
+        return refs
+
+    def roots(self) -> array:
+        """The position of the root cause of every finding (:meth:`root_of` of each), in order."""
+        # each finding's cause (itself for none), then causes of causes until nothing changes:
+        # a pass per link of the longest chain, each in C
+        roots = [k if c < 0 else c for k, c in enumerate(self._cause)]
+        for _ in range(len(roots)):  # (a cause always comes before what it causes: no loop)
+            further = list(map(roots.__getitem__, roots))
+            if further == roots:
+                break
+            roots = further
+        return array("i", roots)
+
     def whole(self, k: int) -> Finding | None:
         """The finding at *k* when it is held whole (one on no row), else None."""
         return self._whole.get(k)
@@ -289,12 +381,42 @@ class Findings(Sequence):
         """The rule of each finding, in order, without making any :class:`Finding`."""
         return map(self._rules.__getitem__, self._rule)
 
+    def rule_counts(self) -> list[tuple[RuleSpec, int]]:
+        """(rule, how many findings it has) of each rule with findings, in the order each rule
+        first appears, counted without making any :class:`Finding`."""
+        counts = Counter(self._rule)
+        rules = self._rules
+        return [(rules[n], c) for n, c in sorted(counts.items())]
+
     def positions_where(self, test) -> list[int]:
         """Positions of the findings whose rule passes *test*, without making any."""
         passing = {n for n, rule in enumerate(self._rules) if test(rule)}
         if not passing:
             return []
         return list(compress(count(), map(passing.__contains__, self._rule)))
+
+    def row_runs(self) -> Iterator[tuple[int, RuleSpec, Any, list[int], list[str | None], list[str | None],
+                                         list[str | None], list[int] | None] | tuple[int, Finding]]:
+        """The findings in order, in runs, without making any finding on a row: for each run of
+        consecutive findings of one rule on rows of one table, (position of the first, rule,
+        table, row indexes, compared values, details, expected texts, cause positions with -1
+        for none, or None when no finding of the run is a cascade); for a finding held whole,
+        (position, finding). What a writer lays out a rule's findings from, column by column."""
+        rules, tables, whole = self._rules, self._tables, self._whole
+        texts = [*self._texts, None]  # position -1 (no text) is None
+        at = texts.__getitem__
+        start = 0
+        for (r, t, held), run in groupby(zip(self._rule, self._table, map(whole.__contains__, count()))):
+            end = start + len(list(run))
+            if held:
+                for k in range(start, end):
+                    yield k, whole[k]
+            else:
+                causes = self._cause[start:end]
+                yield (start, rules[r], tables[t], self._row[start:end].tolist(),
+                       list(map(at, self._other[start:end])), list(map(at, self._detail[start:end])),
+                       list(map(at, self._expected[start:end])), causes.tolist() if max(causes) >= 0 else None)
+            start = end
 
     # -- reading ------------------------------------------------------------------------------
     def _build(self, k: int) -> Finding:

@@ -7,6 +7,9 @@ a row's reason and a cascade finding's cause are positions in :attr:`Ledger.find
 
 from __future__ import annotations
 
+from itertools import compress, count
+from operator import not_
+
 from .findings import Finding, Findings
 from .model import Submission, Table
 from .spec import RuleSpec, Severity
@@ -24,6 +27,9 @@ class Ledger:
         #: table id -> {row index: position of the first finding that rejected it}
         self.reason: dict[str, dict[int, int]] = {tid: {} for tid in submission.tables}
         self.warned: dict[str, set[int]] = {tid: set() for tid in submission.tables}
+        #: what a stage keeps for its own later steps in this validation (e.g. the cascade's
+        #: accepted keys of a table), by a key of its choosing
+        self.scratch: dict[tuple, object] = {}
 
     def add(self, rule: RuleSpec, table: Table, i: int, *, other: str | None = None,
             detail: str | None = None, cause: int | None = None, expected: str | None = None) -> int:
@@ -47,14 +53,28 @@ class Ledger:
         if not fails:
             return
         rows = [f[0] for f in fails]
-        k = self.findings.add_rows(rule, table, rows, [f[1] for f in fails], [f[2] for f in fails], expected)
+        self._rejects(rule, table, rows, self.findings.add_rows(
+            rule, table, rows, [f[1] for f in fails], [f[2] for f in fails], expected))
+
+    def add_caused(self, rule: RuleSpec, table: Table, rows: list[int], causes: list[int | None]) -> None:
+        """The cascade findings of *rule* on *rows* of *table*, in that order, each caused by the
+        finding at the position *causes* gives (None: none), as :meth:`add` would make them one
+        by one."""
+        if not rows:
+            return
+        n = len(rows)
+        self._rejects(rule, table, rows, self.findings.add_rows(rule, table, rows, [None] * n, [None] * n, None,
+                                                                causes))
+
+    def _rejects(self, rule: RuleSpec, table: Table, rows: list[int], k: int) -> None:
+        """Mark *rows* rejected (or warned) by the findings of *rule* from position *k* on."""
         if rule.severity is not Severity.WARNING:
             rejected = self.rejected[table.id]
-            reason = self.reason[table.id]
-            for k, i in enumerate(rows, k):
-                if not rejected[i]:
-                    rejected[i] = 1
-                    reason[i] = k
+            # the rows not rejected before, each with its first finding here (in C but for those)
+            fresh = list(compress(zip(rows, count(k)), map(not_, map(rejected.__getitem__, rows))))
+            self.reason[table.id].update(reversed(fresh))  # a row listed twice: its first finding
+            for i, _ in fresh:
+                rejected[i] = 1
         else:
             self.warned[table.id].update(rows)
 

@@ -16,8 +16,14 @@ with ``jobs=1``: a folder smaller than :data:`MIN_BYTES`, one with a single tabl
 size, an Access IDB, a ``.zip``, in-memory rows, a :class:`~iapt_ds.model.Submission`, or a spec
 that is not loaded from a folder (:func:`~iapt_ds.spec.load_spec`). A worker that fails (it
 dies, or raises) never leaves the run hanging: its tables are read again here, so the result is
-still the one ``jobs=1`` gives (an unreadable file is a finding, as always). No process outlives
-the call.
+still the one ``jobs=1`` gives (an unreadable file is a finding, as always); where no process can
+be started (in a daemonic process, say), everything is read here. No worker outlives the call
+(*spawn* on POSIX also starts multiprocessing's own resource tracker, one per interpreter, which
+ends with it).
+
+Tables travel as plain pickles of their columns, each pickled in the worker as soon as it is
+checked: on a 1M-row folder pickling every column costs about 0.5 s of CPU and unpickling 0.24 s,
+while sending each column as its distinct values and an array of indices cost 1.7 s and 0.47 s.
 
 A program calling ``validate(..., jobs=N)`` from a script must guard its top level with
 ``if __name__ == "__main__":``, as every program starting processes with *spawn* must.
@@ -348,9 +354,14 @@ def read_folder_jobs(folder: str | PathLike, *, jobs: int, spec: Spec | None = N
             receiving, sending = context.Pipe(duplex=False)
             process = context.Process(target=_worker, args=(sending, chosen.path, tasks, counter, header_file),
                                       name="iapt-ds-jobs", daemon=True)
+            try:
+                process.start()
+            except (OSError, AssertionError):  # none can start here (a daemonic process, no resources): read here
+                receiving.close()
+                break
+            finally:
+                sending.close()
             workers.append((process, receiving))
-            process.start()
-            sending.close()
         found: list[InputProblem] = []
         if header_file is not None:
             advance(Path(header_file).name)

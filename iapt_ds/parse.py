@@ -20,9 +20,11 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal, InvalidOperation
+from itertools import compress, count, repeat
+from operator import is_
 from typing import Any, Callable, cast
 
-__all__ = ["Invalid", "parse_date", "parse_time", "parse_datetime", "parse_integer", "parse_decimal",
+__all__ = ["Invalid", "plain_column", "parse_date", "parse_time", "parse_datetime", "parse_integer", "parse_decimal",
            "PARSERS", "parse_value", "render"]
 
 
@@ -175,6 +177,16 @@ def parse_value(ftype: str, value: Any) -> Any:
         if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
             return render(value)
     return Invalid(cast(str, render(value)))  # value is not None here, so render gives text
+
+
+def plain_column(col: list) -> list:
+    """A new list of *col*'s values with each :class:`Invalid` one as NULL (None): what
+    comparisons and joins use. Rows are visited in Python only where a value is Invalid (found
+    in C)."""
+    out = list(col)
+    for i in compress(count(), map(is_, map(type, out), repeat(Invalid))):
+        out[i] = None
+    return out
 
 
 def render(value: Any) -> str | None:

@@ -241,7 +241,7 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
 def _identifiers(sub: Any) -> frozenset[str]:
     """The text of every value the submission's sensitive fields hold (``sensitive:`` in the
     spec), as read and as typed: what redaction masks wherever it appears."""
-    found: set[str] = set()
+    found: set[Any] = set()  # (None and "" taken out at the end)
     for table in sub.tables.values():
         texts = getattr(table, "sensitive_texts", None)  # a table whose cells are in an engine's database
         for name in sub.spec.sensitive_fields:
@@ -251,9 +251,14 @@ def _identifiers(sub: Any) -> frozenset[str]:
             column = table.values.get(name)
             if column is None:
                 continue
-            found.update(t for t in map(render, set(column)) if t)
+            if {str, type(None)}.issuperset(map(type, column)):
+                found.update(column)  # text renders as itself: no call per value (None and "" go below)
+            else:
+                found.update(map(render, set(column)))
             originals = table.originals.get(name)
             if originals:
                 found.update(t.strip() for t in originals.values() if t and t.strip())
+    found.discard(None)
+    found.discard("")
     found.update(t[:10] for t in list(found) if len(t) > 10 and t[4:5] == "-" and t[10:11] == "T")
     return frozenset(found)

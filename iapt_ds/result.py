@@ -118,12 +118,23 @@ class Result:
             return tuple(self.findings[k] for k in where(lambda r: r.severity is Severity.FILE))
         return tuple(f for f in self.findings if f.rule.severity is Severity.FILE)
 
+    def _rule_counts(self) -> list[tuple[Any, int]]:
+        """(rule, how many findings it has) of each rule with findings (without making the
+        findings when they are stored compactly)."""
+        counts = getattr(self.findings, "rule_counts", None)
+        return counts() if counts is not None else [(r, 1) for r in self._rules()]
+
     def counts_by_severity(self) -> dict[str, int]:
-        c = Counter(r.severity for r in self._rules())
+        c: Counter = Counter()
+        for rule, n in self._rule_counts():
+            c[rule.severity] += n
         return {s.value: c.get(s, 0) for s in Severity}
 
     def counts_by_code(self) -> dict[str, int]:
-        return dict(sorted(Counter(r.code for r in self._rules()).items()))
+        c: Counter = Counter()
+        for rule, n in self._rule_counts():
+            c[rule.code] += n
+        return dict(sorted(c.items()))
 
     def codes(self) -> set[str]:
         return {r.code for r in self._rules()}
@@ -184,9 +195,10 @@ class Result:
         """Position in ``findings`` of each root cause -> the rows whose rejection traces back
         to it, found without making any finding; None when the findings are not stored
         compactly."""
-        root_of = getattr(self.findings, "root_of", None)
-        if root_of is None:
+        all_roots = getattr(self.findings, "roots", None)
+        if all_roots is None:
             return None
+        root_of = all_roots().__getitem__
         counts: Counter = Counter()
         for reasons in self._reasons.values():
             # each finding is on one row, so it is the reason of one row at most

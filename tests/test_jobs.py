@@ -123,6 +123,7 @@ def _odd_folder(folder: Path) -> Path:
     (folder / "IDS999Nothing.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # an unknown IDS file
     (folder / "IDS012OverseasVisitorChargCat.csv").write_text("", encoding="utf-8")  # an empty file
     (folder / "IDS902CarePersQual.csv").unlink()                        # a missing table
+    (folder / "IDS007.csv").write_bytes((folder / "IDS007DisabilityType.csv").read_bytes())  # a table twice
     gp = folder / "IDS002GP.csv"
     text = gp.read_text(encoding="utf-8").splitlines()
     gp.write_text("\n".join([text[0] + ",Surplus"] + [t + ",x" for t in text[1:]]) + "\n", encoding="utf-8")
@@ -133,7 +134,8 @@ def test_odd_files(always, tmp_path):
     folder = _odd_folder(tmp_path)
     result = assert_same(folder, **UPLOAD)
     details = " ".join(p.detail for p in read_jobs(folder, jobs=2).problems)
-    for said in ("misplaced", "not valid UTF-8", "cells but the header has", "empty", "Surplus", "IDS999Nothing"):
+    for said in ("misplaced", "not valid UTF-8", "cells but the header has", "empty", "Surplus", "IDS999Nothing",
+                 "are the same table"):
         assert said in details
     assert not result.accepted
 
@@ -162,14 +164,14 @@ def test_a_failing_worker_changes_nothing(monkeypatch, tmp_path, worker):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or not Path("/proc/self/mem").exists(),
                     reason="a file that opens but cannot be read: /proc/self/mem (Linux)")
-def test_an_unreadable_file_is_a_finding(always, tmp_path):
+@pytest.mark.parametrize("name", ["IDS201CareContact.csv", "IDS000Header.csv"])
+def test_an_unreadable_file_is_a_finding(always, tmp_path, name):
     write_csv_folder(tmp_path, rows=3000, seed=6)
-    target = tmp_path / "IDS201CareContact.csv"
+    target = tmp_path / name
     target.unlink()
     target.symlink_to("/proc/self/mem")  # opens, but reading it fails (EIO), in any process
     result = assert_same(tmp_path, **UPLOAD)
-    assert any(f.code == "IDSREJ001" and "IDS201CareContact.csv cannot be read" in (f.detail or "")
-               for f in result.findings)
+    assert any(f.code == "IDSREJ001" and f"{name} cannot be read" in (f.detail or "") for f in result.findings)
 
 
 def test_small_folders_and_other_inputs_stay_in_process(tmp_path):
@@ -232,3 +234,31 @@ def test_cli_jobs_with_another_engine_is_one_line(capsys):
     assert main(["validate", str(iapt_ds.example_path("2.0")), "--jobs", "2", "--engine", "duckdb"]) == 2
     err = capsys.readouterr().err
     assert "--jobs runs the python engine" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["measures", "diff"])
+def test_cli_measures_and_diff_take_jobs(always, tmp_path, capsys, command):
+    folder = tmp_path / "sub"
+    write_csv_folder(folder, rows=3000, seed=9, fault_rate=0.05)
+    args = ([command, str(folder)] if command == "measures" else [command, str(folder), str(folder)]) + \
+        ["--format", "json", "--period", "2021-03", "--provider", "R1Z", "--sender", "R1Z",
+         "--submitted-at", "2021-04-05T12:00:00"]
+    assert main(args) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main(args + ["--jobs", "2"]) == 0
+    assert json.loads(capsys.readouterr().out) == one
+    assert multiprocessing.active_children() == []
+
+
+def test_where_no_process_can_start_all_is_read_here(monkeypatch, tmp_path):
+    import multiprocessing.context
+
+    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
+
+    def refuse(self):
+        raise AssertionError("daemonic processes are not allowed to have children")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refuse)
+    write_csv_folder(tmp_path, rows=2000, seed=10, fault_rate=0.05)
+    assert isinstance(read_jobs(tmp_path, jobs=2), CheckedSubmission)
+    assert_same(tmp_path, **UPLOAD)

@@ -10,7 +10,7 @@ import attrs
 
 from ..errors import UnknownNameError, UsageError
 from ..model import Submission, Table
-from ..parse import Invalid
+from ..parse import Invalid, plain_column
 from ..spec import Spec
 
 __all__ = ["Upload", "ReferenceData", "ReferenceSets", "Context"]
@@ -177,7 +177,7 @@ class Context:
         other_table = other_table or table
         n = self.tables[table].nrows
         if other_table == table:
-            return [_plain(v) for v in self.tables[table].values[field]]
+            return plain_column(self.tables[table].values[field])
         if other_table == self.spec.header:
             return [self.header_value(field)] * n
         key = (table, other_table, field)
@@ -185,7 +185,12 @@ class Context:
         if cached is None:
             idx = self.link(table, other_table)
             col = self.tables[other_table].values[field]
-            cached = [_plain(col[j]) if j is not None else None for j in idx]
+            plain = plain_column(col)
+            if None in idx:  # a row without a related row: None
+                plain.append(None)
+                end = len(col)
+                idx = [end if j is None else j for j in idx]
+            cached = list(map(plain.__getitem__, idx))
             self._related_cache[key] = cached
         return cached
 

@@ -7,7 +7,7 @@ submission and what other rules have already rejected.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import compress
+from itertools import compress, filterfalse
 from operator import not_
 from typing import TYPE_CHECKING
 
@@ -194,26 +194,32 @@ class HasRelated(Kind):
         key = rule.params["key"]
         keys = related.values[key]
         rejected = state.rejected[related.id]
-        # whole columns first, in C: the keys of accepted related rows, then the child keys
-        # without one; rows are visited only for those keys
-        accepted_keys = set(compress(keys, map(not_, rejected)))
+        reasons = state.reason[related.id]
+        # whole columns first, in C: the keys of accepted related rows (kept for the next rule
+        # on the same key while the related table loses no row: each rejection has its reason),
+        # then the child keys without one; rows are visited only for those keys
+        known = state.scratch.get(("accepted keys", related.id, key))
+        if known is not None and known[0] == len(reasons):
+            accepted_keys = known[1]
+        else:
+            accepted_keys = set(compress(keys, map(not_, rejected)))
+            state.scratch[("accepted keys", related.id, key)] = (len(reasons), accepted_keys)
         child_keys = child.values[key]
-        missing = set(child_keys) - accepted_keys
+        missing = set(filterfalse(accepted_keys.__contains__, child_keys))
         missing.discard(None)
         missing = {k for k in missing if type(k) is not Invalid}
         if not missing:
             return
-        # for a key whose related rows are all rejected: the first such row's reason is the cause
+        # for a key whose related rows are all rejected: the first such row's reason is the cause.
+        # Every related row holding a missing key is rejected, so only the rejected rows (each
+        # with its reason) are looked at, in row order.
         causes: dict = {}
-        reasons = state.reason[related.id]
-        for j in compress(range(len(keys)), map(missing.__contains__, keys)):
+        for j in sorted(reasons):
             k = keys[j]
-            if k not in causes:
-                causes[k] = reasons.get(j)
-        failures = [(i, causes.get(child_keys[i]))
-                    for i in compress(range(len(child_keys)), map(missing.__contains__, child_keys))]
-        for i, cause in failures:
-            state.add(rule, child, i, other=None, cause=cause)
+            if k in missing and k not in causes:
+                causes[k] = reasons[j]
+        rows = list(compress(range(len(child_keys)), map(missing.__contains__, child_keys)))
+        state.add_caused(rule, child, rows, list(map(causes.get, map(child_keys.__getitem__, rows))))
 
     def sql(self, rule, dialect):
         """The anti-join against the related table's accepted rows: each failing row with the

@@ -16,14 +16,13 @@ import datetime as _dt
 import functools
 import math
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from itertools import compress, count, repeat
-from operator import is_, not_
+from operator import is_, ne, not_
 from typing import TYPE_CHECKING, Any
 
-from ..parse import Invalid, render
+from ..parse import Invalid, plain_column, render
 from . import sql as Q
 from . import values as V
 from .base import Fail, Kind, Nulls, Param, Phase, Testing, Unparsable, kind
@@ -228,12 +227,16 @@ class Length(Kind):
             if not distinct:
                 return []
             try:
-                lengths = set(map(len, distinct))
-                if lo <= min(lengths) and max(lengths) <= hi and (
-                        all(map(str.isascii, distinct)) and all(map(str.isdigit, distinct)) if digits
-                        else all(map(str.isprintable, distinct))):
+                texts = list(distinct)
+                each = list(map(len, texts))
+                lengths = set(each)
+                # every character of every value at once: printable (ASCII digits), in one scan
+                joined = "".join(texts)
+                plain = (joined.isascii() and joined.isdigit() and "" not in distinct) if digits \
+                    else joined.isprintable()
+                if plain and lo <= min(lengths) and max(lengths) <= hi:
                     return []  # the common case: every value passes
-                suspects = _length_suspects(distinct, lo, hi, digits)
+                suspects = _length_suspects(texts, each, lengths, lo, hi, digits, plain)
             except TypeError:
                 pass  # a value that is not text (an Access column of another type): test one by one
             else:
@@ -264,20 +267,24 @@ class Length(Kind):
         return _select(rule, d, f"t.{d.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
 
 
-def _length_suspects(distinct: set, lo: int, hi: int, digits: bool) -> list:
-    """The texts of *distinct* that may fail a length rule, found with C-level passes: those of
-    a length outside lo..hi, and of the others those that are not printable (or, for *digits*,
-    not ASCII digits). Every other text passes. TypeError when a value is not text."""
-    by_length = sorted(distinct, key=len)
-    lengths = list(map(len, by_length))
-    start, end = bisect_left(lengths, lo), bisect_right(lengths, hi)
-    within = by_length[start:end]
+def _length_suspects(texts: list, each: list[int], lengths: set[int], lo: int, hi: int, digits: bool,
+                     plain: bool = False) -> list:
+    """The texts of *texts* (distinct; *each* their lengths, *lengths* the set of those) that may
+    fail a length rule, found with C-level passes: those of a length outside lo..hi, and those
+    that are not printable (or, for *digits*, not ASCII digits). Every other text passes.
+    *plain*: every text is known to be printable (non-empty ASCII digits). TypeError when a
+    value is not text."""
+    outside = {n for n in lengths if not lo <= n <= hi}
+    suspects = list(compress(texts, map(outside.__contains__, each))) if outside else []
+    if plain:
+        return suspects
+    # of any length: what fails is tested again by the rule, what passes is left out
     if digits:
-        odd = list(compress(within, map(not_, map(str.isascii, within))))
-        odd += compress(within, map(not_, map(str.isdigit, within)))
+        suspects += compress(texts, map(not_, map(str.isascii, texts)))
+        suspects += compress(texts, map(not_, map(str.isdigit, texts)))
     else:
-        odd = list(compress(within, map(not_, map(str.isprintable, within))))
-    return by_length[:start] + by_length[end:] + odd
+        suspects += compress(texts, map(not_, map(str.isprintable, texts)))
+    return suspects
 
 
 @functools.lru_cache(maxsize=None)
@@ -1047,8 +1054,8 @@ def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
     NULL; None marks a row whose key holds a NULL when NULLs make a row unique."""
     cols = [table.values[f] for f in fields]
     for n, col in enumerate(cols):
-        if any(type(v) is Invalid for v in set(col)):
-            cols[n] = [_plain(v) for v in col]
+        if Invalid in set(map(type, col)):
+            cols[n] = plain_column(col)
     if len(cols) == 1:
         return cols[0]
     keys: list[Any] = list(zip(*cols))
@@ -1057,11 +1064,20 @@ def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
     return keys
 
 
-def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], str]) -> list[Fail]:
-    counts = Counter(keys)
+def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], str], several: bool = False) -> list[Fail]:
+    """The rows whose key another row shares, each with *detail* (key, rows sharing it). *keys*
+    as :func:`_keys` gives them with NULLs equal; *skip_none*: a key that is NULL, or holds a
+    NULL when *several* fields make it, is shared by no row. No key shared at all (the common
+    case) is settled by one dict of each key's last row, in C."""
+    last = dict(zip(keys, count()))
+    if len(last) == len(keys):
+        return []
+    # the keys of the rows that are not their key's last row: those shared
+    dup = set(compress(keys, map(ne, map(last.__getitem__, keys), count())))
     if skip_none:
-        counts.pop(None, None)
-    dup = {k for k, n in counts.items() if n > 1}
+        dup.discard(None)
+        if several:
+            dup = {k for k in dup if None not in k}
     if not dup:
         return []
     groups: dict[Any, list[int]] = defaultdict(list)
@@ -1106,8 +1122,10 @@ class Unique(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         nulls_equal = rule.params.get("nulls_equal", False)
-        keys = _keys(table, rule.params["fields"], nulls_equal)
-        return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
+        fields = rule.params["fields"]
+        keys = _keys(table, fields, True)  # a key holding a NULL is left out below, when NULLs make it unique
+        return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}",
+                           len(fields) > 1)
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)

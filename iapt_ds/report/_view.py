@@ -9,7 +9,8 @@ structure; only the findings that other findings point at (causes, root causes) 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from itertools import count, repeat
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -54,18 +55,16 @@ class ReportView:
         if positions is not None:
             # stored compactly: the roots ranked by position; findings are made (and indexed) only
             # when a writer asks for them (root_causes(), index())
-            def rank(item: tuple[int, int]) -> tuple:
-                code, table, row = compact.ref_of(item[0])
-                return (-item[1], code, table or "", row or 0)
-
-            ranked = sorted(positions.items(), key=rank)
+            ks, ns = list(positions), list(positions.values())
+            refs = compact.refs_of(ks)
+            keys = [(-n, code, table or "", row or 0) for n, (code, table, row) in zip(ns, refs)]
+            order = sorted(range(len(ks)), key=keys.__getitem__)  # stable: ties keep their order
+            ranked = [(ks[j], ns[j]) for j in order]
             self._held: dict[int, Finding] = {}  # the indexed findings are held: their identities stay valid
             self._index: dict[int, int] = {}
             self._causes_indexed = False
-            self._root_refs = []
-            for k, n in ranked:
-                code, table, row = compact.ref_of(k)
-                self._root_refs.append(({"id": k, "code": code, "table": table, "row": row}, n))
+            self._root_refs = [({"id": ks[j], "code": refs[j][0], "table": refs[j][1], "row": refs[j][2]}, ns[j])
+                               for j in order]
             self._root_positions = ranked
         else:
             self._roots_made = result.root_causes()
@@ -381,23 +380,71 @@ def plain_rows(view: ReportView) -> Iterator[Row] | None:
     return _plain_rows(findings, view.visible)
 
 
-def _plain_rows(findings: Findings, show: bool) -> Iterator[Row]:
+class Run(NamedTuple):
+    """Consecutive findings of one rule on rows of one table, column by column, as the fast
+    writers lay them out (see :func:`plain_runs`); item *j* of each list is the run's *j*-th
+    finding, at position ``start + j``."""
+
+    start: int
+    rule: Any
+    table: str
+    rows: list[int]                       # 1-based row numbers
+    lines: list[int | None]
+    keys: list[list[str | None]]          # one column per key field of the table
+    values: list[list[str | None]]        # one column per field of the rule
+    others: list[str | None]
+    details: list[str | None]
+    expected: list[str | None]
+    causes: list[int | None] | None       # None: no finding of the run is a cascade
+    roots: list[int | None] | None
+
+
+def plain_runs(view: ReportView) -> Iterator[Run | Row] | None:
+    """Every finding of *view*'s result, in order, straight from the compact store: a
+    :class:`Run` for each run of findings of one rule on rows of one table, a :data:`Row` for a
+    finding held whole (on no row). Values are shown safely when the view shows them so; None
+    when the view redacts or the findings are not stored compactly (see :func:`plain_rows`)."""
+    findings = view.result.findings
+    if view._redactor is not None or not isinstance(findings, Findings):
+        return None
+    return _plain_runs(findings, view.visible)
+
+
+def _plain_runs(findings: Findings, show: bool) -> Iterator[Run | Row]:
     safe = (lambda v: visible(v) if v else v) if show else None
-    row_data, whole, cause_of, root_of = findings.row_data, findings.whole, findings.cause_of, findings.root_of
-    for k in range(len(findings)):
-        f = whole(k)
-        if f is not None:
+    root_of = findings.root_of
+    for run in findings.row_runs():
+        if len(run) == 2:
+            k, f = run  # type: ignore[misc]
             if safe is not None:
                 f = _visible_finding(f)
             yield (k, f.rule, f.table, f.row, f.line, f.key, f.values, f.other, f.detail, f.expected, None, None)
             continue
-        rule, table, i, other, detail, expected = row_data(k)
-        text = table.text
-        key = tuple([text(i, x) for x in table.spec.key])
-        values = tuple([text(i, x) for x in rule.fields])
+        start, rule, table, rows, others, details, expected, causes = run  # type: ignore[misc]
+        texts = table.texts
+        keys = [texts(rows, x) for x in table.spec.key]
+        values = [texts(rows, x) for x in rule.fields]
         if safe is not None:
-            key, values = tuple(map(safe, key)), tuple(map(safe, values))
-            other, detail = safe(other), safe(detail)
-        cause = cause_of(k)
-        yield (k, rule, table.id, i + 1, table.line(i), key, values, other, detail, expected, cause,
-               None if cause is None else root_of(cause))
+            keys = [list(map(safe, col)) for col in keys]
+            values = [list(map(safe, col)) for col in values]
+            others, details = list(map(safe, others)), list(map(safe, details))
+        cause_list = roots = None
+        if causes is not None:
+            cause_list = [None if c < 0 else c for c in causes]
+            roots = [None if c < 0 else root_of(c) for c in causes]
+        yield Run(start, rule, table.id, list(map((1).__add__, rows)), table.lines_of(rows), keys, values,
+                  others, details, expected, cause_list, roots)
+
+
+def _plain_rows(findings: Findings, show: bool) -> Iterator[Row]:
+    for run in _plain_runs(findings, show):
+        if not isinstance(run, Run):
+            yield run
+            continue
+        n = len(run.rows)
+        keys = zip(*run.keys) if run.keys else repeat((), n)
+        values = zip(*run.values) if run.values else repeat((), n)
+        yield from zip(count(run.start), repeat(run.rule, n), repeat(run.table, n), run.rows, run.lines, keys,
+                       values, run.others, run.details, run.expected,
+                       run.causes if run.causes is not None else repeat(None, n),
+                       run.roots if run.roots is not None else repeat(None, n))

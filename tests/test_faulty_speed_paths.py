@@ -1,0 +1,278 @@
+"""The column-at-a-time paths that keep a faulty file close to a clean one give exactly what the
+one-finding-at-a-time definitions give: reports laid out a run of findings at a time, messages
+filled in for a column of findings, cells' texts for many rows, references and root causes in
+bulk, cascade findings added a rule at a time."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import attrs
+import pytest
+
+import iapt_ds
+from iapt_ds.findings import Findings, message_text, message_texts
+from iapt_ds.ledger import Ledger
+from iapt_ds.checks.context import Context, Upload
+from iapt_ds.parse import Invalid, plain_column
+from iapt_ds.report import write_report
+from iapt_ds.report._view import ReportView, Run, plain_rows, plain_runs
+from iapt_ds.synthetic import write_csv_folder
+
+UPLOAD = dict(period="2021-03", provider="R1Z", sender="R1Z", submitted_at="2021-04-05T12:00:00")
+
+
+def _without_run_time(text: str) -> list[str]:
+    return [line for line in text.splitlines() if "run_at" not in line and "run at:" not in line]
+
+
+@pytest.fixture(scope="module", params=[0.03, 0.4])
+def faulty(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("faulty")
+    write_csv_folder(folder, rows=4000, seed=11, fault_rate=request.param)
+    # a hostile value, a cell to trim, and a duplicate key (a group rejection and its cascade)
+    mpi = folder / "IDS001MPI.csv"
+    lines = mpi.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    cells = lines[5].split(",")
+    cells[head.index("Postcode")] = " =X\u202e%s%d{value} "
+    lines[5] = ",".join(cells)
+    lines.append(lines[7])
+    mpi.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder, iapt_ds.validate(folder, **UPLOAD)
+
+
+def test_reports_are_those_of_the_findings_one_by_one(faulty):
+    """JSON, CSV and text from the compact store are, byte for byte, what the same findings
+    held as Finding objects give (the general path)."""
+    _, result = faulty
+    assert sum(1 for _ in result.findings.cascades()) > 50
+    general = attrs.evolve(result, findings=tuple(result.findings))
+    for fmt in ("json", "csv", "text"):
+        fast, slow = io.StringIO(), io.StringIO()
+        write_report(result, fast, fmt)
+        write_report(general, slow, fmt)
+        assert _without_run_time(fast.getvalue()) == _without_run_time(slow.getvalue()), fmt
+
+
+def test_runs_hold_every_finding_in_order(faulty):
+    _, result = faulty
+    findings = result.findings
+    for show in (False, True):
+        view = ReportView(result, visible=show)
+        positions = []
+        for run in plain_runs(view):
+            if isinstance(run, Run):
+                n = len(run.rows)
+                assert {len(run.lines), len(run.others), len(run.details), len(run.expected)} == {n}
+                assert all(len(col) == n for col in run.keys + run.values)
+                positions += range(run.start, run.start + n)
+            else:
+                positions.append(run[0])
+        assert positions == list(range(len(findings)))
+        rows = list(plain_rows(view))
+        every = tuple(findings)
+        for row, f in zip(rows, every):
+            k, rule, table, number, line, key, values, other, detail, expected, cause, root = row
+            shown = view.shown(f) if show else f
+            assert (rule, table, number, line, expected) == (f.rule, f.table, f.row, f.line, f.expected)
+            if show:
+                assert key == tuple(shown.key) or not f.key
+            assert (cause is None) == (f.cause is None)
+            if cause is not None:
+                assert every[cause] is f.cause and every[root] is f.root
+
+
+def test_messages_of_a_column_are_those_of_each_finding():
+    spec = iapt_ds.load_spec()
+    rng = random.Random(5)
+    pool = [None, "", "a", "2021-03-01", "x" * 30, "{value}", "%s", "\u202e"]
+    for rule in spec.rules.values():
+        n = 7
+        values = [[rng.choice(pool) for _ in range(n)] for _ in rule.fields]
+        others, expected, details = ([rng.choice(pool) for _ in range(n)] for _ in range(3))
+        got = message_texts(rule, values, others, expected, details)
+        rows = list(zip(*values)) if values else [()] * n
+        assert got == [message_text(rule, v, o, e, d) for v, o, e, d in zip(rows, others, expected, details)], \
+            rule.code
+
+
+def test_texts_of_many_rows_are_those_of_each_row(faulty):
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    for table in sub.tables.values():
+        rows = list(range(table.nrows))
+        rng = random.Random(3)
+        rng.shuffle(rows)
+        for field in table.values:
+            assert table.texts(rows, field) == [table.text(i, field) for i in rows]
+        assert table.lines_of(rows) == [table.line(i) for i in rows]
+    t = sub.tables["IDS001"]
+    assert any(t.originals.values())  # a trimmed cell: its text as written
+
+
+def test_texts_render_what_is_not_text():
+    sub = iapt_ds.read({"IDS000Header": [{"DatSetVer": "2.0"}]})
+    table = next(t for t in sub.tables.values() if t.nrows)
+    field = next(iter(table.values))
+    table.values[field] = [Invalid("bad")]
+    assert table.texts([0], field) == [table.text(0, field)] == ["bad"]
+
+
+def test_references_root_causes_and_counts_in_bulk(faulty):
+    _, result = faulty
+    findings = result.findings
+    assert isinstance(findings, Findings)
+    every = list(range(len(findings)))
+    assert findings.refs_of(every) == [findings.ref_of(k) for k in every]
+    assert list(findings.roots()) == [findings.root_of(k) for k in every]
+    counted: dict = {}
+    for rule in findings.rules():
+        counted[rule.code] = counted.get(rule.code, 0) + 1
+    assert {r.code: n for r, n in findings.rule_counts()} == counted == result.counts_by_code()
+    general = attrs.evolve(result, findings=tuple(findings))
+    assert general.counts_by_code() == result.counts_by_code()
+    assert general.counts_by_severity() == result.counts_by_severity()
+    view = ReportView(result, visible=False)
+    assert [(ref["id"], n) for ref, n in view._root_refs] == [
+        (findings.index(f), n) for f, n in sorted(
+            ((f, n) for f, n in result.root_causes()), key=lambda x: (-x[1], x[0].code, x[0].table or "",
+                                                                       x[0].row or 0))]
+
+
+def test_cascade_findings_added_a_rule_at_a_time_are_those_added_one_by_one(faulty):
+    folder, result = faulty
+    sub = iapt_ds.read(folder)
+    spec = sub.spec
+    one, many = Ledger(sub), Ledger(sub)
+    every = tuple(result.findings)
+    by_rule: dict = {}
+    for k, f in enumerate(every):
+        if f.cause is not None:
+            by_rule.setdefault((f.code, f.table), []).append((f.row - 1, every.index(f.cause)))
+    assert by_rule
+    for (code, tid), items in by_rule.items():
+        rule, table = spec.rules[code], sub.tables[tid]
+        for i, c in items:
+            one.add(rule, table, i, cause=c)
+        many.add_caused(rule, table, [i for i, _ in items], [c for _, c in items])
+    # (their causes are positions in the result, not in these ledgers: compared as numbers)
+    every_one = list(range(len(one.findings)))
+    assert len(every_one) == len(many.findings) == sum(map(len, by_rule.values()))
+    assert one.findings.refs_of(every_one) == many.findings.refs_of(every_one)
+    assert list(one.findings.cascades()) == list(many.findings.cascades())
+    assert one.rejected == many.rejected and one.reason == many.reason
+
+
+def test_a_row_listed_twice_keeps_its_first_finding():
+    sub = iapt_ds.read({"IDS000Header": [{"DatSetVer": "2.0"}, {"DatSetVer": "2.0"}]})
+    spec = sub.spec
+    table = sub.tables[spec.header]
+    rule = next(r for r in spec.rules.values() if r.table == table.id and r.severity != "warning")
+    ledger = Ledger(sub)
+    ledger.add_many(rule, table, [(1, None, None), (0, None, None), (1, "again", None)])
+    assert ledger.reason[table.id] == {1: 0, 0: 1}
+    assert list(ledger.rejected[table.id]) == [1, 1]
+
+
+def test_plain_columns_hold_none_for_invalid_values():
+    bad = Invalid("x")
+    col = [1, bad, None, "a", bad]
+    assert plain_column(col) == [1, None, None, "a", None]
+    assert col[1] is bad  # the column itself is left as it is
+
+
+def test_related_values_are_those_of_each_linked_row(faulty):
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    ctx = Context(sub.spec, sub, Upload(None, None, None, None, None), None)
+    checked = 0
+    for tid, t in sub.tables.items():
+        if t.spec.parent is None or not t.nrows:
+            continue
+        above = ctx._above(tid)[1:]
+        for target in above:
+            if target == sub.spec.header:
+                continue
+            for field in list(sub.tables[target].values)[:4]:
+                col = sub.tables[target].values[field]
+                want = [None if j is None or type(col[j]) is Invalid else col[j] for j in ctx.link(tid, target)]
+                assert ctx.related_values(tid, f"{target}.{field}") == want
+                checked += 1
+        own = next(iter(t.values))
+        assert ctx.related_values(tid, own) == [None if type(v) is Invalid else v for v in t.values[own]]
+    assert checked > 10
+
+
+def _identifiers_one_by_one(sub) -> frozenset:
+    from iapt_ds.parse import render
+
+    found: set = set()
+    for table in sub.tables.values():
+        for name in sub.spec.sensitive_fields:
+            column = table.values.get(name)
+            if column is None:
+                continue
+            found.update(t for t in map(render, set(column)) if t)
+            originals = table.originals.get(name)
+            if originals:
+                found.update(t.strip() for t in originals.values() if t and t.strip())
+    found.update(t[:10] for t in list(found) if len(t) > 10 and t[4:5] == "-" and t[10:11] == "T")
+    return frozenset(found)
+
+
+def test_identifiers_are_those_of_each_value(faulty):
+    from iapt_ds.pipeline import _identifiers
+
+    folder, result = faulty
+    sub = iapt_ds.read(folder)
+    assert _identifiers(sub) == _identifiers_one_by_one(sub) == result.identifiers
+    assert None not in result.identifiers and "" not in result.identifiers
+
+
+def test_uniqueness_settled_in_c_is_uniqueness_row_by_row(faulty):
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    spec = sub.spec
+    ctx = Context(spec, sub, Upload(None, None, None, None, None), None)
+    rules = [r for r in spec.rules.values() if r.kind == "unique" and sub.tables[r.table].nrows]
+    assert rules
+    shared = 0
+    for rule in rules:
+        table = sub.tables[rule.table]
+        nulls_equal = rule.params.get("nulls_equal", False)
+        rows: dict = {}
+        for i in range(table.nrows):  # the definition: rows sharing a key (Invalid as NULL)
+            key = tuple(None if type(v) is Invalid else v for v in (table.values[f][i] for f in rule.params["fields"]))
+            if None in key and not nulls_equal:
+                continue  # a NULL makes the row unique
+            rows.setdefault(key, []).append(i)
+        want = sorted(i for group in rows.values() if len(group) > 1 for i in group)
+        got = spec.kinds["unique"].evaluate(rule, table, ctx)
+        assert [f[0] for f in got] == want, rule.code
+        for i, _, detail in got:
+            group = next(g for g in rows.values() if i in g and len(g) > 1)
+            assert detail.startswith(f"{len(group)} rows share it: rows {group[0] + 1}")
+        shared += bool(got)
+    assert shared  # the fixture has a duplicate key
+
+
+def test_the_cascade_keeping_accepted_keys_is_the_cascade_recomputing_them(faulty, monkeypatch):
+    folder, result = faulty
+
+    class Forgetful(dict):
+        def __setitem__(self, key, value):  # keeps nothing: every rule computes its keys anew
+            pass
+
+    original = Ledger.__init__
+
+    def init(self, submission):
+        original(self, submission)
+        self.scratch = Forgetful()
+
+    monkeypatch.setattr(Ledger, "__init__", init)
+    again = iapt_ds.validate(folder, **UPLOAD)
+    assert [(f.code, f.table, f.row) for f in again.findings] == [(f.code, f.table, f.row) for f in result.findings]
+    assert list(again.findings.cascades()) == list(result.findings.cascades())
+    assert again.tables == result.tables
