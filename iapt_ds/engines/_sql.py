@@ -80,7 +80,7 @@ class SqlEngine:
         """The rows *query* gives."""
         raise NotImplementedError
 
-    def _row_checks(self, checks: dict[str, RowCheck]) -> dict[str, list[Fail]]:
+    def _row_checks(self, checks: dict[str, RowCheck]) -> dict[str, list[Fail] | str]:
         """The failing rows of every rule of *checks* (row-local queries, of one table or several)
         in as few passes as the engine can."""
         raise NotImplementedError
@@ -149,10 +149,13 @@ class SqlEngine:
             except self.errors:
                 for code, q in checks.items():
                     out[code] = self._run_one(q)
-        for code, q in queries.items():
-            if code not in checks:
-                out[code] = self._run_one(q)
+        out.update(self._run_many({code: q for code, q in queries.items() if code not in checks}))
         return out
+
+    def _run_many(self, queries: dict[str, str]) -> dict[str, list[Fail] | str]:
+        """The failing rows of each query of *queries* (or why it cannot run): one by one, unless
+        the engine can run them together."""
+        return {code: self._run_one(q) for code, q in queries.items()}
 
     def check_rows(self, ctx: Context, state: Ledger) -> None:
         """The row rules and uniqueness (:data:`~iapt_ds.checks.base.Phase.ROW`), in the spec's

@@ -281,7 +281,7 @@ class DuckDBEngine(SqlEngine):
                              "WHERE ? > 0", ["\x00".join(bad), len(bad)])
             self._names.add(name)
 
-    def _row_checks(self, checks: dict[str, RowCheck]) -> dict[str, list[Fail]]:
+    def _row_checks(self, checks: dict[str, RowCheck]) -> dict[str, list[Fail] | str]:
         """Every row-local rule of a table in one query: the failing rows of each (rule number,
         row), as arrays; then, for a rule that compares with another value and has failing rows,
         those values. (A UNION ALL of narrow selections: one wide SELECT with a column per rule
@@ -290,7 +290,7 @@ class DuckDBEngine(SqlEngine):
                  for n, q in enumerate(checks.values())]
         got = self.con.execute(" UNION ALL ".join(parts) + " ORDER BY k, _row").fetchnumpy()
         codes = list(checks)
-        out: dict[str, list[Fail]] = {code: [] for code in codes}
+        out: dict[str, list[Fail] | str] = {code: [] for code in codes}
         ks, rows = got["k"], got["_row"]
         if not len(ks):
             return out
