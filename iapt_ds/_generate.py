@@ -23,6 +23,18 @@ __all__ = ["records_source", "records_package_source", "rules_markdown", "data_m
 _PLAIN = "2.0"
 
 
+
+def _sql_words(k: Kind, rules: list) -> str:
+    """In which SQL dialects the kind has SQL (judged on its first rule, when it has one)."""
+    from .checks.sql import DIALECTS
+
+    if type(k).sql is Kind.sql:
+        return "not yet (runs in Python only)"
+    if not rules:
+        return "given"
+    have = [d for d in DIALECTS if k.sql(rules[0], d) is not None]
+    return ("in " + " and ".join(have)) if have else "not yet (runs in Python only)"
+
 def doc_suffix(version: str) -> str:
     """'' for v2.0 (docs/rules.md), '-v2.1' for v2.1 (docs/rules-v2.1.md)."""
     return "" if version == _PLAIN else f"-v{version}"
@@ -352,8 +364,8 @@ def kinds_markdown(spec: Spec) -> str:
             lines.append(f"- Broken by `iapt_ds.testing` with `{k.testing.breaker}`")
         else:
             lines.append(f"- Never broken by `iapt_ds.testing`: {k.testing.unbreakable}")
-        lines.append("- SQL: " + ("given" if type(k).sql is not Kind.sql else "not yet (runs in Python only)"))
         codes = used.get(name, [])
+        lines.append("- SQL: " + _sql_words(k, [spec.rules[c] for c in codes]))
         lines.append(f"- Rules ({len(codes)}): " + (", ".join(f"[{c}](rules.md#{c})" for c in codes) or "none in this version"))
         lines.append("")
         if k.params:

@@ -143,9 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="when the file is submitted (default: now)")
     v.add_argument("--format", choices=list(FORMATS),
                    help="report format (default: from the --output suffix, else text)")
-    v.add_argument("--engine", choices=("python", "duckdb"), default="python",
-                   help="python (the default and the reference) or duckdb: the row rules as SQL in embedded "
-                        "DuckDB, the same findings (pip install 'iapt-ds[duckdb]')")
+    v.add_argument("--engine", choices=("python", "duckdb", "spark"), default="python",
+                   help="python (the default and the reference); duckdb: the row rules as SQL in embedded "
+                        "DuckDB, the same findings (pip install 'iapt-ds[duckdb]'); spark: the same SQL on "
+                        "Spark, the active session or a local one (pip install 'iapt-ds[spark]')")
     _jobs_option(v)
     v.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     v.add_argument("--redact", action="store_true",

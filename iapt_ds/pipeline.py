@@ -46,7 +46,7 @@ from .version_choice import VersionChoice
 __all__ = ["ENGINES", "STAGES", "Stage", "validate", "period_bounds", "run_kinds"]
 
 #: the engines validate() can run on (``engine=``); "python" is the default and the reference
-ENGINES = ("python", "duckdb")
+ENGINES = ("python", "duckdb", "spark")
 
 
 def run_kinds(ctx: Context, state: Ledger, phase: Phase, extra: tuple[Any, ...] = (),
@@ -138,6 +138,10 @@ def _engine(engine: Any) -> Any:
         from .engines.duckdb import DuckDBEngine
 
         return DuckDBEngine()
+    if engine == "spark":
+        from .engines.spark import SparkEngine
+
+        return SparkEngine()
     if hasattr(engine, "stages") and hasattr(engine, "close"):
         return engine
     raise UsageError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
@@ -159,8 +163,10 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     for what SDCS takes from the upload; rules comparing with them are reported as not checked
     when they are not given, except *submitted_at*, which defaults to now. *reference_data*
     answers the ODS/GP/postcode look-ups (see :class:`~iapt_ds.checks.ReferenceData`).
-    *engine* is ``"python"`` (the default and the reference) or ``"duckdb"`` (the row rules as
-    SQL in embedded DuckDB: ``pip install 'iapt-ds[duckdb]'``; the same findings). *jobs* (python
+    *engine* is ``"python"`` (the default and the reference), ``"duckdb"`` (the row rules as
+    SQL in embedded DuckDB: ``pip install 'iapt-ds[duckdb]'``; the same findings) or ``"spark"``
+    (the same SQL on Spark, the active session or a local one: ``pip install 'iapt-ds[spark]'``;
+    ``engine=iapt_ds.engines.spark.SparkEngine(session)`` runs on a session of your own). *jobs* (python
     engine) reads a CSV folder's tables and runs their row rules over that many processes, the
     rest here: the same result, sooner on a large folder; anything else, or a small folder, is
     read in this process (:mod:`iapt_ds.parallel`).

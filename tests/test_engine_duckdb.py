@@ -118,8 +118,8 @@ def test_generated_submissions_give_the_same_result():
 
 
 def test_an_unknown_engine_is_a_usage_error():
-    with pytest.raises(UsageError, match="engine must be one of python, duckdb"):
-        validate({}, engine="spark")
+    with pytest.raises(UsageError, match="engine must be one of python, duckdb, spark"):
+        validate({}, engine="polars")
 
 
 # ------------------------------------------------------------------ CSV folders read by DuckDB

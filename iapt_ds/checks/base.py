@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Table
     from ..spec import RuleSpec, Spec
     from .context import Context
+    from .sql import Dialect
 
 __all__ = ["Fail", "Kind", "Nulls", "Param", "ParamCheck", "Phase", "Testing", "Unparsable", "kind"]
 
@@ -173,8 +174,9 @@ class Kind:
         date by itself. :mod:`iapt_ds.testing` keeps generated dates inside these."""
         return None
 
-    def sql(self, rule: RuleSpec, dialect: str) -> str | None:
-        """The rule as SQL for an SQL engine: a query giving the failing rows in *dialect*.
+    def sql(self, rule: RuleSpec, dialect: str | Dialect) -> str | None:
+        """The rule as SQL for an SQL engine: a query giving the failing rows in *dialect* (a
+        name of :data:`~.sql.DIALECTS` or a :class:`~.sql.Dialect`), written with its words.
         None (the default) means the kind has no SQL yet; an SQL engine runs such a rule in
         Python or reports it as not checked. A later SQL engine fills this slot; its results
         must agree with :meth:`evaluate` finding for finding."""

@@ -226,17 +226,18 @@ class HasRelated(Kind):
         first related row holding its key (``other``: that row's index, whose rejection is the
         cause; NULL when there is none). The engine provides ``rejected__T`` (``_row``,
         ``rejected``) for the related table as the ledger stands when the rule runs."""
-        if dialect not in Q.DIALECTS or rule.table is None:
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None:
             return None
-        rel, key = rule.params["related"], Q.col(rule.params["key"])
-        p, c = Q.ident(rel), Q.ident(rule.table)
-        return (f"WITH accepted AS (SELECT DISTINCT p.{key} AS k FROM {p} AS p JOIN {Q.ident('rejected__' + rel)} AS r "
+        rel, key = rule.params["related"], d.col(rule.params["key"])
+        p, c = d.ident(rel), d.ident(rule.table)
+        return (f"WITH accepted AS (SELECT DISTINCT p.{key} AS k FROM {p} AS p JOIN {d.ident('rejected__' + rel)} AS r "
                 f"ON r._row = p._row WHERE NOT r.rejected AND p.{key} IS NOT NULL), "
                 f"missing AS (SELECT DISTINCT c.{key} AS k FROM {c} AS c WHERE c.{key} IS NOT NULL "
                 f"AND c.{key} NOT IN (SELECT k FROM accepted)), "
                 f"first AS (SELECT p.{key} AS k, min(p._row) AS j FROM {p} AS p WHERE p.{key} IN (SELECT k FROM missing) "
                 f"GROUP BY p.{key}) "
-                f"SELECT t._row, first.j AS other, CAST(NULL AS VARCHAR) AS detail FROM {c} AS t "
+                f"SELECT t._row, first.j AS other, CAST(NULL AS {d.text}) AS detail FROM {c} AS t "
                 f"JOIN missing ON missing.k = t.{key} LEFT JOIN first ON first.k = t.{key} ORDER BY t._row")
 
 

@@ -46,37 +46,39 @@ def _plain(v: Any) -> Any:
     return None if type(v) is Invalid else v
 
 
-def _select(rule: RuleSpec, dialect: str, where: str, other: str = "NULL", join: tuple[str, ...] = (),
+def _select(rule: RuleSpec, dialect: str | Q.Dialect, where: str, other: str = "NULL", join: tuple[str, ...] = (),
             udfs: Mapping[str, tuple[Callable[[str], bool], str, str]] | None = None) -> str | None:
     """The query of a kind whose failing rows are those of the rule's table where *where* holds
     (see :mod:`.sql` for what the query may name and return): a :class:`~.sql.RowCheck`."""
-    if dialect not in Q.DIALECTS or rule.table is None:
+    d = Q.dialect(dialect)
+    if d is None or rule.table is None:
         return None
-    return Q.RowCheck(rule.table, where, other, join, udfs)
+    return Q.RowCheck(rule.table, where, other, join, udfs, d)
 
 
-def _udf_select(rule: RuleSpec, dialect: str, name: str, test: Callable[[str], bool]) -> str | None:
+def _udf_select(rule: RuleSpec, dialect: str | Q.Dialect, name: str, test: Callable[[str], bool]) -> str | None:
     """A kind whose check is the Python function *test* of one text value (run by the engine once
     per distinct value); an unparsable value fails."""
-    if rule.table is None:
+    d = Q.dialect(dialect)
+    if d is None or rule.table is None:
         return None
     f = rule.fields[0]
-    fails = Q.failing_distinct(rule.table, f, name)
-    return _select(rule, dialect, f"t.{Q.bad(f)} OR t.{Q.col(f)} IN (SELECT v FROM {fails})",
+    fails = d.failing_distinct(rule.table, f, name)
+    return _select(rule, d, f"t.{d.bad(f)} OR t.{d.col(f)} IN (SELECT v FROM {fails})",
                    udfs={fails: (test, rule.table, f)})
 
 
-def _other_sql(rule: RuleSpec, ref: str) -> tuple[str, tuple[str, ...]]:
+def _other_sql(rule: RuleSpec, ref: str, d: Q.Dialect) -> tuple[str, tuple[str, ...]]:
     """(the SQL of ``Field`` or ``IDSnnn.Field`` on the rule's row, the joins it needs): a field of
     another table (the header included) is that of its related row, NULL where there is none.
     The aliases are named after the other table, so that rules reaching the same table share
     one join when an engine tests them together."""
     table, _, field = ref.rpartition(".")
     if not table or table == rule.table or rule.table is None:
-        return f"t.{Q.col(field)}", ()
-    lk, o = Q.ident(f"l_{table}"), Q.ident(f"o_{table}")
-    return f"{o}.{Q.col(field)}", (f" LEFT JOIN {Q.link(rule.table, table)} AS {lk} ON {lk}._row = t._row",
-                                   f" LEFT JOIN {Q.ident(table)} AS {o} ON {o}._row = {lk}._orow")
+        return f"t.{d.col(field)}", ()
+    lk, o = d.ident(f"l_{table}"), d.ident(f"o_{table}")
+    return f"{o}.{d.col(field)}", (f" LEFT JOIN {d.link(rule.table, table)} AS {lk} ON {lk}._row = t._row",
+                                   f" LEFT JOIN {d.ident(table)} AS {o} ON {o}._row = {lk}._orow")
 
 
 def _positions(flags: Any) -> list[int]:
@@ -182,8 +184,8 @@ class NotBlank(Kind):
         return [(i, None, None) for i in _nulls(col)]
 
     def sql(self, rule, dialect):
-        f = rule.fields[0]
-        return _select(rule, dialect, f"t.{Q.col(f)} IS NULL AND NOT t.{Q.bad(f)}")
+        d, f = Q.dialect(dialect), rule.fields[0]
+        return d and _select(rule, d, f"t.{d.col(f)} IS NULL AND NOT t.{d.bad(f)}")
 
 
 @kind
@@ -245,20 +247,24 @@ class Length(Kind):
     def sql(self, rule, dialect):
         # a text field only: the engine holds no other type as text, so the query fails to bind
         # on an integer field (Python then renders its values)
+        d = Q.dialect(dialect)
+        if d is None:
+            return None
         p, f = rule.params, rule.fields[0]
-        lo, hi, v = p["min"], p["max"], f"t.{Q.col(f)}"
-        body = Q.java_body(v)
+        lo, hi, v = p["min"], p["max"], f"t.{d.col(f)}"
+        body = d.java_body(v)
         if p.get("digits"):
             # the common case first: ASCII digits only (no line terminator), of a length in range
-            fast = f"length({v}) BETWEEN {lo} AND {hi} AND ltrim({v}, '0123456789') = ''"
-            ok = f"(CASE WHEN {fast} THEN TRUE ELSE regexp_full_match({body}, {Q.lit('[0-9]{%d,%d}' % (lo, hi))}) END)"
+            fast = f"length({v}) BETWEEN {lo} AND {hi} AND {d.only(v, '0123456789')}"
+            ok = f"(CASE WHEN {fast} THEN TRUE ELSE {d.full_match(v, '[0-9]{%d,%d}' % (lo, hi))} END)"
         else:
             # ASCII text holding no CR or LF holds no line terminator at all
-            plain = f"strlen({v}) = length({v}) AND NOT contains({v}, chr(10)) AND NOT contains({v}, chr(13))"
+            plain = (f"{d.byte_length(v)} = length({v}) AND NOT {d.contains(v, d.char(10))} "
+                     f"AND NOT {d.contains(v, d.char(13))}")
             ok = (f"(CASE WHEN {plain} THEN length({v}) BETWEEN {lo} AND {hi} "
-                  f"WHEN {Q.has_terminator(v)} THEN NOT {Q.has_terminator(body)} "
+                  f"WHEN {d.has_terminator(v)} THEN NOT {d.has_terminator(body)} "
                   f"AND length({body}) BETWEEN {lo} AND {hi} ELSE length({v}) BETWEEN {lo} AND {hi} END)")
-        return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
+        return _select(rule, d, f"t.{d.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
 
 
 def _length_suspects(texts: list, each: list[int], lengths: set[int], lo: int, hi: int, digits: bool,
@@ -317,9 +323,12 @@ class InCodelist(Kind):
         return _rows_with(col, bad) if bad else []
 
     def sql(self, rule, dialect):
+        d = Q.dialect(dialect)
+        if d is None:
+            return None
         f = rule.fields[0]
-        v = f"t.{Q.col(f)}"
-        return _select(rule, dialect, f"t.{Q.bad(f)} OR ({v} IS NOT NULL AND NOT {Q.in_codes(rule.params['codelist'], v)})")
+        v = f"t.{d.col(f)}"
+        return _select(rule, d, f"t.{d.bad(f)} OR ({v} IS NOT NULL AND NOT {d.in_codes(rule.params['codelist'], v)})")
 
 
 def _check_regex(p, chk) -> None:
@@ -348,6 +357,12 @@ class Pattern(Kind):
         search = V.java_pattern(rule.params["regex"]).search
         return _failing_values(_col(table, rule), lambda v: type(v) is not str or search(V.java_body(v)) is None)
 
+    def sql(self, rule, dialect):
+        # SDCS's pattern as it is, where the dialect's regular expressions are Java's (Spark)
+        d, f = Q.dialect(dialect), rule.fields[0]
+        found = d and d.java_find(f"t.{d.col(f)}", rule.params["regex"])
+        return d and found and _select(rule, d, f"t.{d.bad(f)} OR (t.{d.col(f)} IS NOT NULL AND NOT {found})")
+
 
 @kind
 class NotPattern(Kind):
@@ -368,6 +383,11 @@ class NotPattern(Kind):
         search = V.java_pattern(rule.params["regex"]).search
         return _failing_values(_col(table, rule), lambda v: type(v) is str and search(V.java_body(v)) is not None)
 
+    def sql(self, rule, dialect):
+        d, f = Q.dialect(dialect), rule.fields[0]
+        found = d and d.java_find(f"t.{d.col(f)}", rule.params["regex"])
+        return d and found and _select(rule, d, f"t.{d.col(f)} IS NOT NULL AND NOT t.{d.bad(f)} AND {found}")
+
 
 @kind
 class ValidDate(Kind):
@@ -387,8 +407,8 @@ class ValidDate(Kind):
         return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_date(v))
 
     def sql(self, rule, dialect):
-        f = rule.fields[0]
-        return _select(rule, dialect, f"t.{Q.bad(f)} OR t.{Q.col(f)} < DATE {Q.lit(V.EARLIEST.isoformat())}")
+        d, f = Q.dialect(dialect), rule.fields[0]
+        return d and _select(rule, d, f"t.{d.bad(f)} OR t.{d.col(f)} < DATE {d.lit(V.EARLIEST.isoformat())}")
 
 
 @kind
@@ -406,8 +426,8 @@ class ValidDatetime(Kind):
         return _failing_values(_col(table, rule), lambda v: type(v) is Invalid or not V.is_valid_datetime(v))
 
     def sql(self, rule, dialect):
-        f = rule.fields[0]
-        return _select(rule, dialect, f"t.{Q.bad(f)} OR t.{Q.col(f)} < TIMESTAMP {Q.lit(V.EARLIEST.isoformat() + ' 00:00:00')}")
+        d, f = Q.dialect(dialect), rule.fields[0]
+        return d and _select(rule, d, f"t.{d.bad(f)} OR t.{d.col(f)} < {d.timestamp(V.EARLIEST.isoformat() + ' 00:00:00')}")
 
 
 @kind
@@ -436,8 +456,8 @@ class DateMin(Kind):
         return _failing_values(_col(table, rule), lambda v: type(v) is not Invalid and V.as_date(v) < bound)
 
     def sql(self, rule, dialect):
-        f = rule.fields[0]
-        return _select(rule, dialect, f"t.{Q.col(f)} < DATE {Q.lit(rule.params['min'])}")
+        d, f = Q.dialect(dialect), rule.fields[0]
+        return d and _select(rule, d, f"t.{d.col(f)} < DATE {d.lit(rule.params['min'])}")
 
 
 @kind
@@ -461,7 +481,8 @@ class Placeholder(Kind):
         return _failing_values(_col(table, rule), lambda v: type(v) is Invalid)
 
     def sql(self, rule, dialect):
-        return _select(rule, dialect, f"t.{Q.bad(rule.fields[0])}")
+        d = Q.dialect(dialect)
+        return d and _select(rule, d, f"t.{d.bad(rule.fields[0])}")
 
 
 @kind
@@ -570,20 +591,23 @@ class DateCompare(Kind):
         return [(i, render(o), None) for i, o in _failing_pairs(col, others, fails)]
 
     def sql(self, rule, dialect):
+        d = Q.dialect(dialect)
+        if d is None:
+            return None
         p = rule.params
-        o, join = _other_sql(rule, p["other"])
+        o, join = _other_sql(rule, p["other"], d)
         bound = o
         if p.get("offset_days"):
-            bound = f"CAST({bound} + INTERVAL ({int(p['offset_days'])}) DAY AS DATE)"
+            bound = d.add_days(bound, p["offset_days"])
         if p.get("offset_years"):
-            bound = f"CAST({bound} + INTERVAL ({int(p['offset_years'])}) YEAR AS DATE)"
-        v = f"t.{Q.col(rule.fields[0])}"
+            bound = d.add_years(bound, p["offset_years"])
+        v = f"t.{d.col(rule.fields[0])}"
         before = p["op"] == "on_or_before"
         # past the dates Python has, the bound is "never": on_or_after then fails, as in evaluate
         outside = f"({bound} > DATE '9999-12-31' OR {bound} < DATE '0001-01-01')"
         test = f"{v} > {bound}" if before else f"{v} < {bound}"
-        return _select(rule, dialect, f"{v} IS NOT NULL AND {o} IS NOT NULL AND "
-                                      f"(CASE WHEN {outside} THEN {'FALSE' if before else 'TRUE'} ELSE {test} END)",
+        return _select(rule, d, f"{v} IS NOT NULL AND {o} IS NOT NULL AND "
+                                f"(CASE WHEN {outside} THEN {'FALSE' if before else 'TRUE'} ELSE {test} END)",
                        other=o, join=join)
 
 
@@ -608,9 +632,12 @@ class EqualsField(Kind):
             _col(table, rule), others, lambda v, o: _plain(v) is not None and o is not None and v != o)]
 
     def sql(self, rule, dialect):
-        o, join = _other_sql(rule, rule.params["other"])
-        v = f"t.{Q.col(rule.fields[0])}"
-        return _select(rule, dialect, f"{v} IS NOT NULL AND {o} IS NOT NULL AND {v} <> {o}", other=o, join=join)
+        d = Q.dialect(dialect)
+        if d is None:
+            return None
+        o, join = _other_sql(rule, rule.params["other"], d)
+        v = f"t.{d.col(rule.fields[0])}"
+        return _select(rule, d, f"{v} IS NOT NULL AND {o} IS NOT NULL AND {v} <> {o}", other=o, join=join)
 
 
 def _holds(cond: dict, v: Any) -> bool:
@@ -627,9 +654,9 @@ def _holds(cond: dict, v: Any) -> bool:
 _COND_KEYS = ("field", "present", "in", "not_in")
 
 
-def _holds_sql(cond: dict) -> str | None:
+def _holds_sql(cond: dict, d: Q.Dialect) -> str | None:
     """:func:`_holds` in SQL (never NULL); None when a code is not text (SQL would cast it)."""
-    v = f"t.{Q.col(cond['field'])}"
+    v = f"t.{d.col(cond['field'])}"
     parts = []
     if "present" in cond:
         parts.append(f"{v} IS {'NOT ' if cond['present'] else ''}NULL")
@@ -638,8 +665,8 @@ def _holds_sql(cond: dict) -> str | None:
             codes = cond[key]
             if not all(isinstance(c, str) for c in codes):
                 return None
-            parts.append(f"({v} IS NOT NULL AND {v} IN {Q.text_list(codes)})" if key == "in"
-                         else f"({v} IS NULL OR {v} NOT IN {Q.text_list(codes)})")
+            parts.append(f"({v} IS NOT NULL AND {v} IN {d.text_list(codes)})" if key == "in"
+                         else f"({v} IS NULL OR {v} NOT IN {d.text_list(codes)})")
     return "(" + " AND ".join(parts or ["TRUE"]) + ")"
 
 
@@ -669,10 +696,13 @@ class Conditional(Kind):
         return [(i, None, None) for i, _ in _failing_pairs(a, b, lambda x, y: _holds(c_if, x) and not _holds(c_then, y))]
 
     def sql(self, rule, dialect):
-        c_if, c_then = _holds_sql(rule.params["if"]), _holds_sql(rule.params["then"])
+        d = Q.dialect(dialect)
+        if d is None:
+            return None
+        c_if, c_then = _holds_sql(rule.params["if"], d), _holds_sql(rule.params["then"], d)
         if c_if is None or c_then is None:
             return None
-        return _select(rule, dialect, f"{c_if} AND NOT {c_then}")
+        return _select(rule, d, f"{c_if} AND NOT {c_then}")
 
 
 @kind
@@ -1098,21 +1128,22 @@ class Unique(Kind):
                            len(fields) > 1)
 
     def sql(self, rule, dialect):
-        if dialect not in Q.DIALECTS or rule.table is None:
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None:
             return None
         nulls_equal = rule.params.get("nulls_equal", False)
-        cols = [Q.col(f) for f in rule.params["fields"]]
+        cols = [d.col(f) for f in rule.params["fields"]]
         keys = ", ".join(cols)
         where = ("WHERE " + " AND ".join(f"{c} IS NOT NULL" for c in cols)) if not nulls_equal else ""
         on = " AND ".join(f"t.{c} IS NOT DISTINCT FROM d.{c}" for c in cols)
         on_g = " AND ".join(f"r.{c} IS NOT DISTINCT FROM g.{c}" for c in cols)
-        detail = ("r.n || ' rows share it: rows ' || array_to_string(g.rows[1:10], ', ') "
+        detail = (f"CAST(r.n AS {d.text}) || ' rows share it: rows ' || {d.first_joined('g.rows', 10, ', ')} "
                   "|| CASE WHEN r.n > 10 THEN ' …' ELSE '' END")
         # the shared keys first (counts only), then the rows of those keys alone
-        return (f"WITH d AS (SELECT {keys}, count(*) AS n FROM {Q.ident(rule.table)} {where} GROUP BY {keys} "
+        return (f"WITH d AS (SELECT {keys}, count(*) AS n FROM {d.ident(rule.table)} {where} GROUP BY {keys} "
                 f"HAVING count(*) > 1), "
-                f"r AS (SELECT t._row, d.* FROM {Q.ident(rule.table)} AS t JOIN d ON {on}), "
-                f"g AS (SELECT {keys}, list(_row + 1 ORDER BY _row) AS rows FROM r GROUP BY {keys}) "
+                f"r AS (SELECT t._row, d.* FROM {d.ident(rule.table)} AS t JOIN d ON {on}), "
+                f"g AS (SELECT {keys}, {d.sorted_list('_row + 1')} AS rows FROM r GROUP BY {keys}) "
                 f"SELECT r._row, NULL AS other, {detail} AS detail FROM r JOIN g ON {on_g} ORDER BY r._row")
 
 
@@ -1144,13 +1175,14 @@ class OneOpenPer(Kind):
                 for i in open_rows if _plain(per[i]) in crowded]
 
     def sql(self, rule, dialect):
-        if dialect not in Q.DIALECTS or rule.table is None:
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None:
             return None
-        per, field, t = Q.col(rule.params["per"]), Q.col(rule.params["field"]), Q.ident(rule.table)
+        per, field, t = d.col(rule.params["per"]), d.col(rule.params["field"]), d.ident(rule.table)
         # open: blank or unparsable (NULL in SQL); NULL per values are one group, shown as None
         return (f"WITH o AS (SELECT _row, {per} AS per FROM {t} WHERE {field} IS NULL), "
                 f"c AS (SELECT per, count(*) AS n FROM o GROUP BY per HAVING count(*) > 1) "
-                f"SELECT o._row, NULL AS other, c.n || ' open rows for ' || coalesce(CAST(o.per AS VARCHAR), 'None') "
+                f"SELECT o._row, NULL AS other, c.n || ' open rows for ' || coalesce(CAST(o.per AS {d.text}), 'None') "
                 f"AS detail FROM o JOIN c ON o.per IS NOT DISTINCT FROM c.per ORDER BY o._row")
 
 

@@ -18,7 +18,9 @@ It runs the pipeline's stages (:data:`iapt_ds.pipeline.STAGES`) in the same orde
 * **Cascade.** The has_related rules are anti-joins against the related rows accepted so far
   (the ledger's rejections given to the database before each rule), in SDCS's order.
 
-The findings are made by the same ledger calls, in the same order, so they are the Python
+The loop over the tables and rules, the Python fallback and the cascade are the SQL engines'
+(:class:`~iapt_ds.engines._sql.SqlEngine`); the queries are the kinds', in :data:`~iapt_ds.checks.sql.DUCKDB`'s
+words. The findings are made by the same ledger calls, in the same order, so they are the Python
 engine's, finding for finding; the differential test (``tests/test_engine_duckdb.py``) holds the
 two engines to it. The other stages (structure, mandatory tables, the rules on accepted rows,
 the file outcome) run in Python.
@@ -27,19 +29,17 @@ the file outcome) run in Python.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from typing import TYPE_CHECKING, Any
 
-from ..checks.base import Fail, Phase
-from ..checks.sql import RowCheck, ident, lit
+from ..checks.base import Fail
+from ..checks.sql import DUCKDB, RowCheck, ident, lit
 from ..errors import UsageError
 from ..parse import Invalid, render
+from ._sql import SqlEngine
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..checks.context import Context
     from ..ledger import Ledger
-    from ..model import Table
-    from ..pipeline import Stage
 
 __all__ = ["DuckDBEngine", "DIALECT"]
 
@@ -58,8 +58,6 @@ def _number(v: _dt.date) -> int:
     if isinstance(v, _dt.datetime):
         return (v - _EPOCH) // _dt.timedelta(microseconds=1)
     return v.toordinal()
-_NAMES = re.compile(r'"(?:[^"]|"")*"')
-_LINKS = re.compile(r'"link__(\w+)__(\w+)"')
 
 
 def _duckdb() -> Any:
@@ -70,38 +68,25 @@ def _duckdb() -> Any:
     return duckdb
 
 
-class DuckDBEngine:
+class DuckDBEngine(SqlEngine):
     """One validation run's DuckDB database. ``ran_in_sql`` and ``ran_in_python`` (rule code ->
     why) say afterwards how each row rule ran."""
 
     name = "duckdb"
+    dialect = DUCKDB
 
     def __init__(self) -> None:
+        super().__init__()
         self._duckdb = _duckdb()
+        self.errors = (self._duckdb.Error,)
         import numpy  # a dependency of duckdb's Python package
 
         self._np = numpy
         self.con: Any = None
         self._connected = False
-        self._udfs: set[str] = set()
-        self._loaded: set[str] = set()
-        #: table id -> the fields held in SQL
-        self._held: dict[str, set[str]] = {}
-        #: the quoted names a query may use: relations and the columns loaded
-        self._names: set[str] = {'"codelists"'}
-        self.ran_in_sql: list[str] = []
+        self._names.add('"codelists"')
         #: the tables of a CSV folder that DuckDB read itself (the others went through the Python reader)
         self.read_in_sql: list[str] = []
-        self.ran_in_python: dict[str, str] = {}
-
-    def stages(self, stages: tuple[Stage, ...], run_kinds: Any) -> tuple[Stage, ...]:
-        """The pipeline's *stages* with the row rules and the cascade run here; *run_kinds* is the
-        pipeline's loop over the rules (given, so that this module does not import the pipeline)."""
-        import attrs
-
-        self._run_kinds = run_kinds
-        mine = {"row rules": self.check_rows, "cascade": self.cascade}
-        return tuple(attrs.evolve(s, run=mine[s.name]) if s.name in mine else s for s in stages)
 
     # ------------------------------------------------------------------------------ loading
 
@@ -275,53 +260,10 @@ class DuckDBEngine:
 
     # ------------------------------------------------------------------------------ running
 
-    def _prepare(self, ctx: Context, tid: str, query: str) -> None:
-        self._load(ctx, tid)
-        for t, o in _LINKS.findall(query):
-            if t in ctx.spec.tables and o in ctx.spec.tables:
-                self._load(ctx, o)
-                self._link(ctx, t, o)
+    def _fetch(self, query: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(query).fetchall()
 
-    def _run(self, query: str) -> list[Fail]:
-        return [(i, render(other) if other is not None else None, detail)
-                for i, other, detail in self.con.execute(query).fetchall()]
-
-    def _table_fails(self, ctx: Context, table: Table) -> dict[str, list[Fail] | str]:
-        """The failing rows of each row rule of *table* that has SQL. The rules whose query is a
-        :class:`~iapt_ds.checks.sql.RowCheck` are tested together in one pass over the table (one
-        boolean column per rule, only the rows where one fails come back, as arrays); the others
-        (uniqueness) run one query each. When a combined query cannot run, rule by rule. A rule
-        whose query cannot run maps to why."""
-        queries: dict[str, str] = {}
-        for rule in ctx.spec.rules.values():
-            if rule.table == table.id:
-                kind = ctx.spec.kinds[rule.kind]
-                if kind.phase is Phase.ROW:
-                    q = kind.sql(rule, DIALECT)
-                    if q is not None:
-                        queries[rule.code] = q
-        out: dict[str, list[Fail] | str] = {}
-        for code, q in list(queries.items()):
-            self._prepare(ctx, table.id, q)
-            if isinstance(q, RowCheck):
-                self._functions(q.udfs)
-            missing = set(_NAMES.findall(q)) - self._names
-            if missing:  # a field of a type the engine does not hold (integer, time, mixed dates)
-                out[code] = f"its SQL needs {', '.join(sorted(missing))}, not held in SQL here"
-                del queries[code]
-        checks = {code: q for code, q in queries.items() if isinstance(q, RowCheck)}
-        if checks:
-            try:
-                out.update(self._row_checks(table.id, checks))
-            except self._duckdb.Error:
-                for code, q in checks.items():
-                    out[code] = self._run_one(q)
-        for code, q in queries.items():
-            if code not in checks:
-                out[code] = self._run_one(q)
-        return out
-
-    def _functions(self, udfs: Any) -> None:
+    def _functions(self, ctx: Context, udfs: Any) -> None:
         """Provide the relations of failing distinct values a query names (:attr:`RowCheck.udfs`):
         each distinct value of the field tested once, in Python."""
         for name, (test, tid, field) in udfs.items():
@@ -339,22 +281,16 @@ class DuckDBEngine:
                              "WHERE ? > 0", ["\x00".join(bad), len(bad)])
             self._names.add(name)
 
-    def _run_one(self, query: str) -> list[Fail] | str:
-        try:
-            return self._run(query)
-        except self._duckdb.Error as exc:
-            return f"its SQL cannot run here: {type(exc).__name__}: {str(exc).splitlines()[0]}"
-
-    def _row_checks(self, tid: str, checks: dict[str, RowCheck]) -> dict[str, list[Fail]]:
-        """Every row-local rule of table *tid* in one query: the failing rows of each (rule number,
+    def _row_checks(self, checks: dict[str, RowCheck]) -> dict[str, list[Fail] | str]:
+        """Every row-local rule of a table in one query: the failing rows of each (rule number,
         row), as arrays; then, for a rule that compares with another value and has failing rows,
         those values. (A UNION ALL of narrow selections: one wide SELECT with a column per rule
         costs DuckDB several times more.)"""
-        parts = [f"SELECT CAST({n} AS INTEGER) AS k, t._row FROM {ident(tid)} AS t{''.join(q.joins)} WHERE {q.where}"
+        parts = [f"SELECT CAST({n} AS INTEGER) AS k, t._row FROM {ident(q.table)} AS t{''.join(q.joins)} WHERE {q.where}"
                  for n, q in enumerate(checks.values())]
         got = self.con.execute(" UNION ALL ".join(parts) + " ORDER BY k, _row").fetchnumpy()
         codes = list(checks)
-        out: dict[str, list[Fail]] = {code: [] for code in codes}
+        out: dict[str, list[Fail] | str] = {code: [] for code in codes}
         ks, rows = got["k"], got["_row"]
         if not len(ks):
             return out
@@ -372,68 +308,21 @@ class DuckDBEngine:
         return out
 
     def check_rows(self, ctx: Context, state: Ledger) -> None:
-        """The row rules and uniqueness (:data:`~iapt_ds.checks.base.Phase.ROW`), in the spec's
-        order, each as its kind's SQL where it has some."""
         self._connect(ctx)
         if sum(t.nrows for t in ctx.tables.values()) < _SMALL:
             # on a small submission planning is most of the cost, and plans do not matter
             self.con.execute("PRAGMA disable_optimizer")
-        self._results: dict[str, dict[str, list[Fail] | str]] = {}
-        self._run_kinds(ctx, state, Phase.ROW, evaluate=self._evaluate)
+        super().check_rows(ctx, state)
 
-    def _evaluate(self, kind: Any, rule: Any, table: Table, ctx: Context) -> list[Fail]:
-        results = self._results.get(table.id)
-        if results is None:
-            results = self._results[table.id] = self._table_fails(ctx, table)
-        fails = results.get(rule.code)
-        if fails is None:
-            self.ran_in_python[rule.code] = f"kind {kind.name} has no SQL"
-            return kind.evaluate(rule, table, ctx)
-        if isinstance(fails, str):
-            self.ran_in_python[rule.code] = fails
-            return kind.evaluate(rule, table, ctx)
-        self.ran_in_sql.append(rule.code)
-        return fails
+    def _give_rejected(self, table: str, rows: list[int]) -> None:
+        # the rejected rows cross as one text (the rows accepted so far are the others)
+        self.con.execute(f'CREATE OR REPLACE TEMP TABLE "rejected__{table}" AS SELECT p._row, '
+                         f'coalesce(r.hit, FALSE) AS rejected FROM {ident(table)} AS p LEFT JOIN '
+                         "(SELECT CAST(unnest(string_split(?, ',')) AS BIGINT) AS _row, TRUE AS hit WHERE ? > 0) "
+                         "AS r ON r._row = p._row", [",".join(map(str, rows)), len(rows)])
 
-    def cascade(self, ctx: Context, state: Ledger) -> None:
-        """The has_related rules in the spec's cascade order, each an anti-join against the related
-        table's rows accepted so far (the ledger's rejections loaded before each rule)."""
-        self._connect(ctx)
-        np = self._np
-        for code in ctx.spec.cascade:
-            rule = ctx.spec.rules[code]
-            kind = ctx.spec.kinds[rule.kind]
-            query = kind.sql(rule, DIALECT)
-            assert rule.table is not None
-            child, related = ctx.table(rule.table), str(rule.params.get("related"))
-            if query is None or related not in ctx.spec.tables:
-                self.ran_in_python[code] = f"kind {kind.name} has no SQL"
-                kind.apply(rule, ctx, state)
-                continue
-            if child.nrows == 0:
-                self.ran_in_sql.append(code)
-                continue
-            self._load(ctx, child.id)
-            self._load(ctx, related)
-            missing = set(_NAMES.findall(query)) - self._names - {f'"rejected__{related}"'}
-            if missing:
-                self.ran_in_python[code] = f"its SQL needs {', '.join(sorted(missing))}, not held in SQL here"
-                kind.apply(rule, ctx, state)
-                continue
-            rejected = np.flatnonzero(np.frombuffer(bytes(state.rejected[related]), dtype=np.uint8))
-            # the rejected rows cross as one text (the rows accepted so far are the others)
-            self.con.execute(f'CREATE OR REPLACE TEMP TABLE "rejected__{related}" AS SELECT p._row, '
-                             f'coalesce(r.hit, FALSE) AS rejected FROM {ident(related)} AS p LEFT JOIN '
-                             "(SELECT CAST(unnest(string_split(?, ',')) AS BIGINT) AS _row, TRUE AS hit WHERE ? > 0) "
-                             "AS r ON r._row = p._row", [",".join(map(str, rejected.tolist())), len(rejected)])
-            try:
-                rows = self.con.execute(query).fetchall()
-            finally:
-                self.con.execute(f'DROP TABLE "rejected__{related}"')
-            reasons = state.reason[related]
-            for i, j, _ in rows:
-                state.add(rule, child, i, other=None, cause=None if j is None else reasons.get(j))
-            self.ran_in_sql.append(code)
+    def _drop_rejected(self, table: str) -> None:
+        self.con.execute(f'DROP TABLE "rejected__{table}"')
 
     def close(self) -> None:
         """Done validating. A submission read by DuckDB keeps the database (its tables' cells live

@@ -1,0 +1,70 @@
+"""The Spark engine against the Python engine (the reference), on local-mode Spark (one session
+for the module: one core, one shuffle partition, no UI): a faulty synthetic submission (on which
+the kinds with SQL run in Spark) and the failing examples of a Java pattern
+and of uniqueness (through ``engine="spark"``) must give the same findings
+(code, table, row, values, other, detail, expected, root cause), in the same order, and the same
+row outcomes. A Spark query has a fixed cost of a fraction of a second, so the cases are few and
+each covers many kinds; the DuckDB engine's differential test covers every kind's SQL more widely."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytest.importorskip("pyspark", reason="the Spark engine needs pyspark: pip install 'iapt-ds[spark]'")
+if shutil.which("java") is None:  # .ci/run installs a JRE where it can
+    pytest.skip("the Spark engine needs Java (a JRE 17)", allow_module_level=True)
+
+from iapt_ds import validate  # noqa: E402
+from iapt_ds.engines.spark import SparkEngine  # noqa: E402
+from iapt_ds.errors import UsageError  # noqa: E402
+from iapt_ds.spec_examples import run_example  # noqa: E402
+
+from test_engine_duckdb import SPEC, UPLOAD, _synthetic, assert_same  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[1]").appName("iapt-ds tests")
+               .config("spark.sql.shuffle.partitions", "1").config("spark.default.parallelism", "1")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.driver.memory", "1g").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def test_a_faulty_synthetic_submission_gives_the_same_result(spark):
+    sub = _synthetic(120, 2, 0.05)
+    engine = SparkEngine(spark)
+    py = validate(sub, spec=SPEC, **UPLOAD)
+    sp = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
+    assert_same(py, sp)
+    assert py.findings  # the comparison is about something
+    sql_kinds = {SPEC.rules[c].kind for c in engine.ran_in_sql}
+    assert {"not_blank", "length", "in_codelist", "valid_date", "date_compare", "unique", "conditional",
+            "nhs_number", "snomed_ct", "one_open_per", "has_related", "pattern"} <= sql_kinds
+    for code, why in engine.ran_in_python.items():
+        assert SPEC.kinds[SPEC.rules[code].kind].sql(SPEC.rules[code], "spark") is None or "not held in SQL" in why
+
+
+def _first_rule(kind):
+    return next(r for r in SPEC.rules.values() if r.kind == kind and r.examples["fail"])
+
+
+@pytest.mark.parametrize("kind", ["pattern", "unique"])
+def test_a_kinds_failing_example_gives_the_same_result(spark, kind):
+    rule = _first_rule(kind)
+    py, _ = run_example(rule, rule.examples["fail"][0], SPEC)
+    # engine="spark" runs on the active session (this module's)
+    sp, _ = run_example(rule, rule.examples["fail"][0], SPEC, engine="spark" if kind == "unique" else SparkEngine(spark))
+    assert_same(py, sp)
+    assert any(f.code == rule.code for f in py.findings)
+
+
+def test_a_session_that_is_not_one_is_a_usage_error():
+    with pytest.raises(UsageError, match="SparkSession"):
+        SparkEngine(object())
