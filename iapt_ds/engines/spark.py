@@ -31,6 +31,7 @@ Python engine's findings on local-mode Spark.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from typing import TYPE_CHECKING, Any
 
 from ..checks.base import Fail
@@ -103,7 +104,11 @@ class SparkEngine(SqlEngine):
         if parent is None:
             from pyspark.sql import SparkSession
 
-            parent = SparkSession.builder.appName("iapt-ds").getOrCreate()
+            # a session of our own: this machine's cores, one shuffle partition per core (not
+            # Spark's 200, each a task per shuffle), and no progress bars over the report
+            cores = str(os.cpu_count() or 1)
+            parent = (SparkSession.builder.appName("iapt-ds").config("spark.sql.shuffle.partitions", cores)
+                      .config("spark.ui.showConsoleProgress", "false").getOrCreate())
         self.spark = parent.newSession()
         # a table's rules make one wide expression: generating Java for it as one stage costs
         # more than it saves (and overflows Janino's limits)
@@ -112,6 +117,8 @@ class SparkEngine(SqlEngine):
             # a small submission: compiling and re-planning cost more than they save
             self.spark.conf.set("spark.sql.codegen.factoryMode", "NO_CODEGEN")
             self.spark.conf.set("spark.sql.adaptive.enabled", "false")
+            # and with re-planning off nothing merges Spark's shuffle partitions: one is enough
+            self.spark.conf.set("spark.sql.shuffle.partitions", "1")
         self.dialect = SPARK.bound({name: cl.codes for name, cl in ctx.spec.codelists.items()})
 
     # ------------------------------------------------------------------------------ loading
