@@ -338,6 +338,12 @@ class Findings(Sequence):
             return f.rule.code, f.table, f.row
         return self._rules[self._rule[k]].code, self._tables[self._table[k]].id, self._row[k] + 1
 
+    def sentence_of(self, k: int) -> str:
+        """The sentence that closes the message of a finding whose root cause is the finding at *k*
+        (:func:`root_sentence`)."""
+        code, table, row = self.ref_of(k)
+        return root_sentence(table, row, code)
+
     def refs_of(self, positions: Sequence[int]) -> list[tuple[str, str | None, int | None]]:
         """:meth:`ref_of` of each of *positions*, in bulk."""
         codes = [r.code for r in self._rules]

@@ -9,12 +9,13 @@ cannot run anything when the report is opened.
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Iterator
 from typing import Any, TextIO
 
 from ..result import Result
 from ..spec import Spec
-from ..findings import Findings, message_text, root_sentence
+from ..findings import Findings, message_text
 from ._safe import visible
 from ._view import ReportView, Row, plain_rows, ref_text
 
@@ -66,15 +67,12 @@ def _rows(view: ReportView, rows: Iterator[Row], version: Any, why: Any) -> Iter
     assert isinstance(findings, Findings)
     tables = view.spec.tables
     fixed: dict[tuple[int, str | None], tuple[Any, Any, Any, Any, tuple[str, ...]]] = {}
-    refs: dict[int, str] = {}
-    roots: dict[int, str] = {}
+    sentence_of = functools.cache(findings.sentence_of)
 
+    @functools.cache
     def ref(k: int) -> str:
-        r = refs.get(k)
-        if r is None:
-            code, table, row = findings.ref_of(k)
-            r = refs[k] = neutralise(ref_text({"code": code, "table": table, "row": row}))
-        return r
+        code, table, row = findings.ref_of(k)
+        return neutralise(ref_text({"code": code, "table": table, "row": row}))
 
     for k, rule, table, row, line, key, values, other, detail, expected, cause, root in rows:
         parts = fixed.get((id(rule), table))
@@ -89,11 +87,7 @@ def _rows(view: ReportView, rows: Iterator[Row], version: Any, why: Any) -> Iter
             caused = rooted = ""
         else:
             assert root is not None
-            sentence = roots.get(root)
-            if sentence is None:
-                code_, table_, row_ = findings.ref_of(root)
-                sentence = roots[root] = root_sentence(table_, row_, code_)
-            message += sentence
+            message += sentence_of(root)
             caused, rooted = ref(cause), ref(root)
         value = values[0] if values else None
         yield [k, code, severity, where, row or "", line or "", neutralise(shown), field,

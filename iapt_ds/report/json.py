@@ -9,6 +9,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from itertools import count, repeat
@@ -18,7 +19,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..result import Result
 from ..spec import Spec
-from ..findings import Findings, _placeholders, message_text, message_texts, root_sentence
+from ..findings import Findings, _placeholders, message_text, message_texts
 from ._view import ReportView, Row, Run, plain_runs
 from .explain import checks
 
@@ -98,23 +99,13 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
     enc = json.encoder.encode_basestring
     forms: dict[tuple[int, str | None], tuple[str, tuple[str, ...], str | None]] = {}
     runs_forms: dict[tuple[int, str], tuple[str, str | None]] = {}
-    refs: dict[int, str] = {}
-    roots: dict[int, str] = {}
+    sentence_of = functools.cache(findings.sentence_of)
 
+    @functools.cache
     def ref(k: int) -> str:
-        r = refs.get(k)
-        if r is None:
-            code, table, row = findings.ref_of(k)
-            r = refs[k] = (f'"id": {k}, "code": {enc(code)}, "table": {"null" if table is None else enc(table)}, '
-                           f'"row": {"null" if row is None else row}')
-        return r
-
-    def sentence_of(root: int) -> str:
-        sentence = roots.get(root)
-        if sentence is None:
-            root_code, root_table, root_row = findings.ref_of(root)
-            sentence = roots[root] = root_sentence(root_table, root_row, root_code)
-        return sentence
+        code, table, row = findings.ref_of(k)
+        return (f'"id": {k}, "code": {enc(code)}, "table": {"null" if table is None else enc(table)}, '
+                f'"row": {"null" if row is None else row}')
 
     # a cascade finding's "caused_by" by the position of its cause, its message's closing
     # sentence by that of its root cause; "null" and nothing for a finding with none
