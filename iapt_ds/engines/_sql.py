@@ -69,8 +69,37 @@ class SqlEngine:
         raise NotImplementedError
 
     def _link(self, ctx: Context, tid: str, other: str) -> None:
-        """Provide ``link__T__O`` (once)."""
+        """Provide ``link__T__O`` (once): :meth:`_link_query` where it gives one, else the Python
+        index (:meth:`Context.link`) as a relation."""
         raise NotImplementedError
+
+    def _link_query(self, ctx: Context, tid: str, other: str) -> str | None:
+        """The query giving ``link__T__O`` (``_row``, ``_orow``): for the header its first row;
+        else joins on the parent chain's keys (the tables on it loaded), where every key is held
+        in SQL. None where it cannot: the engine then takes the rows from the Python index."""
+        ident = self.dialect.ident
+        if other == ctx.spec.header:
+            h = "NULL" if ctx.header_row is None else str(ctx.header_row)
+            return f"SELECT _row, CAST({h} AS BIGINT) AS _orow FROM {ident(tid)}"
+        steps: list[tuple[str, str, str]] = []  # (child, parent, key)
+        t = tid
+        while t != other:
+            parent = ctx.spec.tables[t].parent
+            if parent is None:
+                break
+            steps.append((t, parent[0], parent[1]))
+            t = parent[0]
+        for _, parent_id, _ in steps:
+            self._load(ctx, parent_id)
+        if t != other or not all(key in self._held.get(c, ()) and key in self._held.get(p, ()) for c, p, key in steps):
+            return None
+        sql = f"SELECT _row, _row AS _j FROM {ident(tid)}"
+        for child, up, key in steps:
+            k = ident(key)
+            sql = (f"SELECT s._row, f._j FROM ({sql}) AS s LEFT JOIN {ident(child)} AS c ON c._row = s._j "
+                   f"LEFT JOIN (SELECT {k} AS k, min(_row) AS _j FROM {ident(up)} WHERE {k} IS NOT NULL "
+                   f"GROUP BY {k}) AS f ON f.k = c.{k}")
+        return f"SELECT _row, _j AS _orow FROM ({sql})"
 
     def _functions(self, ctx: Context, udfs: Any) -> None:
         """Provide the relations of failing distinct values a query names (:attr:`RowCheck.udfs`)."""

@@ -227,28 +227,11 @@ class DuckDBEngine(SqlEngine):
             return
         self._loaded.add(name)
         self._names.add(f'"{name}"')
-        if other == ctx.spec.header:
-            h = "NULL" if ctx.header_row is None else str(ctx.header_row)
-            self.con.execute(f'CREATE TABLE "{name}" AS SELECT _row, CAST({h} AS BIGINT) AS _orow FROM "{tid}"')
-            return
-        steps: list[tuple[str, str, str]] = []  # (child, parent, key)
-        t = tid
-        while t != other:
-            parent = ctx.spec.tables[t].parent
-            if parent is None:
-                break
-            steps.append((t, parent[0], parent[1]))
-            t = parent[0]
-        for _, parent_id, _ in steps:
-            self._load(ctx, parent_id)
-        if t == other and all(key in self._held.get(c, ()) and key in self._held.get(p, ()) for c, p, key in steps):
-            sql = f'SELECT _row, _row AS _j FROM "{tid}"'
-            for child, up, key in steps:
-                k = ident(key)
-                sql = (f"SELECT s._row, f._j FROM ({sql}) AS s LEFT JOIN {ident(child)} AS c ON c._row = s._j "
-                       f"LEFT JOIN (SELECT {k} AS k, min(_row) AS _j FROM {ident(up)} WHERE {k} IS NOT NULL "
-                       f"GROUP BY {k}) AS f ON f.k = c.{k}")
-            self.con.execute(f'CREATE TABLE "{name}" AS SELECT _row, _j AS _orow FROM ({sql}) ORDER BY _row')
+        query = self._link_query(ctx, tid, other)
+        if query is not None:
+            # (the header's link is in the child's row order already; a join's is sorted back)
+            order = "" if other == ctx.spec.header else " ORDER BY _row"
+            self.con.execute(f'CREATE TABLE "{name}" AS {query}{order}')
             return
         n = ctx.table(tid).nrows
         np = self._np
