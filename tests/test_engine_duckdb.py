@@ -215,3 +215,42 @@ def test_the_command_line_engine_reads_the_folder_with_duckdb_and_reports_the_sa
     assert reports["duckdb"] == reports["python"]
     assert reports["python"][0] == 1  # rejected rows at this fault rate: the comparison is about something
     assert read_by and len(read_by[0]) >= 15
+
+
+def _set_cells(path, field, values):
+    """Rows 1.. of the CSV file at *path* with *field* set to each of *values* in turn."""
+    lines = path.read_bytes().decode("utf-8").split("\n")
+    at = lines[0].split(",").index(field)
+    for k, value in enumerate(values, 1):
+        cells = lines[k].split(",")
+        cells[at] = value
+        lines[k] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8", newline="")
+
+
+def test_integer_and_time_fields_are_held_in_sql_with_odd_values_typed_by_python(tmp_path):
+    """Integers and times written canonically are typed in SQL, any other text by the Python
+    parser (a sign, leading zeros, spaces, a time out of range, a date-time in a time column):
+    the length, placeholder and uniqueness rules on them run in SQL with the Python engine's findings."""
+    folder = _write(tmp_path / "sub", 10, 0.02, rows=1500)
+    by_name = {p.stem: p for p in folder.iterdir()}
+    _set_cells(by_name["IDS201CareContact"], "ClinContDurOfCareCont",
+               ["+5", "007", " 45 ", "-0", "-5", "1e3", "999999999999999999", "-0045", "0", "99999", "x"])
+    _set_cells(by_name["IDS201CareContact"], "NumGroupTherParticipants", ["-1", "00", "1000"])
+    _set_cells(by_name["IDS201CareContact"], "CareContTime",
+               ["24:00:00", "9:00:00", "2021-01-01T10:00:00", "10:00:60", " 10:00:00", "23:59:59", "2021-01-01"])
+    _set_cells(by_name["IDS606CodedScoreAssessmentRefer"], "AssToolCompTime", ["10:00:00", "10:00:00", "25:00:00"])
+    py, engine = _both(folder)
+    assert py.findings
+    assert {"IDS20114", "IDS20158", "IDS20109", "IDS60614", "IDS60616"} <= set(engine.ran_in_sql)
+    fired = {f.code for f in py.findings}
+    assert {"IDS20114", "IDS20109"} <= fired
+
+
+def test_an_integer_no_bigint_holds_leaves_its_field_to_python(tmp_path):
+    folder = _write(tmp_path / "sub", 11, 0.0, rows=800)
+    by_name = {p.stem: p for p in folder.iterdir()}
+    _set_cells(by_name["IDS201CareContact"], "ClinContDurOfCareCont", ["+" + "9" * 30, "5"])
+    py, engine = _both(folder)
+    assert "IDS20114" in engine.ran_in_python
+    assert "IDS20114" in {f.code for f in py.findings}

@@ -245,13 +245,13 @@ class Length(Kind):
         return _failing_values(col, fails)
 
     def sql(self, rule, dialect):
-        # a text field only: the engine holds no other type as text, so the query fails to bind
-        # on an integer field (Python then renders its values)
+        # the value's text: a text field's value itself, an integer's (or time's) rendering,
+        # which is what SQL's cast to text writes (where the engine holds the field)
         d = Q.dialect(dialect)
         if d is None:
             return None
         p, f = rule.params, rule.fields[0]
-        lo, hi, v = p["min"], p["max"], f"t.{d.col(f)}"
+        lo, hi, v = p["min"], p["max"], f"CAST(t.{d.col(f)} AS {d.text})"
         body = d.java_body(v)
         if p.get("digits"):
             # the common case first: ASCII digits only (no line terminator), of a length in range

@@ -43,9 +43,15 @@ _CANONICAL: dict[str, tuple[str, str]] = {
     "datetime": ("try_strptime({c}, '%Y-%m-%dT%H:%M:%S')",
                  "length({c}) = 19 AND left({c}, 4) <> '0000' "
                  "AND strftime(try_strptime({c}, '%Y-%m-%dT%H:%M:%S'), '%Y-%m-%dT%H:%M:%S') = {c}"),
+    # an integer of at most 18 digits (a BIGINT), with no sign but a minus and no leading zero
+    "integer": ("CAST({c} AS BIGINT)", "regexp_full_match({c}, '0|-?[1-9][0-9]{{0,17}}')"),
+    # a time of day as Python's datetime.time takes it (hours 00-23, seconds 00-59)
+    "time": ("CAST({c} AS TIME)", "regexp_full_match({c}, '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]')"),
 }
-_SQL_TYPE = {"date": "DATE", "datetime": "TIMESTAMP"}
-_PY_TYPE: dict[str, type] = {"date": _dt.date, "datetime": _dt.datetime}
+_SQL_TYPE = {"date": "DATE", "datetime": "TIMESTAMP", "integer": "BIGINT", "time": "TIME"}
+_PY_TYPE: dict[str, type] = {"date": _dt.date, "datetime": _dt.datetime, "integer": int, "time": _dt.time}
+#: the integers a BIGINT holds
+_BIGINT = range(-(1 << 63), 1 << 63)
 
 
 def _plain_file(path: Path) -> bool:
@@ -238,7 +244,7 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
             continue
         canonical = _CANONICAL.get(f.type)
         if canonical is None:
-            continue  # integer, time, decimal: not held in SQL (their rules run in Python)
+            continue  # decimal: not held in SQL (its rules run in Python)
         cast, ok = (s.format(c=c) for s in canonical)
         odd = [r[0] for r in con.execute(f"SELECT DISTINCT {c} FROM {ident(raw)} AS r WHERE {c} IS NOT NULL "
                                          f"AND NOT coalesce({ok}, FALSE)").fetchall()]
@@ -246,8 +252,9 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
         typed: dict[str, Any] = {}
         for text in odd:
             v = None if not text.strip() else parse(text)
-            if v is not None and type(v) is not Invalid and type(v) is not _PY_TYPE[f.type]:
-                typed = {"": None}  # e.g. a datetime in a date column
+            if v is not None and type(v) is not Invalid and (type(v) is not _PY_TYPE[f.type] or (
+                    type(v) is int and v not in _BIGINT)):
+                typed = {"": None}  # e.g. a datetime in a date column, an integer no BIGINT holds
                 break
             typed[text] = v
         if "" in typed:
@@ -256,7 +263,7 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
         value, bad = f"CAST({cast} AS {sql_type})", "FALSE"
         if typed:
             whens = [f"WHEN {lit(t)} THEN " + ("NULL" if v is None or type(v) is Invalid else
-                                                f"{sql_type} {lit(str(render(v)).replace('T', ' '))}")
+                                                f"CAST({lit(str(render(v)).replace('T', ' '))} AS {sql_type})")
                      for t, v in typed.items()]
             invalid = [lit(t) for t, v in typed.items() if type(v) is Invalid]
             value = f"(CASE WHEN coalesce({ok}, FALSE) THEN CAST({cast} AS {sql_type}) ELSE CASE {c} {' '.join(whens)} END END)"
