@@ -318,3 +318,29 @@ def test_double_booked_slots_give_the_same_result():
     assert_same(py, db)
     assert "IDS20168" in engine.ran_in_sql
     assert "IDS20168" in {f.code for f in py.findings}
+
+
+def _plain_reference(data: bytes) -> bool:
+    """What the DuckDB reader's file test means, on the whole file at once."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return (bool(data) and not data.startswith((b"\xef\xbb\xbf", b"\n", b"\r\n")) and b'"' not in data
+            and b"\x00" not in data and b"\n\n" not in data and b"\n\r\n" not in data
+            and data.count(b"\r") == data.count(b"\r\n"))
+
+
+@pytest.mark.parametrize("slice_size", [1, 2, 3, 5, 8, 1 << 22])
+def test_the_file_test_sees_the_same_across_slices(tmp_path, monkeypatch, slice_size):
+    from iapt_ds.engines import _duckdb_csv
+
+    monkeypatch.setattr(_duckdb_csv, "_SLICE", slice_size)
+    samples = [b"a,b\n1,2\n", b"a,b\r\n1,2\r\n", b"a,b\n1,2\r", b"a,b\r1,2\n", b"a,b\n\n1,2\n", b"a,b\n\r\n1,2\n",
+               b'a,b\n"1",2\n', b"a,b\n1,\x002\n", b"\xef\xbb\xbfa,b\n", b"\na,b\n", b"\r\na,b\n", b"",
+               "a,b\nÉcole,£5\n".encode(), "a,b\n€,x\n".encode(), b"a,b\n\xff,1\n", b"a,b\n\xe2\x82,1\n",
+               "a,b\n1,€".encode()[:-1], b"a,b\n1,2\r\n\r\n", b"a,b\n\xc3", b"a\r\r\nb\n"]
+    for n, data in enumerate(samples):
+        path = tmp_path / f"f{n}.csv"
+        path.write_bytes(data)
+        assert _duckdb_csv._plain_file(path) == _plain_reference(data), data

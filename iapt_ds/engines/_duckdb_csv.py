@@ -54,6 +54,19 @@ _PY_TYPE: dict[str, type] = {"date": _dt.date, "datetime": _dt.datetime, "intege
 _BIGINT = range(-(1 << 63), 1 << 63)
 
 
+def column(con: Any, query: str) -> list:
+    """The values of column ``v`` of *query*'s rows as a list (None for NULL), fetched as an
+    array (a tuple per row costs several times more)."""
+    got = con.execute(query).fetchnumpy()["v"]
+    mask = getattr(got, "mask", None)
+    cells = got.data if mask is not None else got
+    out = cells.tolist()
+    if mask is not None and mask is not False and getattr(mask, "any", lambda: False)():
+        for i in mask.nonzero()[0].tolist():
+            out[i] = None
+    return out
+
+
 def _plain_file(path: Path) -> bool:
     """Whether the file is one the Python reader's fast path reads without a word to say."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -62,7 +75,7 @@ def _plain_file(path: Path) -> bool:
     size = 0
     with path.open("rb") as fh:
         while True:
-            chunk = fh.read(_SLICE)
+            chunk = fh.read(_SLICE if size else max(_SLICE, 3))  # (the first holds a whole BOM)
             if not chunk:
                 break
             if not size and (chunk.startswith((b"\xef\xbb\xbf", b"\n", b"\r\n"))):
@@ -72,14 +85,17 @@ def _plain_file(path: Path) -> bool:
                 return False
             cr = chunk.endswith(b"\r")
             seam = prev + chunk
-            if (b'"' in chunk or b"\x00" in chunk or b"\n\n" in seam or b"\n\r\n" in seam
-                    or chunk.count(b"\r") - chunk.count(b"\r\n") - cr > 0):
+            if b'"' in chunk or b"\x00" in chunk or b"\n\n" in seam:
                 return False
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
+            if b"\r" in seam and (b"\n\r\n" in seam or chunk.count(b"\r") - chunk.count(b"\r\n") - cr > 0):
                 return False
-            prev = chunk[-2:]
+            # (ASCII is UTF-8 when no character of the slice before is left unfinished)
+            if not (chunk.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    return False
+            prev = seam[-2:]
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -171,20 +187,15 @@ class SqlTable(Table):
         self._fields = {f.name: f for f in spec.fields}
         self._shared = shared
         self._built: set[str] = set()
+        #: text field -> whether a cell of it has spaces to trim (unknown: True)
+        self._trimmed: dict[str, bool] = {}
         self.values = _Columns(self, 0)
         self.originals = _Columns(self, 1)
 
     def raw_column(self, name: str) -> list:
         """The cells of field *name* as written (None for an empty one), in row order."""
-        got = self._con.execute(f"SELECT {ident('c%d' % self._positions[name])} AS v FROM {ident(self._raw)} "
-                                "ORDER BY rowid").fetchnumpy()["v"]
-        mask = getattr(got, "mask", None)
-        cells = got.data if mask is not None else got
-        out = cells.tolist()
-        if mask is not None and mask is not False and getattr(mask, "any", lambda: False)():
-            for i in mask.nonzero()[0].tolist():
-                out[i] = None
-        return out
+        return column(self._con, f"SELECT {ident('c%d' % self._positions[name])} AS v FROM {ident(self._raw)} "
+                                 "ORDER BY rowid")
 
     def _build(self, name: str) -> None:
         f = self._fields[name]
@@ -207,10 +218,11 @@ class SqlTable(Table):
         # the values written as their own rendering, in SQL; the others (few) as the reader types them
         plain = (f"trim({c}, ' ') = {c}" if f.type == "text" else
                  _CANONICAL[f.type][1].format(c=c) if f.type in _CANONICAL else "FALSE")
-        found = {v for (v,) in self._con.execute(
-            f"SELECT DISTINCT {c} FROM {raw} WHERE {c} IS NOT NULL AND coalesce({plain}, FALSE)").fetchall()}
-        odd = [v for (v,) in self._con.execute(
-            f"SELECT DISTINCT {c} FROM {raw} WHERE {c} IS NOT NULL AND NOT coalesce({plain}, FALSE)").fetchall()]
+        if f.type == "text" and not self._trimmed.get(name, True):
+            return set(column(self._con, f"SELECT DISTINCT {c} AS v FROM {raw} WHERE {c} IS NOT NULL"))
+        found = set(column(self._con, f"SELECT DISTINCT {c} AS v FROM {raw} WHERE {c} IS NOT NULL "
+                                      f"AND coalesce({plain}, FALSE)"))
+        odd = column(self._con, f"SELECT DISTINCT {c} AS v FROM {raw} WHERE {c} IS NOT NULL AND NOT coalesce({plain}, FALSE)")
         conv = _Column(f.type, None, False, True)
         conv.feed(odd)
         found.update(t for t in map(render, set(conv.values)) if t)
@@ -222,8 +234,10 @@ class SqlTable(Table):
     originals: Any
 
 
-def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, int]) -> tuple[list[str], list[str]]:
-    """(the SELECT list typing *raw* as the engine's table, the fields held). A date or datetime
+def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, int]
+                   ) -> tuple[list[str], list[str], dict[str, bool]]:
+    """(the SELECT list typing *raw* as the engine's table, the fields held, whether each text
+    field has a cell to trim). A date or datetime
     field's non-canonical distinct values are typed in Python; a field whose values are not all
     of its type (a date with a time of day) is not held (its rules run in Python)."""
     select = ["r._row"]
@@ -272,7 +286,7 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
         select.append(f"{value} AS {q}")
         select.append(f"{bad} AS {ident(f.name + '__bad')}")
         held.append(f.name)
-    return select, held
+    return select, held, trim
 
 
 def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict,
@@ -304,10 +318,11 @@ def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProbl
         con.execute(f"DROP TABLE IF EXISTS {ident(raw)}")
         return None
     nrows = con.execute(f"SELECT count(*) FROM {ident(raw)}").fetchone()[0]
-    select, held = _typed_columns(con, raw, tspec, positions)
+    select, held, trim = _typed_columns(con, raw, tspec, positions)
     # a table's rowid is its rows' order of insertion: the file's order
     con.execute(f"CREATE OR REPLACE TABLE {ident(tspec.id)} AS SELECT {', '.join(select)} "
                 f"FROM (SELECT rowid AS _row, * FROM {ident(raw)}) AS r")
     table = SqlTable(tspec, con, raw, positions, nrows, path.stem, columns, version, shared)
     table.held = held  # type: ignore[attr-defined]
+    table._trimmed = trim
     return table

@@ -35,6 +35,7 @@ from ..checks.base import Fail
 from ..checks.sql import DUCKDB, RowCheck, ident, lit
 from ..errors import UsageError
 from ..parse import Invalid, render
+from ._duckdb_csv import column
 from ._sql import SqlEngine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -264,8 +265,7 @@ class DuckDBEngine(SqlEngine):
             self._udfs.add(name)
             f = ident(field)
             try:
-                values = [v for (v,) in self.con.execute(
-                    f"SELECT DISTINCT {f} FROM {ident(tid)} WHERE {f} IS NOT NULL").fetchall()]
+                values = column(self.con, f"SELECT DISTINCT {f} AS v FROM {ident(tid)} WHERE {f} IS NOT NULL")
             except self._duckdb.Error:
                 continue  # the field is not held: the query fails to bind and the rule runs in Python
             bad = [v for v in values if not test(v)]
