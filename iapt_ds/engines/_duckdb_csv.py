@@ -235,12 +235,14 @@ class SqlTable(Table):
 
 
 def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, int]
-                   ) -> tuple[list[str], list[str], dict[str, bool]]:
-    """(the SELECT list typing *raw* as the engine's table, the fields held, whether each text
-    field has a cell to trim). A date or datetime
-    field's non-canonical distinct values are typed in Python; a field whose values are not all
-    of its type (a date with a time of day) is not held (its rules run in Python)."""
-    select = ["r._row"]
+                   ) -> tuple[list[str], list[str], list[str], dict[str, bool]]:
+    """(the SELECT list of the table's view over *raw* (alias ``r``) and its typed columns (alias
+    ``x``), the SELECT list of those typed columns, the fields held, whether each text field has
+    a cell to trim). A text field is its cells as they are, or trimmed where one needs it. Any
+    other field's non-canonical distinct values are typed in Python; a field whose values are
+    not all of its type (a date with a time of day) is not held (its rules run in Python)."""
+    view: list[str] = []
+    typed_cols: list[str] = []
     held: list[str] = []
     texts = [f for f in tspec.fields if f.type == "text"]
     # which text columns hold a cell to trim at all (most hold none: they are taken as they are)
@@ -250,10 +252,14 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
     trim = {f.name: t for f, t in zip(texts, trims)}
     for f in tspec.fields:
         c = "r." + ident(f"c{positions[f.name]}")
-        q = ident(f.name)
+        q, qbad = ident(f.name), ident(f.name + "__bad")
         if f.type == "text":
-            select.append(f"NULLIF(trim({c}, ' '), '') AS {q}" if trim[f.name] else f"{c} AS {q}")
-            select.append(f"FALSE AS {ident(f.name + '__bad')}")
+            if trim[f.name]:
+                typed_cols.append(f"NULLIF(trim({c}, ' '), '') AS {q}")
+                view.append(f"x.{q}")
+            else:
+                view.append(f"{c} AS {q}")
+            view.append(f"FALSE AS {qbad}")
             held.append(f.name)
             continue
         canonical = _CANONICAL.get(f.type)
@@ -283,15 +289,16 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
             value = f"(CASE WHEN coalesce({ok}, FALSE) THEN CAST({cast} AS {sql_type}) ELSE CASE {c} {' '.join(whens)} END END)"
             if invalid:
                 bad = f"coalesce({c} IN ({', '.join(invalid)}), FALSE)"
-        select.append(f"{value} AS {q}")
-        select.append(f"{bad} AS {ident(f.name + '__bad')}")
+        typed_cols += [f"{value} AS {q}", f"{bad} AS {qbad}"]
+        view += [f"x.{q}", f"x.{qbad}"]
         held.append(f.name)
-    return select, held, trim
+    return view, typed_cols, held, trim
 
 
 def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict,
                version: str, duck_error: type[BaseException]) -> Table | None:
-    """Table *tspec* read from *path* by DuckDB (relations ``raw__T`` and ``T``), or None when the
+    """Table *tspec* read from *path* by DuckDB (relations ``raw__T``, ``typed__T`` and the view
+    ``T``), or None when the
     file needs the Python reader (see the module docstring)."""
     if not _plain_file(path):
         return None
@@ -318,10 +325,17 @@ def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProbl
         con.execute(f"DROP TABLE IF EXISTS {ident(raw)}")
         return None
     nrows = con.execute(f"SELECT count(*) FROM {ident(raw)}").fetchone()[0]
-    select, held, trim = _typed_columns(con, raw, tspec, positions)
-    # a table's rowid is its rows' order of insertion: the file's order
-    con.execute(f"CREATE OR REPLACE TABLE {ident(tspec.id)} AS SELECT {', '.join(select)} "
-                f"FROM (SELECT rowid AS _row, * FROM {ident(raw)}) AS r")
+    view, typed, held, trim = _typed_columns(con, raw, tspec, positions)
+    # the text is not copied: the table is a view of the cells as read beside the typed columns
+    # (a table's rowid is its rows' order of insertion, the file's order, which the typed
+    # columns keep: the view puts them side by side by position)
+    join = ""
+    if typed:
+        con.execute(f"CREATE OR REPLACE TABLE {ident('typed__' + tspec.id)} AS SELECT {', '.join(typed)} "
+                    f"FROM {ident(raw)} AS r")
+        join = f" POSITIONAL JOIN {ident('typed__' + tspec.id)} AS x"
+    con.execute(f"CREATE OR REPLACE VIEW {ident(tspec.id)} AS SELECT r.rowid AS _row, {', '.join(view)} "
+                f"FROM {ident(raw)} AS r{join}")
     table = SqlTable(tspec, con, raw, positions, nrows, path.stem, columns, version, shared)
     table.held = held  # type: ignore[attr-defined]
     table._trimmed = trim
