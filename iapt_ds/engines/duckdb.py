@@ -169,7 +169,8 @@ class DuckDBEngine(SqlEngine):
             elif isinstance(v, str) and typed[0] is str and "\x00" not in v:
                 # (a NUL is left to Python: numpy's fixed-width text would drop a trailing one)
                 codes[v] = dictionary.setdefault(v, len(dictionary))
-            elif type(v) is typed[0] and typed[0] is not str and (type(v) is not int or v in _BIGINT):
+            elif (type(v) is typed[0] and isinstance(v, (_dt.date, _dt.time, int))
+                  and (type(v) is not int or v in _BIGINT)):
                 codes[v] = dictionary.setdefault(_number(v), len(dictionary))
             else:
                 return None  # e.g. datetimes in a date column (Access input, faults): its rules run in Python
