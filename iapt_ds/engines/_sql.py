@@ -240,8 +240,11 @@ class SqlEngine:
             self._give_rejected(related, list(compress(range(len(flags)), flags)))
             try:
                 rows = self._fetch(query)
-            finally:
+            except Exception:
                 self._drop_rejected(related)
+                raise
+            # (not on an interruption: the database may still owe the answer it was giving)
+            self._drop_rejected(related)
             reasons = state.reason[related]
             for i, j, _ in rows:
                 state.add(rule, child, i, other=None, cause=None if j is None else reasons.get(j))
