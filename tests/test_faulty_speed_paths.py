@@ -276,3 +276,103 @@ def test_the_cascade_keeping_accepted_keys_is_the_cascade_recomputing_them(fault
     assert [(f.code, f.table, f.row) for f in again.findings] == [(f.code, f.table, f.row) for f in result.findings]
     assert list(again.findings.cascades()) == list(result.findings.cascades())
     assert again.tables == result.tables
+
+
+def _evaluations(sub, kinds):
+    spec = sub.spec
+    ctx = Context(spec, sub, Upload(None, None, None, None, None), None)
+    return {r.code: spec.kinds[r.kind].evaluate(r, sub.tables[r.table], ctx)
+            for r in spec.rules.values() if r.kind in kinds and r.table and sub.tables[r.table].nrows}
+
+
+def test_date_comparisons_in_c_are_those_pair_by_pair(faulty, monkeypatch):
+    """Date comparisons settled as two columns of dates in C find what testing each distinct
+    pair of values finds, with the same compared values."""
+    from iapt_ds.checks import kinds
+
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    fast = _evaluations(sub, {"date_compare"})
+    assert sum(map(len, fast.values())) > 10
+    monkeypatch.setattr(kinds, "_failing_date_pairs", lambda *a: None)  # the pair-by-pair path
+    assert _evaluations(sub, {"date_compare"}) == fast
+
+
+def test_date_pairs_in_c_with_every_kind_of_value():
+    """NULL, unparsable, date-times, dates at the ends of the calendar and offsets that run past
+    them: the C-level comparison equals the definition pair by pair, or hands over (None) when a
+    bound runs past the last date on an on_or_after rule."""
+    import datetime as dt
+
+    from iapt_ds.checks.kinds import _failing_date_pairs, _failing_pairs, _is_date, _shift
+    from iapt_ds.checks.values import as_date
+
+    rng = random.Random(5)
+    pool = [None, Invalid("2021-13-01"), dt.date.min, dt.date.max, dt.date(9999, 12, 30), dt.date(1, 1, 2),
+            dt.datetime(2021, 3, 4, 23, 59), dt.datetime(2021, 3, 5), dt.datetime.max, "2021-03-04"]
+    pool += [dt.date(2021, 1, 1) + dt.timedelta(days=rng.randrange(-400, 400)) for _ in range(40)]
+    handed_over = 0
+    for p in ({}, {"offset_days": 1}, {"offset_days": -30}, {"offset_years": 1}, {"offset_years": -18},
+              {"offset_days": 2, "offset_years": -1}):
+        for before in (True, False):
+            for _ in range(20):
+                col = [rng.choice(pool) for _ in range(300)]
+                others = [rng.choice(pool) for _ in range(300)]
+
+                def fails(v, o):  # the definition (DateCompare)
+                    if not _is_date(v) or not _is_date(o):
+                        return False
+                    d, bound = as_date(v), _shift(as_date(o), p)
+                    if bound is None:
+                        return not before
+                    return d > bound if before else d < bound
+                got = _failing_date_pairs(col, others, before, p)
+                want = _failing_pairs(col, others, fails)
+                if got is None:
+                    handed_over += 1
+                    assert not before and any(_is_date(o) and _shift(as_date(o), p) is None for o in others)
+                    continue
+                assert got == want
+    assert handed_over
+
+
+def test_lengths_of_identifiers_are_those_of_distinct_values(faulty, monkeypatch):
+    """The length rule on a column of mostly distinct values (all of them looked at, no set of
+    them) finds what the distinct-value path finds."""
+    from iapt_ds.checks import kinds
+
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    monkeypatch.setattr(kinds, "_SAMPLE", 1)  # every column taken as identifiers
+    every = _evaluations(sub, {"length"})
+    monkeypatch.setattr(kinds, "_SAMPLE", 10**9)  # every column by its distinct values
+    assert _evaluations(sub, {"length"}) == every
+    assert sum(map(len, every.values())) > 10
+
+
+def test_lengths_of_a_column_of_hostile_identifiers():
+    """Distinct values with NULLs, zero-length text, line terminators, non-ASCII digits and
+    unprintable characters: the all-values path equals each value's own test."""
+    from iapt_ds.checks import values as V
+
+    spec = iapt_ds.load_spec()
+    rule = next(r for r in spec.rules.values() if r.kind == "length" and r.table == "IDS201"
+                and spec.tables["IDS201"].field_map[r.fields[0]].type == "text")
+    field = rule.fields[0]
+    rng = random.Random(9)
+    odd = ["", "\n", "ab\r\n", "١٢٣", "x\u2028", "\t", "0" * 40, "é" * 3, None]
+    for digits in (False, True):
+        for lo, hi in ((0, 4), (2, 6), (5, 5)):
+            r = attrs.evolve(rule, params={"min": lo, "max": hi, "digits": digits})
+            col = [f"{rng.randrange(10**rng.randrange(1, 8))}" for _ in range(5000)]
+            for j in rng.sample(range(5000), 60):
+                col[j] = rng.choice(odd)
+            assert len(set(col[:2048])) > 1024  # taken as identifiers: every value looked at
+            sub = iapt_ds.read({"IDS201": [{}]})
+            table = sub.tables["IDS201"]
+            table.values[field] = col
+            table.nrows = len(col)
+            ctx = Context(spec, sub, Upload(None, None, None, None, None), None)
+            check = V.digits_length_is_within if digits else V.text_length_is_within
+            want = [(i, None, None) for i, v in enumerate(col) if v is not None and not check(v, lo, hi)]
+            assert spec.kinds["length"].evaluate(r, table, ctx) == want
