@@ -376,3 +376,38 @@ def test_lengths_of_a_column_of_hostile_identifiers():
             check = V.digits_length_is_within if digits else V.text_length_is_within
             want = [(i, None, None) for i, v in enumerate(col) if v is not None and not check(v, lo, hi)]
             assert spec.kinds["length"].evaluate(r, table, ctx) == want
+
+
+def test_conditions_in_c_are_those_pair_by_pair(faulty, monkeypatch):
+    """Conditional rules settled column by column (the distinct values meeting the if part,
+    those failing the then part, rows holding both found in C) find what testing each distinct
+    pair of values finds."""
+    from iapt_ds.checks import kinds
+
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    fast = _evaluations(sub, {"conditional"})
+    assert sum(map(len, fast.values())) > 5
+
+    def pair_by_pair(a, b, fails_a, fails_b):
+        return [i for i, _ in kinds._failing_pairs(a, b, lambda x, y: fails_a(x) and fails_b(y))]
+    monkeypatch.setattr(kinds, "_failing_both", pair_by_pair)
+    assert _evaluations(sub, {"conditional"}) == fast
+
+
+def test_nhs_numbers_in_ascii_and_other_digits():
+    """The check digit of an NHS number in ASCII digits is taken from the text as it is; other
+    digits (full-width, Arabic-Indic) are turned into ASCII first; the answers are those of the
+    digit-by-digit definition."""
+    from stdnum.gb import nhs
+
+    from iapt_ds.checks.values import nhs_number_is_valid
+
+    rng = random.Random(3)
+    full = str.maketrans("0123456789", "０１２３４５６７８９")
+    for _ in range(3000):
+        s = "".join(rng.choice("0123456789") for _ in range(10))
+        want = s[:5] != s[5:][::-1] and nhs.checksum(s) == 0
+        assert nhs_number_is_valid(s) is want
+        assert nhs_number_is_valid(s.translate(full)) is want
+    assert nhs_number_is_valid("9434765919") and not nhs_number_is_valid("9434765918")

@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from itertools import compress, count, repeat
-from operator import gt, is_, is_not, lt, not_
+from operator import and_, gt, is_, is_not, lt, not_
 from typing import TYPE_CHECKING, Any
 
 from ..parse import Invalid, plain_column, render
@@ -114,6 +114,19 @@ def _failing_pairs(a: list, b: list, fails: Callable[[Any, Any], bool]) -> list[
     if not bad:
         return []
     return [(i, b[i]) for i in _positions(map(bad.__contains__, zip(a, b)))]
+
+
+def _failing_both(a: list, b: list, fails_a: Callable[[Any], bool], fails_b: Callable[[Any], bool]) -> list[int]:
+    """The rows whose value of *a* fails *fails_a* and whose value of *b* fails *fails_b*: what
+    :func:`_failing_pairs` finds for the test ``fails_a(x) and fails_b(y)``, each distinct value
+    of each column tested once and the rows found in C."""
+    bad_a = {v for v in set(a) if fails_a(v)}
+    if not bad_a:
+        return []
+    bad_b = {v for v in set(b) if fails_b(v)}
+    if not bad_b:
+        return []
+    return _positions(map(and_, map(bad_a.__contains__, a), map(bad_b.__contains__, b)))
 
 
 # ------------------------------------------------------------------------------------- words
@@ -732,7 +745,7 @@ class Conditional(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         c_if, c_then = rule.params["if"], rule.params["then"]
         a, b = table.values[c_if["field"]], table.values[c_then["field"]]
-        return [(i, None, None) for i, _ in _failing_pairs(a, b, lambda x, y: _holds(c_if, x) and not _holds(c_then, y))]
+        return [(i, None, None) for i in _failing_both(a, b, lambda x: _holds(c_if, x), lambda y: not _holds(c_then, y))]
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
