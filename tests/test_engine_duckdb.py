@@ -215,3 +215,132 @@ def test_the_command_line_engine_reads_the_folder_with_duckdb_and_reports_the_sa
     assert reports["duckdb"] == reports["python"]
     assert reports["python"][0] == 1  # rejected rows at this fault rate: the comparison is about something
     assert read_by and len(read_by[0]) >= 15
+
+
+def _set_cells(path, field, values):
+    """Rows 1.. of the CSV file at *path* with *field* set to each of *values* in turn."""
+    lines = path.read_bytes().decode("utf-8").split("\n")
+    at = lines[0].split(",").index(field)
+    for k, value in enumerate(values, 1):
+        cells = lines[k].split(",")
+        cells[at] = value
+        lines[k] = ",".join(cells)
+    path.write_text("\n".join(lines), encoding="utf-8", newline="")
+
+
+def test_integer_and_time_fields_are_held_in_sql_with_odd_values_typed_by_python(tmp_path):
+    """Integers and times written canonically are typed in SQL, any other text by the Python
+    parser (a sign, leading zeros, spaces, a time out of range, a date-time in a time column):
+    the length, placeholder and uniqueness rules on them run in SQL with the Python engine's findings."""
+    folder = _write(tmp_path / "sub", 10, 0.02, rows=1500)
+    by_name = {p.stem: p for p in folder.iterdir()}
+    _set_cells(by_name["IDS201CareContact"], "ClinContDurOfCareCont",
+               ["+5", "007", " 45 ", "-0", "-5", "1e3", "999999999999999999", "-0045", "0", "99999", "x"])
+    _set_cells(by_name["IDS201CareContact"], "NumGroupTherParticipants", ["-1", "00", "1000"])
+    _set_cells(by_name["IDS201CareContact"], "CareContTime",
+               ["24:00:00", "9:00:00", "2021-01-01T10:00:00", "10:00:60", " 10:00:00", "23:59:59", "2021-01-01"])
+    _set_cells(by_name["IDS606CodedScoreAssessmentRefer"], "AssToolCompTime", ["10:00:00", "10:00:00", "25:00:00"])
+    py, engine = _both(folder)
+    assert py.findings
+    assert {"IDS20114", "IDS20158", "IDS20109", "IDS60614", "IDS60616"} <= set(engine.ran_in_sql)
+    fired = {f.code for f in py.findings}
+    assert {"IDS20114", "IDS20109"} <= fired
+
+
+def test_an_integer_no_bigint_holds_leaves_its_field_to_python(tmp_path):
+    folder = _write(tmp_path / "sub", 11, 0.0, rows=800)
+    by_name = {p.stem: p for p in folder.iterdir()}
+    _set_cells(by_name["IDS201CareContact"], "ClinContDurOfCareCont", ["+" + "9" * 30, "5"])
+    py, engine = _both(folder)
+    assert "IDS20114" in engine.ran_in_python
+    assert "IDS20114" in {f.code for f in py.findings}
+
+
+#: the kinds moved from Python to SQL in this engine: every spec example of each is compared
+MOVED_KINDS = ("onset_not_before_birth", "one_attended_per_slot")
+
+MOVED_EXAMPLES = [pytest.param(rule, ex, id=f"{code}-{outcome}-{i}")
+                  for code, rule in SPEC.rules.items() if rule.kind in MOVED_KINDS
+                  for outcome in ("fail", "pass") for i, ex in enumerate(rule.examples[outcome])]
+
+
+@pytest.mark.parametrize("rule, example", MOVED_EXAMPLES)
+def test_every_example_of_a_kind_moved_to_sql_gives_the_same_result(rule, example):
+    py, _ = run_example(rule, example, SPEC)
+    engine = DuckDBEngine()
+    db, _ = run_example(rule, example, SPEC, engine=engine)
+    assert_same(py, db)
+    assert rule.code in engine.ran_in_sql
+
+
+def _with_values(sub, tid, field, values):
+    """*sub* with the first rows of *tid*'s *field* set to *values* (typed values, in memory)."""
+    col = sub.tables[tid].values[field]
+    assert len(values) <= len(col)
+    col[:len(values)] = values
+    return sub
+
+
+def test_onsets_of_every_shape_against_birth_dates_give_the_same_result():
+    sub = _synthetic(4000, 12, 0.0)
+    import datetime as dt
+    births = sub.tables["IDS001"].values["PersonBirthDate"]
+    births[:] = [dt.date(1990, 5, 15) if i % 5 else None for i in range(len(births))]
+    onsets = [None, "", "abcd-01", "19x0-01", "1990-1,", "1990-13", "1990-00", "1990-7", "1990/07", " 1990-07"]
+    for y in (1989, 1990, 1991):
+        for m in ("01", "04", "05", "06", "1,"):
+            for end in ("", "\n", "\n\n", "\r\n", "\n\r\n", "\r", "\u2028", "\n\u0085", "x", "\n\n\n", " "):
+                onsets.append(f"{y}-{m}{end}")
+    sub = _with_values(sub, "IDS101", "OnsetDate", onsets)
+    engine = DuckDBEngine()
+    py = validate(sub, spec=SPEC, **UPLOAD)
+    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
+    assert_same(py, db)
+    assert "IDS10141" in engine.ran_in_sql
+    assert "IDS10141" in {f.code for f in py.findings}
+
+
+def test_double_booked_slots_give_the_same_result():
+    sub = _synthetic(1500, 13, 0.0)
+    t = sub.tables["IDS201"]
+    n = 60
+    # the same slot for rows 0-29 (NULL time in some), then pairs sharing a slot, some attended
+    for i in range(n):
+        j = 0 if i < 30 else 30 + (i - 30) // 2 * 2
+        for f in ("ServiceRequestId", "CareContDate", "CareContTime"):
+            t.values[f][i] = t.values[f][j]
+        if i % 7 == 0:
+            t.values["CareContTime"][i] = None
+        t.values["AttendOrDNACode"][i] = ("5", "6", "2", None)[i % 4]
+    engine = DuckDBEngine()
+    py = validate(sub, spec=SPEC, **UPLOAD)
+    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
+    assert_same(py, db)
+    assert "IDS20168" in engine.ran_in_sql
+    assert "IDS20168" in {f.code for f in py.findings}
+
+
+def _plain_reference(data: bytes) -> bool:
+    """What the DuckDB reader's file test means, on the whole file at once."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return (bool(data) and not data.startswith((b"\xef\xbb\xbf", b"\n", b"\r\n")) and b'"' not in data
+            and b"\x00" not in data and b"\n\n" not in data and b"\n\r\n" not in data
+            and data.count(b"\r") == data.count(b"\r\n"))
+
+
+@pytest.mark.parametrize("slice_size", [1, 2, 3, 5, 8, 1 << 22])
+def test_the_file_test_sees_the_same_across_slices(tmp_path, monkeypatch, slice_size):
+    from iapt_ds.engines import _duckdb_csv
+
+    monkeypatch.setattr(_duckdb_csv, "_SLICE", slice_size)
+    samples = [b"a,b\n1,2\n", b"a,b\r\n1,2\r\n", b"a,b\n1,2\r", b"a,b\r1,2\n", b"a,b\n\n1,2\n", b"a,b\n\r\n1,2\n",
+               b'a,b\n"1",2\n', b"a,b\n1,\x002\n", b"\xef\xbb\xbfa,b\n", b"\na,b\n", b"\r\na,b\n", b"",
+               "a,b\nÉcole,£5\n".encode(), "a,b\n€,x\n".encode(), b"a,b\n\xff,1\n", b"a,b\n\xe2\x82,1\n",
+               "a,b\n1,€".encode()[:-1], b"a,b\n1,2\r\n\r\n", b"a,b\n\xc3", b"a\r\r\nb\n"]
+    for n, data in enumerate(samples):
+        path = tmp_path / f"f{n}.csv"
+        path.write_bytes(data)
+        assert _duckdb_csv._plain_file(path) == _plain_reference(data), data

@@ -267,13 +267,13 @@ class Length(Kind):
         return _failing_values(col, fails)
 
     def sql(self, rule, dialect):
-        # a text field only: the engine holds no other type as text, so the query fails to bind
-        # on an integer field (Python then renders its values)
+        # the value's text: a text field's value itself, an integer's (or time's) rendering,
+        # which is what SQL's cast to text writes (where the engine holds the field)
         d = Q.dialect(dialect)
         if d is None:
             return None
         p, f = rule.params, rule.fields[0]
-        lo, hi, v = p["min"], p["max"], f"t.{d.col(f)}"
+        lo, hi, v = p["min"], p["max"], f"CAST(t.{d.col(f)} AS {d.text})"
         body = d.java_body(v)
         if p.get("digits"):
             # the common case first: ASCII digits only (no line terminator), of a length in range
@@ -871,6 +871,20 @@ class PlausibleBirthDate(Kind):
 
 
 _ONSET = re.compile(r"^[0-9]{4}-([0][1-9]|[1][0,1,2])$", re.ASCII)
+#: the month parts _ONSET lets through
+_ONSET_MONTHS = tuple(f"0{m}" for m in range(1, 10)) + ("10", "1,", "11", "12")
+
+
+def _onset_endings() -> tuple[str, ...]:
+    """What _ONSET lets follow a ``YYYY-MM`` text: each ending of up to three characters, made of
+    line terminators and one other character ("x"), that the pattern accepts (longer ones it never does)."""
+    alphabet = ["x", *V._LINE_TERMINATORS]
+    endings = [""] + alphabet + [a + b for a in alphabet for b in alphabet]
+    endings += [a + b + c for a in alphabet for b in alphabet for c in alphabet]
+    return tuple(e for e in endings if _ONSET.search(V.java_body("2020-01" + e)))
+
+
+_ONSET_ENDINGS = _onset_endings()
 
 
 def _onset_before_birth(v: Any, b: Any) -> bool:
@@ -904,6 +918,23 @@ class OnsetNotBeforeBirth(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         births = ctx.related_values(table.id, rule.params["birth_date"])
         return [(i, render(b), None) for i, b in _failing_pairs(_col(table, rule), births, _onset_before_birth)]
+
+    def sql(self, rule, dialect):
+        # _onset_before_birth without a regular expression: the onset's first 7 characters are
+        # of SDCS's YYYY-MM shape and what follows is one of the endings its pattern allows
+        d = Q.dialect(dialect)
+        if d is None:
+            return None
+        b, join = _other_sql(rule, rule.params["birth_date"], d)
+        v = f"t.{d.col(rule.fields[0])}"
+        ends = ", ".join("''" if not e else " || ".join(d.char(ord(c)) for c in e) for e in _ONSET_ENDINGS)
+        match = (f"({d.only(f'substr({v}, 1, 4)', '0123456789')} AND substr({v}, 5, 1) = '-' "
+                 f"AND substr({v}, 6, 2) IN {d.text_list(_ONSET_MONTHS)} AND substr({v}, 8) IN ({ends}))")
+        # (TRY_CAST: a query engine may test the conditions in any order; '1,' is no month, NULL)
+        year, month = f"TRY_CAST(substr({v}, 1, 4) AS INTEGER)", f"TRY_CAST(substr({v}, 6, 2) AS INTEGER)"
+        return _select(rule, d, f"{v} IS NOT NULL AND {b} IS NOT NULL AND {match} AND ({year} < year({b}) OR "
+                                f"({year} = year({b}) AND ({month} IS NULL OR {month} < month({b}))))",
+                       other=b, join=join)
 
 
 @kind
@@ -1271,6 +1302,20 @@ class OneAttendedPerSlot(Kind):
             return []
         return [(i, None, f"{counts[keys[i]]} attended contacts in the same slot")
                 for i in _positions(map(crowded.__contains__, keys))]
+
+    def sql(self, rule, dialect):
+        d = Q.dialect(dialect)
+        attended = rule.params["attended"]
+        if d is None or rule.table is None or not all(isinstance(c, str) for c in attended):
+            return None
+        cols = [d.col(f) for f in rule.params["fields"]]
+        keys, t = ", ".join(cols), d.ident(rule.table)
+        on = " AND ".join(f"r.{c} IS NOT DISTINCT FROM c.{c}" for c in cols)
+        # the slots with two or more attended rows (NULLs in the key one group), then all their rows
+        return (f"WITH c AS (SELECT {keys}, count(*) AS n FROM {t} WHERE {d.col(rule.params['attendance'])} IN "
+                f"{d.text_list(attended)} GROUP BY {keys} HAVING count(*) > 1) "
+                f"SELECT r._row, NULL AS other, CAST(c.n AS {d.text}) || ' attended contacts in the same slot' AS detail "
+                f"FROM {t} AS r JOIN c ON {on} ORDER BY r._row")
 
 
 ROW_KINDS: Mapping[str, Kind] = {k.name: k() for k in (

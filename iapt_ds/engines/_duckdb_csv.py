@@ -43,9 +43,28 @@ _CANONICAL: dict[str, tuple[str, str]] = {
     "datetime": ("try_strptime({c}, '%Y-%m-%dT%H:%M:%S')",
                  "length({c}) = 19 AND left({c}, 4) <> '0000' "
                  "AND strftime(try_strptime({c}, '%Y-%m-%dT%H:%M:%S'), '%Y-%m-%dT%H:%M:%S') = {c}"),
+    # an integer of at most 18 digits (a BIGINT), with no sign but a minus and no leading zero
+    "integer": ("CAST({c} AS BIGINT)", "regexp_full_match({c}, '0|-?[1-9][0-9]{{0,17}}')"),
+    # a time of day as Python's datetime.time takes it (hours 00-23, seconds 00-59)
+    "time": ("CAST({c} AS TIME)", "regexp_full_match({c}, '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]')"),
 }
-_SQL_TYPE = {"date": "DATE", "datetime": "TIMESTAMP"}
-_PY_TYPE: dict[str, type] = {"date": _dt.date, "datetime": _dt.datetime}
+_SQL_TYPE = {"date": "DATE", "datetime": "TIMESTAMP", "integer": "BIGINT", "time": "TIME"}
+_PY_TYPE: dict[str, type] = {"date": _dt.date, "datetime": _dt.datetime, "integer": int, "time": _dt.time}
+#: the integers a BIGINT holds
+_BIGINT = range(-(1 << 63), 1 << 63)
+
+
+def column(con: Any, query: str) -> list:
+    """The values of column ``v`` of *query*'s rows as a list (None for NULL), fetched as an
+    array (a tuple per row costs several times more)."""
+    got = con.execute(query).fetchnumpy()["v"]
+    mask = getattr(got, "mask", None)
+    cells = got.data if mask is not None else got
+    out = cells.tolist()
+    if mask is not None and mask is not False and getattr(mask, "any", lambda: False)():
+        for i in mask.nonzero()[0].tolist():
+            out[i] = None
+    return out
 
 
 def _plain_file(path: Path) -> bool:
@@ -56,7 +75,7 @@ def _plain_file(path: Path) -> bool:
     size = 0
     with path.open("rb") as fh:
         while True:
-            chunk = fh.read(_SLICE)
+            chunk = fh.read(_SLICE if size else max(_SLICE, 3))  # (the first holds a whole BOM)
             if not chunk:
                 break
             if not size and (chunk.startswith((b"\xef\xbb\xbf", b"\n", b"\r\n"))):
@@ -66,14 +85,17 @@ def _plain_file(path: Path) -> bool:
                 return False
             cr = chunk.endswith(b"\r")
             seam = prev + chunk
-            if (b'"' in chunk or b"\x00" in chunk or b"\n\n" in seam or b"\n\r\n" in seam
-                    or chunk.count(b"\r") - chunk.count(b"\r\n") - cr > 0):
+            if b'"' in chunk or b"\x00" in chunk or b"\n\n" in seam:
                 return False
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
+            if b"\r" in seam and (b"\n\r\n" in seam or chunk.count(b"\r") - chunk.count(b"\r\n") - cr > 0):
                 return False
-            prev = chunk[-2:]
+            # (ASCII is UTF-8 when no character of the slice before is left unfinished)
+            if not (chunk.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    return False
+            prev = seam[-2:]
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -165,20 +187,15 @@ class SqlTable(Table):
         self._fields = {f.name: f for f in spec.fields}
         self._shared = shared
         self._built: set[str] = set()
+        #: text field -> whether a cell of it has spaces to trim (unknown: True)
+        self._trimmed: dict[str, bool] = {}
         self.values = _Columns(self, 0)
         self.originals = _Columns(self, 1)
 
     def raw_column(self, name: str) -> list:
         """The cells of field *name* as written (None for an empty one), in row order."""
-        got = self._con.execute(f"SELECT {ident('c%d' % self._positions[name])} AS v FROM {ident(self._raw)} "
-                                "ORDER BY rowid").fetchnumpy()["v"]
-        mask = getattr(got, "mask", None)
-        cells = got.data if mask is not None else got
-        out = cells.tolist()
-        if mask is not None and mask is not False and getattr(mask, "any", lambda: False)():
-            for i in mask.nonzero()[0].tolist():
-                out[i] = None
-        return out
+        return column(self._con, f"SELECT {ident('c%d' % self._positions[name])} AS v FROM {ident(self._raw)} "
+                                 "ORDER BY rowid")
 
     def _build(self, name: str) -> None:
         f = self._fields[name]
@@ -201,10 +218,11 @@ class SqlTable(Table):
         # the values written as their own rendering, in SQL; the others (few) as the reader types them
         plain = (f"trim({c}, ' ') = {c}" if f.type == "text" else
                  _CANONICAL[f.type][1].format(c=c) if f.type in _CANONICAL else "FALSE")
-        found = {v for (v,) in self._con.execute(
-            f"SELECT DISTINCT {c} FROM {raw} WHERE {c} IS NOT NULL AND coalesce({plain}, FALSE)").fetchall()}
-        odd = [v for (v,) in self._con.execute(
-            f"SELECT DISTINCT {c} FROM {raw} WHERE {c} IS NOT NULL AND NOT coalesce({plain}, FALSE)").fetchall()]
+        if f.type == "text" and not self._trimmed.get(name, True):
+            return set(column(self._con, f"SELECT DISTINCT {c} AS v FROM {raw} WHERE {c} IS NOT NULL"))
+        found = set(column(self._con, f"SELECT DISTINCT {c} AS v FROM {raw} WHERE {c} IS NOT NULL "
+                                      f"AND coalesce({plain}, FALSE)"))
+        odd = column(self._con, f"SELECT DISTINCT {c} AS v FROM {raw} WHERE {c} IS NOT NULL AND NOT coalesce({plain}, FALSE)")
         conv = _Column(f.type, None, False, True)
         conv.feed(odd)
         found.update(t for t in map(render, set(conv.values)) if t)
@@ -216,11 +234,15 @@ class SqlTable(Table):
     originals: Any
 
 
-def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, int]) -> tuple[list[str], list[str]]:
-    """(the SELECT list typing *raw* as the engine's table, the fields held). A date or datetime
-    field's non-canonical distinct values are typed in Python; a field whose values are not all
-    of its type (a date with a time of day) is not held (its rules run in Python)."""
-    select = ["r._row"]
+def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, int]
+                   ) -> tuple[list[str], list[str], list[str], dict[str, bool]]:
+    """(the SELECT list of the table's view over *raw* (alias ``r``) and its typed columns (alias
+    ``x``), the SELECT list of those typed columns, the fields held, whether each text field has
+    a cell to trim). A text field is its cells as they are, or trimmed where one needs it. Any
+    other field's non-canonical distinct values are typed in Python; a field whose values are
+    not all of its type (a date with a time of day) is not held (its rules run in Python)."""
+    view: list[str] = []
+    typed_cols: list[str] = []
     held: list[str] = []
     texts = [f for f in tspec.fields if f.type == "text"]
     # which text columns hold a cell to trim at all (most hold none: they are taken as they are)
@@ -230,15 +252,19 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
     trim = {f.name: t for f, t in zip(texts, trims)}
     for f in tspec.fields:
         c = "r." + ident(f"c{positions[f.name]}")
-        q = ident(f.name)
+        q, qbad = ident(f.name), ident(f.name + "__bad")
         if f.type == "text":
-            select.append(f"NULLIF(trim({c}, ' '), '') AS {q}" if trim[f.name] else f"{c} AS {q}")
-            select.append(f"FALSE AS {ident(f.name + '__bad')}")
+            if trim[f.name]:
+                typed_cols.append(f"NULLIF(trim({c}, ' '), '') AS {q}")
+                view.append(f"x.{q}")
+            else:
+                view.append(f"{c} AS {q}")
+            view.append(f"FALSE AS {qbad}")
             held.append(f.name)
             continue
         canonical = _CANONICAL.get(f.type)
         if canonical is None:
-            continue  # integer, time, decimal: not held in SQL (their rules run in Python)
+            continue  # decimal: not held in SQL (its rules run in Python)
         cast, ok = (s.format(c=c) for s in canonical)
         odd = [r[0] for r in con.execute(f"SELECT DISTINCT {c} FROM {ident(raw)} AS r WHERE {c} IS NOT NULL "
                                          f"AND NOT coalesce({ok}, FALSE)").fetchall()]
@@ -246,8 +272,9 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
         typed: dict[str, Any] = {}
         for text in odd:
             v = None if not text.strip() else parse(text)
-            if v is not None and type(v) is not Invalid and type(v) is not _PY_TYPE[f.type]:
-                typed = {"": None}  # e.g. a datetime in a date column
+            if v is not None and type(v) is not Invalid and (type(v) is not _PY_TYPE[f.type] or (
+                    type(v) is int and v not in _BIGINT)):
+                typed = {"": None}  # e.g. a datetime in a date column, an integer no BIGINT holds
                 break
             typed[text] = v
         if "" in typed:
@@ -256,21 +283,22 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
         value, bad = f"CAST({cast} AS {sql_type})", "FALSE"
         if typed:
             whens = [f"WHEN {lit(t)} THEN " + ("NULL" if v is None or type(v) is Invalid else
-                                                f"{sql_type} {lit(str(render(v)).replace('T', ' '))}")
+                                                f"CAST({lit(str(render(v)).replace('T', ' '))} AS {sql_type})")
                      for t, v in typed.items()]
             invalid = [lit(t) for t, v in typed.items() if type(v) is Invalid]
             value = f"(CASE WHEN coalesce({ok}, FALSE) THEN CAST({cast} AS {sql_type}) ELSE CASE {c} {' '.join(whens)} END END)"
             if invalid:
                 bad = f"coalesce({c} IN ({', '.join(invalid)}), FALSE)"
-        select.append(f"{value} AS {q}")
-        select.append(f"{bad} AS {ident(f.name + '__bad')}")
+        typed_cols += [f"{value} AS {q}", f"{bad} AS {qbad}"]
+        view += [f"x.{q}", f"x.{qbad}"]
         held.append(f.name)
-    return select, held
+    return view, typed_cols, held, trim
 
 
 def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict,
                version: str, duck_error: type[BaseException]) -> Table | None:
-    """Table *tspec* read from *path* by DuckDB (relations ``raw__T`` and ``T``), or None when the
+    """Table *tspec* read from *path* by DuckDB (relations ``raw__T``, ``typed__T`` and the view
+    ``T``), or None when the
     file needs the Python reader (see the module docstring)."""
     if not _plain_file(path):
         return None
@@ -297,10 +325,18 @@ def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProbl
         con.execute(f"DROP TABLE IF EXISTS {ident(raw)}")
         return None
     nrows = con.execute(f"SELECT count(*) FROM {ident(raw)}").fetchone()[0]
-    select, held = _typed_columns(con, raw, tspec, positions)
-    # a table's rowid is its rows' order of insertion: the file's order
-    con.execute(f"CREATE OR REPLACE TABLE {ident(tspec.id)} AS SELECT {', '.join(select)} "
-                f"FROM (SELECT rowid AS _row, * FROM {ident(raw)}) AS r")
+    view, typed, held, trim = _typed_columns(con, raw, tspec, positions)
+    # the text is not copied: the table is a view of the cells as read beside the typed columns
+    # (a table's rowid is its rows' order of insertion, the file's order, which the typed
+    # columns keep: the view puts them side by side by position)
+    join = ""
+    if typed:
+        con.execute(f"CREATE OR REPLACE TABLE {ident('typed__' + tspec.id)} AS SELECT {', '.join(typed)} "
+                    f"FROM {ident(raw)} AS r")
+        join = f" POSITIONAL JOIN {ident('typed__' + tspec.id)} AS x"
+    con.execute(f"CREATE OR REPLACE VIEW {ident(tspec.id)} AS SELECT r.rowid AS _row, {', '.join(view)} "
+                f"FROM {ident(raw)} AS r{join}")
     table = SqlTable(tspec, con, raw, positions, nrows, path.stem, columns, version, shared)
     table.held = held  # type: ignore[attr-defined]
+    table._trimmed = trim
     return table

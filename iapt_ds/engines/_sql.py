@@ -242,9 +242,8 @@ class SqlEngine:
                 rows = self._fetch(query)
             finally:
                 self._drop_rejected(related)
-            reasons = state.reason[related]
-            for i, j, _ in rows:
-                state.add(rule, child, i, other=None, cause=None if j is None else reasons.get(j))
+            reasons = state.reason[related].get
+            state.add_caused(rule, child, [r[0] for r in rows], [None if r[1] is None else reasons(r[1]) for r in rows])
             self.ran_in_sql.append(code)
 
     def close(self) -> None:

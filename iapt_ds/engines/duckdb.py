@@ -35,6 +35,7 @@ from ..checks.base import Fail
 from ..checks.sql import DUCKDB, RowCheck, ident, lit
 from ..errors import UsageError
 from ..parse import Invalid, render
+from ._duckdb_csv import column
 from ._sql import SqlEngine
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,17 +48,25 @@ DIALECT = "duckdb"
 
 #: the Python type a field's values must all have for the engine to load it, and its SQL type
 _SQL_TYPES: dict[str, tuple[type, str]] = {"text": (str, "VARCHAR"), "date": (_dt.date, "DATE"),
-                                           "datetime": (_dt.datetime, "TIMESTAMP")}
+                                           "datetime": (_dt.datetime, "TIMESTAMP"), "integer": (int, "BIGINT"),
+                                           "time": (_dt.time, "TIME")}
+#: the integers a BIGINT holds
+_BIGINT = range(-(1 << 63), 1 << 63)
 _EPOCH = _dt.datetime(1970, 1, 1)
 #: below this many rows in all, DuckDB's optimizer is off (it costs more than it saves)
 _SMALL = 20_000
 
 
-def _number(v: _dt.date) -> int:
-    """A date as its proleptic ordinal, a datetime as microseconds since 1970 (what DuckDB is given)."""
+def _number(v: _dt.date | _dt.time | int) -> int:
+    """A date as its proleptic ordinal, a datetime as microseconds since 1970, a time as
+    microseconds since midnight, an integer as itself (what DuckDB is given)."""
     if isinstance(v, _dt.datetime):
         return (v - _EPOCH) // _dt.timedelta(microseconds=1)
-    return v.toordinal()
+    if isinstance(v, _dt.date):
+        return v.toordinal()
+    if isinstance(v, _dt.time):
+        return ((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond
+    return v
 
 
 def _duckdb() -> Any:
@@ -160,7 +169,8 @@ class DuckDBEngine(SqlEngine):
             elif isinstance(v, str) and typed[0] is str and "\x00" not in v:
                 # (a NUL is left to Python: numpy's fixed-width text would drop a trailing one)
                 codes[v] = dictionary.setdefault(v, len(dictionary))
-            elif isinstance(v, _dt.date) and type(v) is typed[0]:
+            elif (type(v) is typed[0] and isinstance(v, (_dt.date, _dt.time, int))
+                  and (type(v) is not int or v in _BIGINT)):
                 codes[v] = dictionary.setdefault(_number(v), len(dictionary))
             else:
                 return None  # e.g. datetimes in a date column (Access input, faults): its rules run in Python
@@ -198,8 +208,9 @@ class DuckDBEngine(SqlEngine):
             self._held.setdefault(tid, set()).add(f.name)
             data[f"k{n}"] = rows
             v = f"v{n}.v"
-            value = (v if is_text else f"CAST(DATE '0001-01-01' + CAST({v} - 1 AS INTEGER) AS DATE)"
-                     if typed[0] is _dt.date else f"CAST(TIMESTAMP '1970-01-01 00:00:00' + to_microseconds({v}) AS TIMESTAMP)")
+            value = {str: v, int: v, _dt.date: f"CAST(DATE '0001-01-01' + CAST({v} - 1 AS INTEGER) AS DATE)",
+                     _dt.datetime: f"CAST(TIMESTAMP '1970-01-01 00:00:00' + to_microseconds({v}) AS TIMESTAMP)",
+                     _dt.time: f"CAST(TIME '00:00:00' + to_microseconds({v}) AS TIME)"}[typed[0]]
             q = '"' + f.name.replace('"', '""')
             select.append(f'{value} AS {q}"')
             select.append(f'(r.k{n} = -2) AS {q}__bad"')
@@ -255,8 +266,7 @@ class DuckDBEngine(SqlEngine):
             self._udfs.add(name)
             f = ident(field)
             try:
-                values = [v for (v,) in self.con.execute(
-                    f"SELECT DISTINCT {f} FROM {ident(tid)} WHERE {f} IS NOT NULL").fetchall()]
+                values = column(self.con, f"SELECT DISTINCT {f} AS v FROM {ident(tid)} WHERE {f} IS NOT NULL")
             except self._duckdb.Error:
                 continue  # the field is not held: the query fails to bind and the rule runs in Python
             bad = [v for v in values if not test(v)]
