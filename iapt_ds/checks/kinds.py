@@ -1172,6 +1172,11 @@ def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], 
     return out
 
 
+def _crowded(counts: Counter) -> set:
+    """The keys counted more than once, found in C."""
+    return set(compress(counts.keys(), map((1).__lt__, counts.values())))
+
+
 def _rows_text(rows: list[int]) -> str:
     return ", ".join(str(r + 1) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
 
@@ -1252,11 +1257,14 @@ class OneOpenPer(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         per, field = table.values[rule.params["per"]], table.values[rule.params["field"]]
-        open_rows = [i for i, f in enumerate(field) if f is None or type(f) is Invalid]
-        counts = Counter(_plain(per[i]) for i in open_rows)
-        crowded = {k for k, n in counts.items() if n > 1}
-        return [(i, None, f"{counts[_plain(per[i])]} open rows for {render(_plain(per[i]))}")
-                for i in open_rows if _plain(per[i]) in crowded]
+        open_rows = _nulls(plain_column(field) if Invalid in set(map(type, field)) else field)
+        groups = list(map((plain_column(per) if Invalid in set(map(type, per)) else per).__getitem__, open_rows))
+        if len(set(groups)) == len(groups):  # the common case: no two open rows share a group
+            return []
+        counts = Counter(groups)
+        crowded = _crowded(counts)
+        return [(i, None, f"{counts[k]} open rows for {render(k)}")
+                for i, k in compress(zip(open_rows, groups), map(crowded.__contains__, groups))]
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
@@ -1296,10 +1304,11 @@ class OneAttendedPerSlot(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         keys = _keys(table, rule.params["fields"], True)
         attended = frozenset(rule.params["attended"])
-        counts = Counter(k for k, code in zip(keys, table.values[rule.params["attendance"]]) if code in attended)
-        crowded = {k for k, n in counts.items() if n > 1}
-        if not crowded:
+        slots = list(compress(keys, map(attended.__contains__, table.values[rule.params["attendance"]])))
+        if len(set(slots)) == len(slots):  # the common case: no slot attended twice
             return []
+        counts = Counter(slots)
+        crowded = _crowded(counts)
         return [(i, None, f"{counts[keys[i]]} attended contacts in the same slot")
                 for i in _positions(map(crowded.__contains__, keys))]
 
