@@ -344,3 +344,15 @@ def test_the_file_test_sees_the_same_across_slices(tmp_path, monkeypatch, slice_
         path = tmp_path / f"f{n}.csv"
         path.write_bytes(data)
         assert _duckdb_csv._plain_file(path) == _plain_reference(data), data
+
+
+def test_duckdb_threads_give_the_same_result_and_a_wrong_count_is_a_usage_error(tmp_path):
+    folder = _write(tmp_path / "sub", 14, 0.05, rows=1500)
+    engine = DuckDBEngine(threads=2)
+    py = validate(str(folder), spec=SPEC, **UPLOAD)
+    db = validate(str(folder), spec=SPEC, engine=engine, **UPLOAD)
+    assert_same(py, db)
+    assert py.findings
+    for wrong in (0, -1, 1.5, "2", True):
+        with pytest.raises(UsageError, match="threads must be a whole number"):
+            DuckDBEngine(threads=wrong)

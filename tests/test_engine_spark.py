@@ -83,3 +83,59 @@ def test_a_small_submission_runs_with_one_shuffle_partition():
     engine._connect(ctx)
     assert sets["spark.sql.shuffle.partitions"] == "1"
     assert sets["spark.sql.adaptive.enabled"] == "false"
+
+
+
+@pytest.mark.parametrize("stage", ["row rules", "cascade"])
+def test_an_interruption_while_spark_answers_ends_as_that_interruption(spark, monkeypatch, stage):
+    """`timeout` killing a run (SIGTERM to the process group: the CLI turns it into an
+    exception, as Ctrl-C is one, and the JVM dies) ended in "internal error: KeyError: 'p'" or
+    "... ConnectionRefusedError": the signal lands while py4j waits for the JVM's answer, then
+    the cascade's clean-up and the engine's close() called the JVM again, and their failure took
+    the interruption's place. Simulated here where a real one lands (after a query is sent,
+    before its answer is read; every later call refused), in a thread of its own, whose py4j
+    connection is its own, so the module's session is unharmed."""
+    import threading
+
+    from py4j.clientserver import ClientServerConnection
+
+    sub = _synthetic(40, 1, 0.05)
+    engine = SparkEngine(spark)
+    armed, dead = threading.Event(), threading.Event()
+    real = ClientServerConnection.send_command
+
+    def send_command(self, command):
+        if threading.current_thread() is worker:
+            if dead.is_set():
+                raise ConnectionRefusedError(111, "Connection refused")
+            if armed.is_set() and "collectToPython" in command:
+                dead.set()
+                self.socket.sendall(command.encode("utf-8"))
+                raise KeyboardInterrupt  # the answer is left unread, as a signal leaves it
+        return real(self, command)
+
+    monkeypatch.setattr(ClientServerConnection, "send_command", send_command)
+    if stage == "row rules":
+        armed.set()
+    else:
+        cascade = engine.cascade
+
+        def armed_cascade(ctx, state):
+            armed.set()
+            cascade(ctx, state)
+
+        engine.cascade = armed_cascade
+    raised: list[BaseException] = []
+
+    def run():
+        try:
+            validate(sub, spec=SPEC, engine=engine, **UPLOAD)
+        except BaseException as exc:  # what ends the run is the point
+            raised.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(300)
+    assert dead.is_set()  # the interruption happened
+    assert len(raised) == 1 and type(raised[0]) is KeyboardInterrupt, raised
+    assert spark.sql("SELECT 1 AS x").collect()[0].x == 1  # the module's session still answers

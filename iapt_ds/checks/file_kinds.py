@@ -222,23 +222,26 @@ class HasRelated(Kind):
         state.add_caused(rule, child, rows, list(map(causes.get, map(child_keys.__getitem__, rows))))
 
     def sql(self, rule, dialect):
-        """The anti-join against the related table's accepted rows: each failing row with the
-        first related row holding its key (``other``: that row's index, whose rejection is the
-        cause; NULL when there is none). The engine provides ``rejected__T`` (``_row``,
-        ``rejected``) for the related table as the ledger stands when the rule runs."""
+        """The failing rows: those whose key no accepted related row holds, each with the first
+        related row holding its key (``other``: that row's index, whose rejection is the cause;
+        NULL when there is none). The engine provides ``rejected__T`` (``_row``, ``rejected``)
+        for the related table as the ledger stands when the rule runs.
+
+        One grouping of the related table by key (its first row, and whether any row of the key
+        is accepted) joined to the child: a row fails where its key is not NULL and the group is
+        missing or has no accepted row. That is the anti-join ``key NOT IN (accepted keys)``
+        exactly, since neither side is NULL there; but Spark plans ``NOT IN`` as a null-aware
+        anti-join (a nested loop when it cannot broadcast) and this as one aggregate and a join."""
         d = Q.dialect(dialect)
         if d is None or rule.table is None:
             return None
         rel, key = rule.params["related"], d.col(rule.params["key"])
         p, c = d.ident(rel), d.ident(rule.table)
-        return (f"WITH accepted AS (SELECT DISTINCT p.{key} AS k FROM {p} AS p JOIN {d.ident('rejected__' + rel)} AS r "
-                f"ON r._row = p._row WHERE NOT r.rejected AND p.{key} IS NOT NULL), "
-                f"missing AS (SELECT DISTINCT c.{key} AS k FROM {c} AS c WHERE c.{key} IS NOT NULL "
-                f"AND c.{key} NOT IN (SELECT k FROM accepted)), "
-                f"first AS (SELECT p.{key} AS k, min(p._row) AS j FROM {p} AS p WHERE p.{key} IN (SELECT k FROM missing) "
-                f"GROUP BY p.{key}) "
-                f"SELECT t._row, first.j AS other, CAST(NULL AS {d.text}) AS detail FROM {c} AS t "
-                f"JOIN missing ON missing.k = t.{key} LEFT JOIN first ON first.k = t.{key} ORDER BY t._row")
+        return (f"WITH g AS (SELECT p.{key} AS k, min(p._row) AS j, max(CASE WHEN r.rejected THEN 0 ELSE 1 END) AS ok "
+                f"FROM {p} AS p JOIN {d.ident('rejected__' + rel)} AS r ON r._row = p._row "
+                f"WHERE p.{key} IS NOT NULL GROUP BY p.{key}) "
+                f"SELECT t._row, g.j AS other, CAST(NULL AS {d.text}) AS detail FROM {c} AS t LEFT JOIN g "
+                f"ON g.k = t.{key} WHERE t.{key} IS NOT NULL AND (g.k IS NULL OR g.ok = 0) ORDER BY t._row")
 
 
 KINDS: Mapping[str, Kind] = {k.name: k() for k in (

@@ -283,9 +283,14 @@ class Length(Kind):
             # ASCII text holding no CR or LF holds no line terminator at all
             plain = (f"{d.byte_length(v)} = length({v}) AND NOT {d.contains(v, d.char(10))} "
                      f"AND NOT {d.contains(v, d.char(13))}")
-            ok = (f"(CASE WHEN {plain} THEN length({v}) BETWEEN {lo} AND {hi} "
-                  f"WHEN {d.has_terminator(v)} THEN NOT {d.has_terminator(body)} "
-                  f"AND length({body}) BETWEEN {lo} AND {hi} ELSE length({v}) BETWEEN {lo} AND {hi} END)")
+            if d.java_regex:
+                # the rest as SDCS's own pattern (a short expression: Spark plans a long one slowly)
+                ok = (f"(CASE WHEN {plain} THEN length({v}) BETWEEN {lo} AND {hi} "
+                      f"ELSE {d.full_match(v, '.{%d,%d}' % (lo, hi))} END)")
+            else:
+                ok = (f"(CASE WHEN {plain} THEN length({v}) BETWEEN {lo} AND {hi} "
+                      f"WHEN {d.has_terminator(v)} THEN NOT {d.has_terminator(body)} "
+                      f"AND length({body}) BETWEEN {lo} AND {hi} ELSE length({v}) BETWEEN {lo} AND {hi} END)")
         return _select(rule, d, f"t.{d.bad(f)} OR ({v} IS NOT NULL AND NOT {ok})")
 
 

@@ -234,40 +234,55 @@ class SqlTable(Table):
     originals: Any
 
 
-def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, int]
-                   ) -> tuple[list[str], list[str], list[str], dict[str, bool]]:
-    """(the SELECT list of the table's view over *raw* (alias ``r``) and its typed columns (alias
-    ``x``), the SELECT list of those typed columns, the fields held, whether each text field has
-    a cell to trim). A text field is its cells as they are, or trimmed where one needs it. Any
-    other field's non-canonical distinct values are typed in Python; a field whose values are
-    not all of its type (a date with a time of day) is not held (its rules run in Python)."""
+def _typed_select(tspec: TableSpec, positions: dict[str, int]) -> list[str]:
+    """The typed columns read with the cells (``t<i>``, ``b<i>`` beside cell ``c<i>``): a value
+    written in its type's canonical form typed in SQL, any other NULL (and not yet flagged)."""
+    out = []
+    for f in tspec.fields:
+        canonical = _CANONICAL.get(f.type)
+        if canonical is not None:
+            i = positions[f.name]
+            cast, ok = (s.format(c=ident(f"c{i}")) for s in canonical)
+            out += [f"CASE WHEN coalesce({ok}, FALSE) THEN CAST({cast} AS {_SQL_TYPE[f.type]}) END AS {ident(f't{i}')}",
+                    f"FALSE AS {ident(f'b{i}')}"]
+    return out
+
+
+def _type_the_rest(con: Any, raw: str, tspec: TableSpec, positions: dict[str, int]
+                   ) -> tuple[list[str], list[str], dict[str, bool]]:
+    """Finish typing *raw* (read with :func:`_typed_select`'s columns); (the SELECT list of the
+    table's view over it, the fields held, whether each text field has a cell to trim). A text
+    field is its cells as they are, or trimmed (a column added) where one needs it. A typed
+    field's non-canonical distinct values are typed in Python, their rows updated; a field whose
+    values are not all of its type (a date with a time of day) is not held (its rules run in Python)."""
     view: list[str] = []
-    typed_cols: list[str] = []
     held: list[str] = []
     texts = [f for f in tspec.fields if f.type == "text"]
+    r = ident(raw)
     # which text columns hold a cell to trim at all (most hold none: they are taken as they are)
     trims = con.execute("SELECT " + ", ".join(
         f"coalesce(bool_or(starts_with({c}, ' ') OR ends_with({c}, ' ')), FALSE)"
-        for c in (ident(f"c{positions[f.name]}") for f in texts)) + f" FROM {ident(raw)}").fetchone() if texts else ()
+        for c in (ident(f"c{positions[f.name]}") for f in texts)) + f" FROM {r}").fetchone() if texts else ()
     trim = {f.name: t for f, t in zip(texts, trims)}
     for f in tspec.fields:
-        c = "r." + ident(f"c{positions[f.name]}")
+        i = positions[f.name]
+        c, t, b = ident(f"c{i}"), ident(f"t{i}"), ident(f"b{i}")
         q, qbad = ident(f.name), ident(f.name + "__bad")
         if f.type == "text":
             if trim[f.name]:
-                typed_cols.append(f"NULLIF(trim({c}, ' '), '') AS {q}")
-                view.append(f"x.{q}")
+                s = ident(f"s{i}")
+                con.execute(f"ALTER TABLE {r} ADD COLUMN {s} VARCHAR")
+                con.execute(f"UPDATE {r} SET {s} = NULLIF(trim({c}, ' '), '')")
+                view.append(f"{s} AS {q}")
             else:
                 view.append(f"{c} AS {q}")
             view.append(f"FALSE AS {qbad}")
             held.append(f.name)
             continue
-        canonical = _CANONICAL.get(f.type)
-        if canonical is None:
+        if f.type not in _CANONICAL:
             continue  # decimal: not held in SQL (its rules run in Python)
-        cast, ok = (s.format(c=c) for s in canonical)
-        odd = [r[0] for r in con.execute(f"SELECT DISTINCT {c} FROM {ident(raw)} AS r WHERE {c} IS NOT NULL "
-                                         f"AND NOT coalesce({ok}, FALSE)").fetchall()]
+        odd = [row[0] for row in con.execute(f"SELECT DISTINCT {c} FROM {r} WHERE {c} IS NOT NULL AND {t} IS NULL")
+               .fetchall()]
         parse = PARSERS[f.type]
         typed: dict[str, Any] = {}
         for text in odd:
@@ -279,26 +294,23 @@ def _typed_columns(con: Any, raw: str, tspec: TableSpec, positions: dict[str, in
             typed[text] = v
         if "" in typed:
             continue
-        sql_type = _SQL_TYPE[f.type]
-        value, bad = f"CAST({cast} AS {sql_type})", "FALSE"
         if typed:
-            whens = [f"WHEN {lit(t)} THEN " + ("NULL" if v is None or type(v) is Invalid else
-                                                f"CAST({lit(str(render(v)).replace('T', ' '))} AS {sql_type})")
-                     for t, v in typed.items()]
-            invalid = [lit(t) for t, v in typed.items() if type(v) is Invalid]
-            value = f"(CASE WHEN coalesce({ok}, FALSE) THEN CAST({cast} AS {sql_type}) ELSE CASE {c} {' '.join(whens)} END END)"
-            if invalid:
-                bad = f"coalesce({c} IN ({', '.join(invalid)}), FALSE)"
-        typed_cols += [f"{value} AS {q}", f"{bad} AS {qbad}"]
-        view += [f"x.{q}", f"x.{qbad}"]
+            sql_type = _SQL_TYPE[f.type]
+            whens = " ".join(f"WHEN {lit(text)} THEN " + (
+                "NULL" if v is None or type(v) is Invalid else f"CAST({lit(str(render(v)).replace('T', ' '))} AS {sql_type})")
+                for text, v in typed.items())
+            invalid = [lit(text) for text, v in typed.items() if type(v) is Invalid]
+            flag = f"{c} IN ({', '.join(invalid)})" if invalid else "FALSE"
+            con.execute(f"UPDATE {r} SET {t} = CASE {c} {whens} END, {b} = {flag} "
+                        f"WHERE {c} IN ({', '.join(lit(text) for text in typed)})")
+        view += [f"{t} AS {q}", f"{b} AS {qbad}"]
         held.append(f.name)
-    return view, typed_cols, held, trim
+    return view, held, trim
 
 
 def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict,
                version: str, duck_error: type[BaseException]) -> Table | None:
-    """Table *tspec* read from *path* by DuckDB (relations ``raw__T``, ``typed__T`` and the view
-    ``T``), or None when the
+    """Table *tspec* read from *path* by DuckDB (relations ``raw__T`` and its view ``T``), or None when the
     file needs the Python reader (see the module docstring)."""
     if not _plain_file(path):
         return None
@@ -317,25 +329,19 @@ def read_table(con: Any, path: Path, tspec: TableSpec, problems: list[InputProbl
     raw = f"raw__{tspec.id}"
     spec_cols = "{" + ", ".join(f"{lit('c%d' % i)}: 'VARCHAR'" for i in range(len(columns))) + "}"
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {ident(raw)} AS SELECT * FROM "
-                    f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {spec_cols}, "
+        con.execute(f"CREATE OR REPLACE TABLE {ident(raw)} AS SELECT {', '.join(['*'] + _typed_select(tspec, positions))} "
+                    f"FROM read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {spec_cols}, "
                     "delim = ',', quote = '', escape = '', strict_mode = true, null_padding = false, "
                     "ignore_errors = false)")
     except duck_error:
         con.execute(f"DROP TABLE IF EXISTS {ident(raw)}")
         return None
     nrows = con.execute(f"SELECT count(*) FROM {ident(raw)}").fetchone()[0]
-    view, typed, held, trim = _typed_columns(con, raw, tspec, positions)
-    # the text is not copied: the table is a view of the cells as read beside the typed columns
-    # (a table's rowid is its rows' order of insertion, the file's order, which the typed
-    # columns keep: the view puts them side by side by position)
-    join = ""
-    if typed:
-        con.execute(f"CREATE OR REPLACE TABLE {ident('typed__' + tspec.id)} AS SELECT {', '.join(typed)} "
-                    f"FROM {ident(raw)} AS r")
-        join = f" POSITIONAL JOIN {ident('typed__' + tspec.id)} AS x"
-    con.execute(f"CREATE OR REPLACE VIEW {ident(tspec.id)} AS SELECT r.rowid AS _row, {', '.join(view)} "
-                f"FROM {ident(raw)} AS r{join}")
+    view, held, trim = _type_the_rest(con, raw, tspec, positions)
+    # the table is a view of the cells as read and their typed columns, the text not copied (a
+    # table's rowid is its rows' order of insertion: the file's order)
+    con.execute(f"CREATE OR REPLACE VIEW {ident(tspec.id)} AS SELECT rowid AS _row, {', '.join(view)} "
+                f"FROM {ident(raw)}")
     table = SqlTable(tspec, con, raw, positions, nrows, path.stem, columns, version, shared)
     table.held = held  # type: ignore[attr-defined]
     table._trimmed = trim

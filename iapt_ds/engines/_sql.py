@@ -240,8 +240,11 @@ class SqlEngine:
             self._give_rejected(related, list(compress(range(len(flags)), flags)))
             try:
                 rows = self._fetch(query)
-            finally:
+            except Exception:
                 self._drop_rejected(related)
+                raise
+            # (not on an interruption: the database may still owe the answer it was giving)
+            self._drop_rejected(related)
             reasons = state.reason[related].get
             state.add_caused(rule, child, [r[0] for r in rows], [None if r[1] is None else reasons(r[1]) for r in rows])
             self.ran_in_sql.append(code)

@@ -84,8 +84,12 @@ class DuckDBEngine(SqlEngine):
     name = "duckdb"
     dialect = DUCKDB
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
+        """*threads*: DuckDB's worker threads (1 by default: one core, as the Python engine)."""
+        if type(threads) is not int or threads < 1:
+            raise UsageError(f"threads must be a whole number of threads, 1 or more, not {threads!r}")
         super().__init__()
+        self.threads = threads
         self._duckdb = _duckdb()
         self.errors = (self._duckdb.Error,)
         import numpy  # a dependency of duckdb's Python package
@@ -96,13 +100,15 @@ class DuckDBEngine(SqlEngine):
         self._names.add('"codelists"')
         #: the tables of a CSV folder that DuckDB read itself (the others went through the Python reader)
         self.read_in_sql: list[str] = []
+        #: table -> the rejected rows its ``rejected__T`` holds
+        self._rejected: dict[str, list[int]] = {}
 
     # ------------------------------------------------------------------------------ loading
 
     def _open(self) -> Any:
         if self.con is None:
             self.con = self._duckdb.connect(":memory:")
-            self.con.execute("SET threads TO 1")  # one thread, as the Python engine; the machine's cores are shared
+            self.con.execute(f"SET threads TO {self.threads}")
         return self.con
 
     def read(self, source: Any, *, spec: Any = None, version: str | None = None, period: str | None = None,
@@ -308,6 +314,10 @@ class DuckDBEngine(SqlEngine):
         super().check_rows(ctx, state)
 
     def _give_rejected(self, table: str, rows: list[int]) -> None:
+        # kept from one cascade rule to the next while the table's rejected rows stay the same
+        if self._rejected.get(table) == rows:
+            return
+        self._rejected[table] = rows
         # the rejected rows cross as one text (the rows accepted so far are the others)
         self.con.execute(f'CREATE OR REPLACE TEMP TABLE "rejected__{table}" AS SELECT p._row, '
                          f'coalesce(r.hit, FALSE) AS rejected FROM {ident(table)} AS p LEFT JOIN '
@@ -315,7 +325,7 @@ class DuckDBEngine(SqlEngine):
                          "AS r ON r._row = p._row", [",".join(map(str, rows)), len(rows)])
 
     def _drop_rejected(self, table: str) -> None:
-        self.con.execute(f'DROP TABLE "rejected__{table}"')
+        pass  # kept for the next rule on the same table (replaced when its rejections change)
 
     def close(self) -> None:
         """Done validating. A submission read by DuckDB keeps the database (its tables' cells live

@@ -30,8 +30,10 @@ Python engine's findings on local-mode Spark.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..checks.base import Fail
@@ -42,6 +44,7 @@ from ._sql import SqlEngine
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..checks.context import Context
+    from ..ledger import Ledger
 
 __all__ = ["SparkEngine"]
 
@@ -96,6 +99,8 @@ class SparkEngine(SqlEngine):
         self._parent = session
         self.spark: Any = None
         self._cached: list[Any] = []
+        #: interrupted (Ctrl-C, SIGTERM) while talking to the JVM: no further call is made
+        self._interrupted = False
 
     def _connect(self, ctx: Context) -> None:
         if self.spark is not None:
@@ -291,8 +296,42 @@ class SparkEngine(SqlEngine):
         self.spark.catalog.dropTempView(f"rejected__{table}")
         self.spark.catalog.dropTempView("_hits")
 
+    # ------------------------------------------------------------------------------ interruption
+    @contextlib.contextmanager
+    def _interruptible(self) -> Iterator[None]:
+        """An interruption (KeyboardInterrupt, or the CLI's SIGTERM) raised while py4j waits for
+        the JVM's answer leaves that answer unread on the thread's connection, or the JVM gone
+        (``timeout`` signals it too): any later call fails (a stale answer read as its own,
+        py4j's ``KeyError: 'p'``; a refused connection), and that failure took the
+        interruption's place. So after one the engine makes no further call (:meth:`close`
+        leaves the cached tables to the session), and a failure raised while the interruption
+        was being handled (in PySpark's own clean-up) gives way to the interruption."""
+        try:
+            yield
+        except BaseException as exc:
+            cause: BaseException | None = exc
+            while isinstance(cause, Exception):
+                cause = cause.__context__
+            if cause is None:
+                raise
+            self._interrupted = True
+            if cause is exc:
+                raise
+            raise cause.with_traceback(None) from None
+
+    def check_rows(self, ctx: Context, state: Ledger) -> None:
+        with self._interruptible():
+            super().check_rows(ctx, state)
+
+    def cascade(self, ctx: Context, state: Ledger) -> None:
+        with self._interruptible():
+            super().cascade(ctx, state)
+
     def close(self) -> None:
         """Done validating: what this run cached is unpersisted (the session stays, for the next run)."""
+        if self._interrupted:
+            self._cached = []
+            return
         for df in self._cached:
             try:
                 df.unpersist()
