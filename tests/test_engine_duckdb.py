@@ -356,3 +356,11 @@ def test_duckdb_threads_give_the_same_result_and_a_wrong_count_is_a_usage_error(
     for wrong in (0, -1, 1.5, "2", True):
         with pytest.raises(UsageError, match="threads must be a whole number"):
             DuckDBEngine(threads=wrong)
+
+
+def test_duckdb_shows_no_progress_bar(tmp_path):
+    """DuckDB's progress bar (on by default) would print over the command line's output on a long query."""
+    engine = DuckDBEngine()
+    validate(str(_write(tmp_path / "sub", 15, 0.0, rows=300)), spec=SPEC, engine=engine, **UPLOAD)
+    con = engine._open()
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)

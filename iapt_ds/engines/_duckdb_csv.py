@@ -200,6 +200,10 @@ class SqlTable(Table):
     def _build(self, name: str) -> None:
         f = self._fields[name]
         self._built.add(name)
+        if f.type == "text" and self._trimmed.get(name) is False:
+            # nothing to trim and blank cells NULL already: the values are the cells as written
+            dict.__setitem__(self.values, name, self.raw_column(name))
+            return
         linked = set(self.spec.key) | ({self.spec.parent[1]} if self.spec.parent is not None else set())
         conv = _Column(f.type, self._shared if f.type == "text" else None, name in linked, True)
         conv.feed(self.raw_column(name))

@@ -109,6 +109,7 @@ class DuckDBEngine(SqlEngine):
         if self.con is None:
             self.con = self._duckdb.connect(":memory:")
             self.con.execute(f"SET threads TO {self.threads}")
+            self.con.execute("SET enable_progress_bar = false")  # (it would print over the command line's output)
         return self.con
 
     def read(self, source: Any, *, spec: Any = None, version: str | None = None, period: str | None = None,
