@@ -287,12 +287,22 @@ class Findings(Sequence):
         self._rule.extend(repeat(self._number(rule), n))
         self._table.extend(repeat(t, n))
         self._row.extend(rows)
-        self._cause.extend(repeat(-1, n) if causes is None else [-1 if c is None else c for c in causes])
-        text = self._text
-        self._other.extend(map(text, others))
-        self._detail.extend(map(text, details))
-        self._expected.extend(repeat(-1, n) if expected is None else map(text, expected))
+        if causes is None:
+            self._cause.extend(repeat(-1, n))
+        elif None in causes:
+            self._cause.extend([-1 if c is None else c for c in causes])
+        else:
+            self._cause.extend(causes)  # type: ignore[arg-type]  # (no None in it)
+        self._other.extend(self._texts_of(others))
+        self._detail.extend(self._texts_of(details))
+        self._expected.extend(repeat(-1, n) if expected is None else self._texts_of(expected))
         return k
+
+    def _texts_of(self, texts: Sequence[str | None]) -> Iterator[int]:
+        """:meth:`_text` of each of *texts*; a column of NULLs (the common case) in C."""
+        if texts.count(None) == len(texts):
+            return repeat(-1, len(texts))
+        return map(self._text, texts)
 
     def append(self, finding: Finding) -> int:
         """Store a finding as it is (one on no row: the file's, a table's)."""

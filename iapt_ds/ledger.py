@@ -89,4 +89,4 @@ class Ledger:
         return self.findings[k]
 
     def accepted(self, tid: str) -> list[bool]:
-        return [not r for r in self.rejected[tid]]
+        return list(map(not_, self.rejected[tid]))

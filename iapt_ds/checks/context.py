@@ -135,8 +135,9 @@ class Context:
             # assigning in reverse leaves each key on its first row
             cached = dict(zip(reversed(col), range(len(col) - 1, -1, -1)))
             cached.pop(None, None)
-            for k in [k for k in cached if type(k) is Invalid]:
-                del cached[k]
+            if Invalid in set(map(type, cached)):  # (looked for in C)
+                for k in [k for k in cached if type(k) is Invalid]:
+                    del cached[k]
             self._index_cache[(table, key)] = cached
         return cached
 
@@ -156,10 +157,13 @@ class Context:
                              f"({' -> '.join(above)}): a row can be linked only to the rows it belongs to")
         parent, key = tspec.parent
         index = self.first_index(parent, key)
-        step = list(map(index.get, self.tables[table].values[key]))
+        step: list = list(map(index.get, self.tables[table].values[key]))
         if parent != target:
             up = self.link(parent, target)
-            step = [up[j] if j is not None else None for j in step]
+            if None in step:  # a row without a parent: none above either
+                step = [up[j] if j is not None else None for j in step]
+            else:
+                step = list(map(up.__getitem__, step))
         self._link_cache[(table, target)] = step
         return step
 

@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from itertools import compress, count, repeat
-from operator import is_, ne, not_
+from operator import and_, gt, is_, is_not, lt, not_
 from typing import TYPE_CHECKING, Any
 
 from ..parse import Invalid, plain_column, render
@@ -81,6 +81,9 @@ def _other_sql(rule: RuleSpec, ref: str, d: Q.Dialect) -> tuple[str, tuple[str, 
                                    f" LEFT JOIN {d.ident(table)} AS {o} ON {o}._row = {lk}._orow")
 
 
+_SAMPLE = 2048  # values looked at to tell a column of identifiers from one of repeated values
+
+
 def _positions(flags: Any) -> list[int]:
     """The positions where *flags* (an iterable of truth values) is true, found in C."""
     return list(compress(count(), flags))
@@ -111,6 +114,19 @@ def _failing_pairs(a: list, b: list, fails: Callable[[Any, Any], bool]) -> list[
     if not bad:
         return []
     return [(i, b[i]) for i in _positions(map(bad.__contains__, zip(a, b)))]
+
+
+def _failing_both(a: list, b: list, fails_a: Callable[[Any], bool], fails_b: Callable[[Any], bool]) -> list[int]:
+    """The rows whose value of *a* fails *fails_a* and whose value of *b* fails *fails_b*: what
+    :func:`_failing_pairs` finds for the test ``fails_a(x) and fails_b(y)``, each distinct value
+    of each column tested once and the rows found in C."""
+    bad_a = {v for v in set(a) if fails_a(v)}
+    if not bad_a:
+        return []
+    bad_b = {v for v in set(b) if fails_b(v)}
+    if not bad_b:
+        return []
+    return _positions(map(and_, map(bad_a.__contains__, a), map(bad_b.__contains__, b)))
 
 
 # ------------------------------------------------------------------------------------- words
@@ -221,26 +237,32 @@ class Length(Kind):
 
         col = _col(table, rule)
         if table.spec.field_map[rule.fields[0]].type == "text":
-            # a text column is all str: settle the common case with C-level passes over its values
-            distinct = set(col)
-            distinct.discard(None)
-            if not distinct:
+            # a text column is all str: settle the common case with C-level passes over its values,
+            # its distinct values, or all of them when they are mostly distinct (identifiers:
+            # a set of them would cost more than it saves)
+            if len(set(col[:_SAMPLE])) > _SAMPLE // 2:
+                texts = col if None not in col else list(compress(col, map(is_not, col, repeat(None))))
+            else:
+                distinct = set(col)
+                distinct.discard(None)
+                texts = list(distinct)
+            if not texts:
                 return []
             try:
-                texts = list(distinct)
                 each = list(map(len, texts))
                 lengths = set(each)
                 # every character of every value at once: printable (ASCII digits), in one scan
                 joined = "".join(texts)
-                plain = (joined.isascii() and joined.isdigit() and "" not in distinct) if digits \
+                plain = (joined.isascii() and joined.isdigit() and 0 not in lengths) if digits \
                     else joined.isprintable()
+                del joined
                 if plain and lo <= min(lengths) and max(lengths) <= hi:
                     return []  # the common case: every value passes
                 suspects = _length_suspects(texts, each, lengths, lo, hi, digits, plain)
             except TypeError:
                 pass  # a value that is not text (an Access column of another type): test one by one
             else:
-                bad = {v for v in suspects if fails(v)}
+                bad = {v for v in set(suspects) if fails(v)}
                 return _rows_with(col, bad) if bad else []
         return _failing_values(col, fails)
 
@@ -554,6 +576,33 @@ def _is_date(v: Any) -> bool:
     return isinstance(v, _dt.date)
 
 
+def _failing_date_pairs(col: list, others: list, before: bool, p) -> list[tuple[int, Any]] | None:
+    """What :func:`_failing_pairs` gives for a date comparison (*before*: on_or_before, else
+    on_or_after, with the offsets of *p*), found in C: each distinct value becomes its date, each
+    distinct other value its shifted bound, and the rows are compared as two columns of dates. A
+    side that is not a date (NULL, unparsable) becomes a date that passes whatever the other
+    side is. None when a bound is past the dates Python has and the rule is on_or_after (every
+    date fails it, but a value that is not a date still passes): the caller goes pair by pair."""
+    # on_or_before fails where value > bound: a non-date value is the first date, a non-date
+    # other (or a bound past the last date: "never") the last; on_or_after the other way round
+    low, high = _dt.date.min, _dt.date.max
+    no_value, no_bound = (low, high) if before else (high, low)
+    dates = {v: V.as_date(v) if _is_date(v) else no_value for v in set(col)}
+    bounds = {}
+    for o in set(others):
+        if _is_date(o):
+            b = _shift(V.as_date(o), p)
+            if b is None:
+                if not before:
+                    return None
+                b = high
+        else:
+            b = no_bound
+        bounds[o] = b
+    rows = _positions(map(gt if before else lt, map(dates.__getitem__, col), map(bounds.__getitem__, others)))
+    return [(i, others[i]) for i in rows]
+
+
 @kind
 class DateCompare(Kind):
     name = "date_compare"
@@ -593,7 +642,10 @@ class DateCompare(Kind):
             o = ctx.header_value(p["other"].rpartition(".")[2])
             return [(i, render(o), None) for i, _, _ in _failing_values(col, lambda v: fails(v, o))]
         others = ctx.related_values(table.id, p["other"])
-        return [(i, render(o), None) for i, o in _failing_pairs(col, others, fails)]
+        found = _failing_date_pairs(col, others, before, p)
+        if found is None:  # a bound past the dates Python has, on_or_after: pair by pair
+            found = _failing_pairs(col, others, fails)
+        return [(i, render(o), None) for i, o in found]
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
@@ -698,7 +750,7 @@ class Conditional(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         c_if, c_then = rule.params["if"], rule.params["then"]
         a, b = table.values[c_if["field"]], table.values[c_then["field"]]
-        return [(i, None, None) for i, _ in _failing_pairs(a, b, lambda x, y: _holds(c_if, x) and not _holds(c_then, y))]
+        return [(i, None, None) for i in _failing_both(a, b, lambda x: _holds(c_if, x), lambda y: not _holds(c_then, y))]
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
@@ -1104,12 +1156,13 @@ def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], 
     """The rows whose key another row shares, each with *detail* (key, rows sharing it). *keys*
     as :func:`_keys` gives them with NULLs equal; *skip_none*: a key that is NULL, or holds a
     NULL when *several* fields make it, is shared by no row. No key shared at all (the common
-    case) is settled by one dict of each key's last row, in C."""
-    last = dict(zip(keys, count()))
-    if len(last) == len(keys):
+    case) is settled by one set of the keys, in C; else the keys met before are gathered in one
+    pass, cheaper than a dict of each key's row."""
+    if len(set(keys)) == len(keys):
         return []
-    # the keys of the rows that are not their key's last row: those shared
-    dup = set(compress(keys, map(ne, map(last.__getitem__, keys), count())))
+    seen: set = set()
+    add = seen.add
+    dup = {k for k in keys if k in seen or add(k)}  # (add gives None: a key met first is not kept)
     if skip_none:
         dup.discard(None)
         if several:
@@ -1122,6 +1175,11 @@ def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], 
     out: list[Fail] = [(r, None, detail(k, rows)) for k, rows in groups.items() for r in rows]
     out.sort()
     return out
+
+
+def _crowded(counts: Counter) -> set:
+    """The keys counted more than once, found in C."""
+    return set(compress(counts.keys(), map((1).__lt__, counts.values())))
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -1204,11 +1262,14 @@ class OneOpenPer(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         per, field = table.values[rule.params["per"]], table.values[rule.params["field"]]
-        open_rows = [i for i, f in enumerate(field) if f is None or type(f) is Invalid]
-        counts = Counter(_plain(per[i]) for i in open_rows)
-        crowded = {k for k, n in counts.items() if n > 1}
-        return [(i, None, f"{counts[_plain(per[i])]} open rows for {render(_plain(per[i]))}")
-                for i in open_rows if _plain(per[i]) in crowded]
+        open_rows = _nulls(plain_column(field) if Invalid in set(map(type, field)) else field)
+        groups = list(map((plain_column(per) if Invalid in set(map(type, per)) else per).__getitem__, open_rows))
+        if len(set(groups)) == len(groups):  # the common case: no two open rows share a group
+            return []
+        counts = Counter(groups)
+        crowded = _crowded(counts)
+        return [(i, None, f"{counts[k]} open rows for {render(k)}")
+                for i, k in compress(zip(open_rows, groups), map(crowded.__contains__, groups))]
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
@@ -1248,10 +1309,11 @@ class OneAttendedPerSlot(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         keys = _keys(table, rule.params["fields"], True)
         attended = frozenset(rule.params["attended"])
-        counts = Counter(k for k, code in zip(keys, table.values[rule.params["attendance"]]) if code in attended)
-        crowded = {k for k, n in counts.items() if n > 1}
-        if not crowded:
+        slots = list(compress(keys, map(attended.__contains__, table.values[rule.params["attendance"]])))
+        if len(set(slots)) == len(slots):  # the common case: no slot attended twice
             return []
+        counts = Counter(slots)
+        crowded = _crowded(counts)
         return [(i, None, f"{counts[keys[i]]} attended contacts in the same slot")
                 for i in _positions(map(crowded.__contains__, keys))]
 

@@ -99,7 +99,7 @@ def nhs_number_is_valid(s: str) -> bool:
     if s[:5] == s[5:][::-1]:
         return False
     try:
-        digits = _ascii_digits(s)  # for the check-digit arithmetic only
+        digits = s if s.isascii() else _ascii_digits(s)  # for the check-digit arithmetic only
     except (TypeError, ValueError):
         return False
     # the text is already ten ASCII digits: stdnum's Modulus 11 sum decides (0 = valid)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from itertools import compress, count, repeat
+from operator import and_, is_not
 
 from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
 from ..parse import render
 
 __all__ = ["ConsecutiveGpRegistration"]
+
+
+def _dates(col: list) -> list:
+    """:func:`date_of` of each value of *col*, each distinct value's once."""
+    dates = {v: date_of(v) for v in set(col)}
+    return list(map(dates.__getitem__, col))
 
 
 @kind
@@ -42,18 +50,18 @@ class ConsecutiveGpRegistration(Kind):
         lpi, start, gp = table.values[p["patient"]], table.values[p["start"]], table.values[p["practice"]]
         end = table.values[rule.fields[0]]
         ok = accepted(table.id)
+        # each distinct value's date once; rows visited only where there is a date
+        start_dates = _dates(start)
+        end_dates = _dates(end)
         # (patient, start date) -> the practices of accepted rows: a set, so each look-up is one step
         # however many registrations a patient has
         starts: dict = defaultdict(set)
-        for i in range(table.nrows):
-            s = date_of(start[i])
-            if ok[i] and s is not None:
-                starts[(lpi[i], s)].add(gp[i])
+        for patient, s, practice in compress(zip(lpi, start_dates, gp),
+                                             map(and_, ok, map(is_not, start_dates, repeat(None)))):
+            starts[(patient, s)].add(practice)
         out = []
-        for i in range(table.nrows):
-            e = date_of(end[i])
-            if e is None:
-                continue
+        for i in compress(count(), map(is_not, end_dates, repeat(None))):
+            e = end_dates[i]
             if e == _dt.date.max:  # no registration can start the day after
                 out.append((i, None, None))
                 continue

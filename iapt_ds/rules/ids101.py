@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import compress, count, repeat
+from operator import and_, eq, not_
+
 from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
 
@@ -47,16 +50,18 @@ class DischargedBeforePeriod(Kind):
             return []
         p = rule.params
         key, follow_up = p["key"], p["follow_up_app_type"]
+        # whole columns in C: the referrals with a follow-up or a PEQ score, then the rows
+        # discharged before the period (each distinct date tested once) of the others
         contacts = ctx.table(p["follow_up_table"])
-        have = {s for s, a in zip(contacts.values[key], contacts.values[p["follow_up_field"]])
-                if s is not None and a == follow_up}
+        have = set(compress(contacts.values[key], map(eq, contacts.values[p["follow_up_field"]], repeat(follow_up))))
         peq = {c for c, t in ctx.spec.assessment_tools.items() if t.group == p["tool_group"]}
         scores = ctx.table(p["scores_table"])
-        have.update(s for s, c in zip(scores.values[key], scores.values[p["tool_field"]])
-                    if s is not None and c in peq)
-        out = []
-        for i, (sri, d) in enumerate(zip(table.values[key], table.values[rule.fields[0]])):
-            d = date_of(d)
-            if d is not None and d < rps and sri not in have:
-                out.append((i, rps.isoformat(), None))
-        return out
+        have.update(compress(scores.values[key], map(peq.__contains__, scores.values[p["tool_field"]])))
+        have.discard(None)
+        discharged = table.values[rule.fields[0]]
+        early = {v for v in set(discharged) if (d := date_of(v)) is not None and d < rps}
+        if not early:
+            return []
+        when = rps.isoformat()
+        return [(i, when, None) for i in compress(count(), map(
+            and_, map(early.__contains__, discharged), map(not_, map(have.__contains__, table.values[key]))))]

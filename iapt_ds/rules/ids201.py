@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from itertools import compress, count
+from operator import and_, not_
+
 from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 
 __all__ = ["AttendedHasActivity"]
@@ -32,8 +35,10 @@ class AttendedHasActivity(Kind):
         p = rule.params
         attended = frozenset(p["attended"])
         acts = ctx.table(p["activities"])
-        ok = accepted(acts.id)
-        have = {c for c, good in zip(acts.values[p["key"]], ok) if good and c is not None}
-        return [(i, None, None) for i, (cc, code) in enumerate(zip(table.values[p["key"]],
-                                                                   table.values[rule.fields[0]]))
-                if code in attended and cc not in have]
+        # whole columns in C: the contacts of accepted activities, then the attended contacts
+        # without one
+        have = set(compress(acts.values[p["key"]], accepted(acts.id)))
+        have.discard(None)
+        return [(i, None, None) for i in compress(count(), map(
+            and_, map(attended.__contains__, table.values[rule.fields[0]]),
+            map(not_, map(have.__contains__, table.values[p["key"]]))))]
