@@ -24,7 +24,7 @@ from itertools import compress, count, repeat
 from operator import is_
 from typing import Any, Callable, cast
 
-__all__ = ["Invalid", "plain_column", "parse_date", "parse_time", "parse_datetime", "parse_integer", "parse_decimal",
+__all__ = ["Invalid", "plain_column", "plain_values", "parse_date", "parse_time", "parse_datetime", "parse_integer", "parse_decimal",
            "PARSERS", "parse_value", "render"]
 
 
@@ -187,6 +187,13 @@ def plain_column(col: list) -> list:
     for i in compress(count(), map(is_, map(type, out), repeat(Invalid))):
         out[i] = None
     return out
+
+
+def plain_values(col: list) -> list:
+    """*col*'s values with each :class:`Invalid` one as NULL, as :func:`plain_column` gives them,
+    but *col* itself (not a copy) when it holds no Invalid value (looked for in C): for reading
+    only, never to be changed."""
+    return plain_column(col) if Invalid in set(map(type, col)) else col
 
 
 def render(value: Any) -> str | None:

@@ -15,7 +15,7 @@ import iapt_ds
 from iapt_ds.findings import Findings, message_text, message_texts
 from iapt_ds.ledger import Ledger
 from iapt_ds.checks.context import Context, Upload
-from iapt_ds.parse import Invalid, plain_column, render
+from iapt_ds.parse import Invalid, plain_column, plain_values, render
 from iapt_ds.report import write_report
 from iapt_ds.report._view import ReportView, Run, plain_rows, plain_runs
 from iapt_ds.synthetic import write_csv_folder
@@ -181,6 +181,16 @@ def test_plain_columns_hold_none_for_invalid_values():
     col = [1, bad, None, "a", bad]
     assert plain_column(col) == [1, None, None, "a", None]
     assert col[1] is bad  # the column itself is left as it is
+
+
+def test_plain_values_copy_only_a_column_holding_invalid_values():
+    bad = Invalid("x")
+    col = [1, bad, None, "a", bad]
+    plain = plain_values(col)
+    assert plain == plain_column(col) == [1, None, None, "a", None]
+    assert plain is not col and col[1] is bad
+    clean = [1, None, "a"]
+    assert plain_values(clean) is clean  # nothing to copy
 
 
 def test_related_values_are_those_of_each_linked_row(faulty):

@@ -22,7 +22,7 @@ from itertools import compress, count, repeat
 from operator import and_, gt, is_, is_not, lt, not_
 from typing import TYPE_CHECKING, Any
 
-from ..parse import Invalid, plain_column, render
+from ..parse import Invalid, plain_values, render
 from . import sql as Q
 from . import values as V
 from .base import Fail, Kind, Nulls, Param, Phase, Testing, Unparsable, kind
@@ -1140,10 +1140,7 @@ class ReferenceData(Kind):
 def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
     """One hashable key per row (a value for one field, a tuple for several); Invalid counts as
     NULL; None marks a row whose key holds a NULL when NULLs make a row unique."""
-    cols = [table.values[f] for f in fields]
-    for n, col in enumerate(cols):
-        if Invalid in set(map(type, col)):
-            cols[n] = plain_column(col)
+    cols = [plain_values(table.values[f]) for f in fields]
     if len(cols) == 1:
         return cols[0]
     keys: list[Any] = list(zip(*cols))
@@ -1262,8 +1259,8 @@ class OneOpenPer(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         per, field = table.values[rule.params["per"]], table.values[rule.params["field"]]
-        open_rows = _nulls(plain_column(field) if Invalid in set(map(type, field)) else field)
-        groups = list(map((plain_column(per) if Invalid in set(map(type, per)) else per).__getitem__, open_rows))
+        open_rows = _nulls(plain_values(field))
+        groups = list(map(plain_values(per).__getitem__, open_rows))
         if len(set(groups)) == len(groups):  # the common case: no two open rows share a group
             return []
         counts = Counter(groups)
