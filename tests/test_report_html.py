@@ -313,3 +313,42 @@ def test_the_findings_table_fits_a_laptop_screen(tmp_path: Path):
             return {page: document.documentElement.scrollWidth, window: innerWidth, table: t.right, card: s.right};
         })()""")
     assert seen["page"] <= seen["window"] and seen["table"] <= seen["card"], seen
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")
+def test_fix_these_first_fits_a_laptop_screen(tmp_path: Path):
+    """Regression: "Fix these first", with the measures' cost column, was wider than its card in
+    a 1400-pixel window and its last column ("What to do") was cut off: long field names
+    (ReferralRequestReceivedDate) and unwrapped headings widened it. Field names now break between
+    words, and on a narrower window the table scrolls inside its card rather than running past it."""
+    from _chromium import Browser
+
+    from iapt_ds.readers import read_csv_folder
+    from iapt_ds.synthetic import write_csv_folder
+
+    write_csv_folder(tmp_path / "sub", rows=3_000, seed=1, fault_rate=0.1)
+    sub = read_csv_folder(tmp_path / "sub")
+    result = iapt_ds.validate(sub, period="2021-03", provider="R1Z", sender="R1Z")
+    page = tmp_path / "report.html"
+    with page.open("w", encoding="utf-8") as fh:
+        write_html(result, fh, measures=sub)
+    probe = """(function () {
+        var t = document.getElementById("fix-groups"), s = document.getElementById("fix").getBoundingClientRect(),
+            w = t.parentElement.getBoundingClientRect(), heads = t.querySelectorAll("thead th");
+        return {page: document.documentElement.scrollWidth, window: innerWidth, table: t.getBoundingClientRect().right,
+                box: w.right, card: s.right, last: heads[heads.length - 1].textContent, columns: heads.length,
+                fields: [].map.call(t.querySelectorAll("tbody tr"), function (r) { return r.children[3].textContent; })};
+    })()"""
+    for width in (1400, 1280, 1024):
+        with Browser(width, 1000) as b:
+            b.open(page.as_uri() + "#fix")
+            seen = b.js(probe)
+        assert seen["columns"] == 9 and seen["last"] == "What to do", seen      # the cost column is there
+        assert seen["box"] <= seen["card"], (width, seen)                         # never past its card
+        if width >= 1280:                                                          # no sideways scrolling at all
+            assert seen["page"] <= seen["window"] and seen["table"] <= seen["card"], (width, seen)
+    # the break opportunities are not text: a field reads (and copies) whole
+    from iapt_ds.spec import load_spec
+    names = {n for t in load_spec().tables.values() for n in t.field_names}
+    assert set(seen["fields"]) <= names | {""}, seen["fields"]
+    assert any(len(f) > 20 for f in seen["fields"]), seen["fields"]

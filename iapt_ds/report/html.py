@@ -29,6 +29,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, TextIO
 
@@ -90,6 +91,7 @@ th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertic
 th{background:#f3f4f6;font-weight:600;white-space:nowrap}th.wrap{white-space:normal}#findings-table td,#findings-table th{padding:5px 6px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 td.msg{overflow-wrap:anywhere;min-width:12em}
+.scroll{overflow-x:auto}td.nowrap{white-space:nowrap}td.ex{overflow-wrap:anywhere;min-width:14em}
 .val{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;white-space:nowrap}
 .val.long{white-space:normal;overflow-wrap:anywhere}
 .val .kv{white-space:nowrap}.val .kv.long{white-space:normal;overflow-wrap:anywhere}
@@ -179,6 +181,12 @@ _JS = r"""
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = text;
     return e;
+  }
+  // a field name with a line-break opportunity before each inner word, as the page's other tables
+  function fieldCell(name) {
+    var td = el("td", null, null), words = name.split(/(?<=[a-z0-9])(?=[A-Z])/);
+    words.forEach(function (w, k) { if (k) td.appendChild(document.createElement("wbr")); td.appendChild(document.createTextNode(w)); });
+    return td;
   }
   // a row's key: its values break between them, never inside one (an identifier read across two
   // lines is misread), unless a value alone is too long for any column
@@ -283,7 +291,7 @@ _JS = r"""
       keyParts(td, key);
       if (x[1] >= 0 && D.keys[D.tables[x[1]]]) td.title = D.keys[D.tables[x[1]]].join(", ");
       tr.appendChild(td);
-      tr.appendChild(el("td", null, D.cfield[x[0]] < 0 ? "" : D.fields[D.cfield[x[0]]]));
+      tr.appendChild(fieldCell(D.cfield[x[0]] < 0 ? "" : D.fields[D.cfield[x[0]]]));
       var v = value(i);
       tr.appendChild(el("td", "val" + (v.length > 14 ? " long" : ""), v));
       tr.appendChild(el("td", "msg", message(i)));
@@ -468,6 +476,15 @@ _CSP = (f"default-src 'none'; style-src '{_sha256(_CSS)}'; script-src '{_sha256(
         "img-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
 
 
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _field(name: object) -> str:
+    """A field name, escaped, with a line-break opportunity before each inner word
+    (``Referral<wbr>Request<wbr>Received<wbr>Date``), so that a long name does not widen its column."""
+    return _WORD_START.sub("<wbr>", _e(name))
+
+
 def _sev(severity: str) -> str:
     return f'<span class="sev sev-{_e(severity)}">{_e(severity)}</span>'
 
@@ -627,8 +644,8 @@ class _Page:
         self.w('<p class="hint">Root causes grouped by code and field: file-level problems first (any one '
                "rejects the file), then what takes down the most rows (each row itself and every row rejected "
                "because of it). One fix in your system's mapping often clears a whole group.</p>\n"
-               '<table id="fix-groups"><thead><tr><th class="num">#</th><th>Severity</th><th>Code</th><th>Field</th>'
-               '<th class="num">Root causes</th><th class="num">Rows taken down</th>'
+               '<div class="scroll"><table id="fix-groups"><thead><tr><th class="num">#</th><th>Severity</th>'
+               '<th>Code</th><th>Field</th><th class="num wrap">Root causes</th><th class="num wrap">Rows taken down</th>'
                + ('<th class="cost">What it costs in the <a href="#measures">measures</a></th>' if self.costs else "")
                + "<th>For example</th><th>What to do</th></tr></thead><tbody>\n")
         for k, g in enumerate(groups, 1):
@@ -636,12 +653,12 @@ class _Page:
             target = f"code={g['code']}" + (f"&field={g['field']}" if g["field"] else "") + "&roots=1"
             down = "the whole file" if g["severity"] == "file" else str(g["rows"])
             self.w(f'<tr><td class="num">{k}</td><td>{_sev(g["severity"])}</td>'
-                   f'<td><a class="code" href="#{_e(target)}">{_e(g["code"])}</a></td><td>{_e(g["field"])}</td>'
-                   f'<td class="num">{g["findings"]}</td><td class="num">{_e(down)}</td>'
+                   f'<td><a class="code" href="#{_e(target)}">{_e(g["code"])}</a></td><td>{_field(g["field"])}</td>'
+                   f'<td class="num">{g["findings"]}</td><td class="num nowrap">{_e(down)}</td>'
                    + (f'<td class="cost">{_e(self.costs(g["code"], g["severity"]))}</td>' if self.costs else "") +
-                   f'<td>{self.link(g["first"])}<div class="msg">{_e(g["message"])}</div></td>'
+                   f'<td class="ex">{self.link(g["first"])}<div class="msg">{_e(g["message"])}</div></td>'
                    f"<td>{_e(advice(rule, self.spec))}</td></tr>\n")
-        self.w("</tbody></table>\n")
+        self.w("</tbody></table></div>\n")
         roots = self.view.fix_first()
         self.w(f'<h3>The first {min(ROOTS_SHOWN, len(roots))} of {_plural(len(roots), "root cause")}</h3>'
                '<ol class="roots">\n')
@@ -732,7 +749,7 @@ class _Page:
                      + (f": {_e(rule.note)}" if rule.note else "") + "</div>")
             self.w(f'<tr id="rule-{_e(code)}"><td><a href="#code={_e(code)}" '
                    f'class="code">{_e(code)}</a></td><td>{_sev(rule.severity)}</td><td class="num">{counts[code]}</td>'
-                   f"<td>{_e(where)}</td><td>{_e(checks(rule, self.spec))}{about}</td>"
+                   f"<td>{_field(where)}</td><td>{_e(checks(rule, self.spec))}{about}</td>"
                    f"<td>{_e(advice(rule, self.spec))}</td></tr>\n")
         self.w("</tbody></table></section>\n")
 
