@@ -14,7 +14,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from itertools import compress, count, groupby, repeat
-from operator import ge
+from operator import ge, mod, sub
 from typing import TYPE_CHECKING, Any, overload
 
 import attrs
@@ -217,7 +217,7 @@ class Findings(Sequence):
     It compares equal to any sequence of the same findings (``result.findings == ()``)."""
 
     __slots__ = ("_rule", "_rules", "_rule_no", "_table", "_tables", "_table_no", "_row", "_cause",
-                 "_other", "_detail", "_expected", "_texts", "_text_no", "_whole", "_made")
+                 "_other", "_detail", "_expected", "_texts", "_text_no", "_whole", "_made", "_roots")
 
     _NONE = -1
 
@@ -237,6 +237,7 @@ class Findings(Sequence):
         self._text_no: dict[str, int] = {}
         self._whole: dict[int, Finding] = {}      # findings on no row, held as they are
         self._made: dict[int, Finding] = {}       # findings on a row made so far
+        self._roots: array | None = None          # roots(), kept while no finding is added
 
     # -- adding (the ledger) ------------------------------------------------------------------
     def _text(self, text: str | None) -> int:
@@ -371,16 +372,28 @@ class Findings(Sequence):
         return refs
 
     def roots(self) -> array:
-        """The position of the root cause of every finding (:meth:`root_of` of each), in order."""
+        """The position of the root cause of every finding (:meth:`root_of` of each), in order.
+        Worked out once and kept until a finding is added (a finding's cause never changes);
+        the array is shared: read it, do not change it."""
+        kept = self._roots
+        if kept is not None and len(kept) == len(self._cause):
+            return kept
         # each finding's cause (itself for none), then causes of causes until nothing changes:
         # a pass per link of the longest chain, each in C
-        roots = [k if c < 0 else c for k, c in enumerate(self._cause)]
+        cause = self._cause
+        if cause and max(map(sub, cause, count())) < 0:
+            # every cause c comes before its finding k (the ledger's order), so c % (k + 1) is c,
+            # and -1 % (k + 1) is k: in C
+            roots = list(map(mod, cause, count(1)))
+        else:  # pragma: no cover  (no cause after its finding is ever stored)
+            roots = [k if c < 0 else c for k, c in enumerate(cause)]
         for _ in range(len(roots)):  # (a cause always comes before what it causes: no loop)
             further = list(map(roots.__getitem__, roots))
             if further == roots:
                 break
             roots = further
-        return array("i", roots)
+        kept = self._roots = array("i", roots)
+        return kept
 
     def whole(self, k: int) -> Finding | None:
         """The finding at *k* when it is held whole (one on no row), else None."""

@@ -27,7 +27,9 @@ from .version_choice import VersionChoice
 __all__ = ["InputProblem", "Submission", "Table"]
 
 _PLAIN_TYPES = frozenset({str, type(None)})  # what render() returns as it is
-_DATE_TYPES = _PLAIN_TYPES | {_dt.date}  # equal dates render the same
+#: types whose equal values render the same (datetimes and times also need no time zone): a
+#: column of them is rendered one distinct value at a time
+_RENDER_ONCE_TYPES = _PLAIN_TYPES | {_dt.date, _dt.datetime, _dt.time, Invalid, int}
 
 
 @attrs.frozen
@@ -117,8 +119,10 @@ class Table:
         out = list(map(col.__getitem__, rows))
         types = set(map(type, out))
         if not _PLAIN_TYPES.issuperset(types):
-            if _DATE_TYPES.issuperset(types):  # dates: each distinct one rendered once
-                rendered = {v: render(v) for v in set(out)}
+            distinct = set(out) if _RENDER_ONCE_TYPES.issuperset(types) else None
+            if distinct is not None and not any(getattr(v, "tzinfo", None) is not None for v in distinct
+                                                if type(v) is not str):
+                rendered = {v: render(v) for v in distinct}  # each distinct value rendered once
                 out = list(map(rendered.__getitem__, out))
             else:
                 out = list(map(render, out))

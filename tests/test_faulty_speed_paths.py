@@ -562,3 +562,84 @@ def test_links_are_those_of_each_row_walked_up_its_parents(faulty):
             assert ctx.link(tid, target) == want, (tid, target)
             checked += 1
     assert checked > 10
+
+
+def test_roots_are_kept_until_a_finding_is_added(faulty):
+    """roots() is worked out once (the same array while no finding is added) and anew, equal to
+    root_of of each, after a finding is added."""
+    _, result = faulty
+    findings = result.findings
+    first = findings.roots()
+    assert findings.roots() is first
+    assert list(first) == [findings.root_of(k) for k in range(len(findings))]
+    copy = Findings()
+    for k in range(len(findings)):
+        rule, table, i, other, detail, expected = findings.row_data(k) if findings.whole(k) is None else (None,) * 6
+        if rule is None:
+            copy.append(findings.whole(k))
+        else:
+            copy.add_row(rule, table, i, other, detail, findings.cause_of(k), expected)
+        if k % 97 == 0:  # asked for part way: kept, then renewed as findings are added
+            assert list(copy.roots()) == [copy.root_of(j) for j in range(len(copy))]
+    assert list(copy.roots()) == list(first)
+
+
+def test_texts_of_mixed_values_are_those_of_each_cell():
+    """A column of dates, date-times, times, integers, Invalid texts and NULLs is rendered one
+    distinct value at a time, and says what each cell's own text says; so does one holding
+    aware date-times (equal instants written with different offsets render differently)."""
+    import datetime as dt
+
+    sub = iapt_ds.read({"IDS000Header": [{"DatSetVer": "2.0"}]})
+    table = next(t for t in sub.tables.values() if t.nrows)
+    field = next(iter(table.values))
+    utc = dt.timezone.utc
+    plus1 = dt.timezone(dt.timedelta(hours=1))
+    pools = [
+        [None, "x", dt.date(2021, 3, 1), dt.datetime(2021, 3, 1), dt.datetime(2021, 3, 1, 10, 5),
+         dt.time(9, 30), 7, 10 ** 40, Invalid("2021-02-30"), Invalid("x")],
+        [dt.datetime(2021, 3, 1, 10, tzinfo=utc), dt.datetime(2021, 3, 1, 11, tzinfo=plus1), None],
+        [True, 1, None],  # equal, but not the same text
+    ]
+    rng = random.Random(9)
+    for pool in pools:
+        col = [rng.choice(pool) for _ in range(300)]
+        table.values[field] = col
+        rows = list(range(len(col)))
+        rng.shuffle(rows)
+        assert table.texts(rows, field) == [render(col[i]) for i in rows] == [table.text(i, field) for i in rows]
+
+
+def test_json_columns_are_each_value_encoded():
+    import json
+
+    from iapt_ds.report.json import _Coded, _coded
+
+    for col in ([], [None] * 4, ["a", "\u202e", '"q"'], [None, "a", None, "b\n", None], ["a", None]):
+        assert _coded(col) == [json.dumps(v, ensure_ascii=False) for v in col]
+    coded = _Coded()
+    col, twin = ["a", None], ["a", None]
+    assert coded(col) is coded(col)
+    assert coded(twin) == coded(col) and coded(twin) is not coded(col)
+
+
+def test_causes_and_root_sentences_made_in_bulk_are_those_of_each_finding(faulty):
+    """The JSON report's "caused_by" text and closing sentence of a cascade finding, made for
+    many causes at once, are what the finding itself says."""
+    from iapt_ds.report.json import _Refs, _dump
+
+    _, result = faulty
+    findings = result.findings
+    view = ReportView(result, visible=False)
+    refs = _Refs(findings)
+    pairs = list(findings.cascades())
+    assert pairs
+    causes = [c for _, c in pairs]
+    refs.know(causes[: len(causes) // 2], None)  # a part first: the rest is made when asked for
+    refs.know(causes + [None], [findings.root_of(c) for c in causes] + [None])
+    assert refs.caused_by[None] == "null" and refs.sentences[None] == ""
+    for k, c in pairs:
+        f = findings[k]
+        assert refs.caused_by[c] == _dump(view.caused_by(f))
+        assert f.message.endswith(refs.sentences[findings.root_of(c)])
+        assert f.message.startswith(attrs.evolve(f, cause=None).message)

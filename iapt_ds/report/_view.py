@@ -412,7 +412,7 @@ def plain_runs(view: ReportView) -> Iterator[Run | Row] | None:
 
 def _plain_runs(findings: Findings, show: bool) -> Iterator[Run | Row]:
     safe = (lambda v: visible(v) if v else v) if show else None
-    root_of = findings.root_of
+    all_roots: Any = None
     for run in findings.row_runs():
         if len(run) == 2:
             k, f = run  # type: ignore[misc]
@@ -421,19 +421,39 @@ def _plain_runs(findings: Findings, show: bool) -> Iterator[Run | Row]:
             yield (k, f.rule, f.table, f.row, f.line, f.key, f.values, f.other, f.detail, f.expected, None, None)
             continue
         start, rule, table, rows, others, details, expected, causes = run  # type: ignore[misc]
-        texts = table.texts
-        keys = [texts(rows, x) for x in table.spec.key]
-        values = [texts(rows, x) for x in rule.fields]
+        # each field's texts once (a rule's field is often a key field too), each shown once
+        columns: dict[str, list[str | None]] = {}
+        for x in (*table.spec.key, *rule.fields):
+            if x not in columns:
+                col = table.texts(rows, x)
+                columns[x] = col if safe is None else _shown_column(col, safe)
+        keys = [columns[x] for x in table.spec.key]
+        values = [columns[x] for x in rule.fields]
         if safe is not None:
-            keys = [list(map(safe, col)) for col in keys]
-            values = [list(map(safe, col)) for col in values]
-            others, details = list(map(safe, others)), list(map(safe, details))
-        cause_list = roots = None
+            others, details = _shown_column(others, safe), _shown_column(details, safe)
+        cause_list: list[int | None] | None = None
+        roots: list[int | None] | None = None
         if causes is not None:
-            cause_list = [None if c < 0 else c for c in causes]
-            roots = [None if c < 0 else root_of(c) for c in causes]
+            if all_roots is None:
+                all_roots = findings.roots()
+            if -1 in causes:
+                cause_list = [None if c < 0 else c for c in causes]
+                roots = [None if c < 0 else all_roots[c] for c in causes]
+            else:  # (every finding of the run is a cascade: in C)
+                cause_list = list(causes)
+                roots = list(map(all_roots.__getitem__, causes))
         yield Run(start, rule, table.id, list(map((1).__add__, rows)), table.lines_of(rows), keys, values,
                   others, details, expected, cause_list, roots)
+
+
+def _shown_column(col: list[str | None], safe: Any) -> list[str | None]:
+    """*col* with each text shown safely (*safe* of each); *col* itself when no text of it has
+    anything to show otherwise (looked for once, over the distinct texts)."""
+    distinct = set(col)
+    distinct.discard(None)
+    if not any_active(tuple(distinct)):
+        return col
+    return list(map(safe, col))
 
 
 def _plain_rows(findings: Findings, show: bool) -> Iterator[Row]:

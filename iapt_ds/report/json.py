@@ -9,17 +9,16 @@ the same bytes.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Iterator
-from itertools import count, repeat
-from operator import add
+from collections.abc import Iterator
+from itertools import compress, count, repeat
+from operator import add, is_not
 from typing import Any, TextIO
 
 from .. import __version__
 from ..result import Result
 from ..spec import Spec
-from ..findings import Findings, _placeholders, message_text, message_texts
+from ..findings import Findings, _placeholders, message_text, message_texts, root_sentence
 from ._view import ReportView, Row, Run, plain_runs
 from .explain import checks
 
@@ -75,19 +74,6 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     out.write("\n}\n")
 
 
-class _Memo(dict):
-    """key -> make(key), made on first look-up and kept: a column of keys is looked up in C
-    (``map(memo.__getitem__, keys)``), Python running only for a key not seen before."""
-
-    def __init__(self, make: Callable[[Any], str]) -> None:
-        super().__init__()
-        self._make = make
-
-    def __missing__(self, key: Any) -> str:
-        value = self[key] = self._make(key)
-        return value
-
-
 def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
     """Each finding's record as :func:`_record` writes it (those of a run joined as
     :func:`_write_block` separates items), laid out from parts rendered once per
@@ -99,23 +85,11 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
     enc = json.encoder.encode_basestring
     forms: dict[tuple[int, str | None], tuple[str, tuple[str, ...], str | None]] = {}
     runs_forms: dict[tuple[int, str], tuple[str, str | None]] = {}
-    sentence_of = functools.cache(findings.sentence_of)
-
-    @functools.cache
-    def ref(k: int) -> str:
-        code, table, row = findings.ref_of(k)
-        return (f'"id": {k}, "code": {enc(code)}, "table": {"null" if table is None else enc(table)}, '
-                f'"row": {"null" if row is None else row}')
-
+    refs = _Refs(findings)
     # a cascade finding's "caused_by" by the position of its cause, its message's closing
     # sentence by that of its root cause; "null" and nothing for a finding with none
-    caused_by = _Memo(lambda c: "null" if c is None else f'{{{ref(c)}, "root": {{{ref(findings.root_of(c))}}}}}')
-    sentences = _Memo(lambda r: "" if r is None else sentence_of(r))
-
-    def coded(col: list[str | None]) -> list[str]:
-        if None not in col:  # (then every item is text)
-            return list(map(enc, col))  # type: ignore[arg-type]
-        return ["null" if v is None else enc(v) for v in col]
+    caused_by, sentences = refs.caused_by, refs.sentences
+    sentence_of = sentences.__getitem__
 
     for run in runs:
         if isinstance(run, Run):
@@ -133,11 +107,15 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
                     enc(rule.message) if not _placeholders(rule.message) else None)
             template, fixed = rform
             n = len(run.rows)
-            lines = ["null" if v is None else str(v) for v in run.lines]
+            # an int is written as str() writes it, as %s does
+            lines: Any = run.lines if None not in run.lines else ["null" if v is None else v for v in run.lines]
+            coded = _Coded()  # a column that is both a key and the value is encoded once
             keys = [coded(col) for col in run.keys]
-            value = coded(run.values[0]) if run.values else ["null"] * n
+            value = coded(run.values[0]) if run.values else repeat("null", n)
             other = coded(run.others)
             causes, root_list = run.causes, run.roots
+            if causes is not None:
+                refs.know(causes, root_list)
             messages: Any
             if fixed is not None and causes is None:
                 messages = repeat(fixed, n)
@@ -145,7 +123,7 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
                 texts = ([rule.message] * n if fixed is not None else
                          message_texts(rule, run.values, run.others, run.expected, run.details))
                 if root_list is not None:  # a cascade finding's message names its root cause
-                    texts = list(map(add, texts, map(sentences.__getitem__, root_list)))
+                    texts = list(map(add, texts, map(sentence_of, root_list)))
                 messages = map(enc, texts)
             caused: Any = repeat("null", n) if causes is None else map(caused_by.__getitem__, causes)
             # the run's records as one block of lines, as _write_block would separate them
@@ -171,12 +149,82 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
             caused_one = "null"
         else:
             assert root is not None
+            refs.know([cause], [root])
             message = enc(message_text(rule, values, other_, expected, detail) + sentence_of(root))
             caused_one = caused_by[cause]
         value_one = values[0] if values else None
         yield template % (k, "null" if row is None else row, "null" if line is None else line, shown,
                           "null" if value_one is None else enc(value_one), "null" if other_ is None else enc(other_),
                           message, caused_one)
+
+
+class _Coded:
+    """Columns of texts (None for NULL) as JSON, each value encoded (``null`` for None), in C
+    but for the non-NULL values of a column that also holds NULLs; a column asked for again is
+    the same list."""
+
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[list[str | None], list[str]]] = {}
+
+    def __call__(self, col: list[str | None]) -> list[str]:
+        done = self._done.get(id(col))
+        if done is not None and done[0] is col:
+            return done[1]
+        out = _coded(col)
+        self._done[id(col)] = (col, out)
+        return out
+
+
+def _coded(col: list[str | None]) -> list[str]:
+    nulls = col.count(None)
+    if not nulls:  # (then every item is text)
+        return list(map(json.encoder.encode_basestring, col))  # type: ignore[arg-type]
+    n = len(col)
+    out = ["null"] * n
+    if nulls < n:
+        at = list(compress(count(), map(is_not, col, repeat(None))))
+        texts: list[str] = list(map(col.__getitem__, at))  # type: ignore[arg-type]  # (no None)
+        for j, text in zip(at, map(json.encoder.encode_basestring, texts)):
+            out[j] = text
+    return out
+
+
+class _Refs:
+    """A cascade finding's ``caused_by`` text by the position of its cause, and the sentence that
+    closes its message by that of its root cause, each made once, in bulk, for the positions
+    :meth:`know` is told of."""
+
+    def __init__(self, findings: Findings) -> None:
+        self._findings = findings
+        self._roots = findings.roots()
+        self._ref: dict[int, str] = {}            # position -> its reference's JSON text
+        self._place: dict[int, tuple[str, str | None, int | None]] = {}  # position -> (code, table, row)
+        self.caused_by: dict[int | None, str] = {None: "null"}
+        self.sentences: dict[int | None, str] = {None: ""}
+
+    def know(self, causes: list[int | None], roots: list[int | None] | None) -> None:
+        """Make the texts of *causes* (and the sentences of *roots*, their root causes) not made
+        before."""
+        fresh = set(causes).difference(self.caused_by)
+        fresh_roots = set(roots).difference(self.sentences) if roots is not None else set()
+        if not fresh and not fresh_roots:
+            return
+        new: list[int] = [c for c in fresh if c is not None]
+        new_roots: list[int] = list(map(self._roots.__getitem__, new))
+        ref, place = self._ref, self._place
+        wanted: list[int] = [k for k in fresh.union(new_roots, fresh_roots).difference(place) if k is not None]
+        enc = json.encoder.encode_basestring
+        for w, (code, table, row) in zip(wanted, self._findings.refs_of(wanted)):
+            place[w] = (code, table, row)
+            ref[w] = (f'"id": {w}, "code": {enc(code)}, "table": {"null" if table is None else enc(table)}, '
+                      f'"row": {"null" if row is None else row}')
+        caused_by = self.caused_by
+        for c, r in zip(new, new_roots):
+            caused_by[c] = "{" + ref[c] + ', "root": {' + ref[r] + "}}"
+        sentences = self.sentences
+        for r in [k for k in fresh_roots if k is not None]:
+            code, table, row = place[r]
+            sentences[r] = root_sentence(table, row, code)
 
 
 def _write_block(out: TextIO, value: Any, encoded: bool = False) -> None:
