@@ -643,3 +643,27 @@ def test_causes_and_root_sentences_made_in_bulk_are_those_of_each_finding(faulty
         assert refs.caused_by[c] == _dump(view.caused_by(f))
         assert f.message.endswith(refs.sentences[findings.root_of(c)])
         assert f.message.startswith(attrs.evolve(f, cause=None).message)
+
+
+def test_json_column_holding_the_null_mark_is_encoded_value_by_value():
+    import json
+
+    from iapt_ds.report.json import _NULL_MARK, _coded
+
+    for col in ([None, _NULL_MARK, "a"], [_NULL_MARK, None], [None, "\x00null\x00x", "\x00"]):
+        assert _coded(col) == [json.dumps(v, ensure_ascii=False) for v in col]
+
+
+def test_root_cause_lines_are_those_of_the_general_encoder(faulty):
+    from iapt_ds.report.json import _dump, _refs_lines
+
+    _, result = faulty
+    refs = ReportView(result, visible=False).header()["root_causes"]
+    assert len(refs) > 10
+    odd = [{"id": 1, "code": "X\u202e\"", "table": None, "row": None, "rows_rejected": 0},
+           {"id": True, "code": "X", "table": "T", "row": 2, "rows_rejected": 1},   # not an int: the encoder
+           {"id": 1, "code": "X", "table": "T", "row": 2.0, "rows_rejected": 1},
+           {"code": "X", "id": 1, "table": "T", "row": 2, "rows_rejected": 1},      # another order
+           {"id": 1, "code": "X", "table": "T", "row": 2}]
+    for items in (refs, odd):
+        assert list(_refs_lines(items)) == [_dump(r) for r in items]

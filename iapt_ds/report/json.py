@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from itertools import compress, count, repeat
-from operator import add, is_not
+from itertools import count, repeat
+from operator import add
 from typing import Any, TextIO
 
 from .. import __version__
@@ -65,7 +65,10 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     out.write("{")
     for name, value in head.items():
         out.write(f"\n  {_dump(name)}: ")
-        _write_block(out, value)
+        if name == "root_causes":  # (tens of thousands on a faulty file)
+            _write_block(out, _refs_lines(value), encoded=True)
+        else:
+            _write_block(out, value)
         out.write(",")
     out.write('\n  "findings": ')
     runs = plain_runs(view)
@@ -175,18 +178,27 @@ class _Coded:
         return out
 
 
+#: what stands for NULL while a column with NULLs is encoded in C (a column holding this very
+#: text is encoded value by value)
+_NULL_MARK = "\x00null\x00"
+_MARKED = {None: _NULL_MARK}
+_UNMARKED = {json.encoder.encode_basestring(_NULL_MARK): "null"}
+
+
 def _coded(col: list[str | None]) -> list[str]:
+    """Each of *col* as JSON: its text encoded, ``null`` for None."""
+    enc = json.encoder.encode_basestring
     nulls = col.count(None)
     if not nulls:  # (then every item is text)
-        return list(map(json.encoder.encode_basestring, col))  # type: ignore[arg-type]
+        return list(map(enc, col))  # type: ignore[arg-type]
     n = len(col)
-    out = ["null"] * n
-    if nulls < n:
-        at = list(compress(count(), map(is_not, col, repeat(None))))
-        texts: list[str] = list(map(col.__getitem__, at))  # type: ignore[arg-type]  # (no None)
-        for j, text in zip(at, map(json.encoder.encode_basestring, texts)):
-            out[j] = text
-    return out
+    if nulls == n:
+        return ["null"] * n
+    if _NULL_MARK not in col:
+        # None -> the mark -> its encoding -> null, each step a dict look-up in C
+        coded = list(map(enc, map(_MARKED.get, col, col)))  # type: ignore[arg-type]
+        return list(map(_UNMARKED.get, coded, coded))  # type: ignore[arg-type]
+    return ["null" if v is None else enc(v) for v in col]
 
 
 class _Refs:
@@ -225,6 +237,32 @@ class _Refs:
         for r in [k for k in fresh_roots if k is not None]:
             code, table, row = place[r]
             sentences[r] = root_sentence(table, row, code)
+
+
+_REF_KEYS = ("id", "code", "table", "row", "rows_rejected")
+
+
+def _refs_lines(refs: list[dict[str, Any]]) -> Iterator[str]:
+    """Each of *refs* (root causes: id, code, table, row and rows rejected) as :func:`_dump`
+    writes it, from a template with each code and table encoded once."""
+    enc = json.encoder.encode_basestring
+    texts: dict[str | None, str] = {None: "null"}
+    for ref in refs:
+        if tuple(ref) != _REF_KEYS:
+            yield _dump(ref)  # (not a reference as the view makes them)
+            continue
+        k, code, table, row, n = ref.values()
+        if (type(k) is not int or type(n) is not int or type(code) is not str
+                or not (row is None or type(row) is int) or not (table is None or type(table) is str)):
+            yield _dump(ref)
+            continue
+        c = texts.get(code)
+        if c is None:
+            c = texts[code] = enc(code)
+        t = texts.get(table)
+        if t is None:
+            t = texts[table] = enc(table)  # type: ignore[arg-type]  # (None is in texts)
+        yield f'{{"id": {k}, "code": {c}, "table": {t}, "row": {"null" if row is None else row}, "rows_rejected": {n}}}'
 
 
 def _write_block(out: TextIO, value: Any, encoded: bool = False) -> None:
