@@ -22,7 +22,14 @@ from ..spec import TableSpec
 __all__ = ["TableBuilder"]
 
 _CHUNK = 16384
-_SAMPLE = 2048  # cells looked at to tell a column of identifiers from one of repeated values
+#: a text column is taken as one of identifiers when more than half of a feed's cells (of at least
+#: this many) are values it has not seen before
+_SAMPLE = 64
+#: a column of identifiers still has every this many feeds looked up, to see whether its values
+#: have started to repeat
+_RECHECK = 16
+#: a feed of more cells than this (a whole column at once) is told by a sample of this many of them
+_WHOLE = 2048
 
 
 class TableBuilder:
@@ -226,12 +233,16 @@ class _Column:
     *blank_is_null*, an empty cell is NULL as written (the CSV fast path), not a zero-length text.
 
     A slice is mapped through a dict of the texts seen so far in C (``map``), so a row costs one
-    dictionary look-up; a slice of mostly distinct values (identifiers) is not looked up at all
-    unless it links tables (*linked*: the table's key or its parent's key), where sharing pays.
-    Rows are visited in Python only where a text must be kept as the original (it was trimmed,
-    or does not render back as written)."""
+    dictionary look-up. A text column whose slices are mostly values not seen before (identifiers)
+    is then read without a look-up per cell (:meth:`_feed_distinct`), unless it links tables
+    (*linked*: the table's key or its parent's key), where sharing pays; every
+    :data:`_RECHECK`-th slice of it is still looked up, and takes the column back to look-ups when
+    its values repeat. A slice of more than :data:`_WHOLE` cells (a column fed whole) is told by a
+    sample of its first cells instead. Which way a slice goes changes no value and no original
+    text, only the time and the sharing of equal strings. Rows are visited in Python only where a text must be
+    kept as the original (it was trimmed, or does not render back as written)."""
 
-    __slots__ = ("canon", "linked", "values", "originals", "blank_is_null")
+    __slots__ = ("canon", "linked", "values", "originals", "blank_is_null", "distinct", "_feeds")
 
     def __init__(self, ftype: str, shared: dict | None, linked: bool, blank_is_null: bool) -> None:
         self.canon = _Canon(ftype, shared, blank_is_null)
@@ -239,15 +250,26 @@ class _Column:
         self.blank_is_null = blank_is_null
         self.values: list = []
         self.originals: dict[int, str] = {}
+        #: the column is taken as one of identifiers (text only)
+        self.distinct = False
+        self._feeds = 0
 
     def feed(self, cells: list) -> None:
         start = len(self.values)
         canon = self.canon
-        if (canon.ftype == "text" and len(cells) >= _SAMPLE and len(set(cells[:_SAMPLE])) > _SAMPLE // 2
-                and None not in cells):
+        if self.distinct:
+            self._feeds += 1
+            if self._feeds % _RECHECK and None not in cells:
+                self._feed_distinct(cells, start)
+                return
+        elif (canon.ftype == "text" and len(cells) > _WHOLE and len(set(cells[:_WHOLE])) * 2 > _WHOLE
+              and None not in cells):
             self._feed_distinct(cells, start)
             return
+        seen = len(canon)
         self.values.extend(map(canon.__getitem__, cells))
+        if canon.ftype == "text" and len(cells) >= _SAMPLE:
+            self.distinct = (len(canon) - seen) * 2 > len(cells)
         kept = canon.kept
         if kept:
             for i in compress(range(len(cells)), map(kept.__contains__, cells)):

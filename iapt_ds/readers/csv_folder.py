@@ -20,8 +20,6 @@ from ..version_choice import HeaderPeek, period_text
 from ._build import TableBuilder
 from ._hints import close_table
 
-_BLOCK = 16384
-
 __all__ = ["iter_csv_records", "csv_tables", "read_csv_table", "peek_csv_folder"]
 
 OK, MISPLACED, OPEN = "ok", "misplaced", "open"
@@ -239,6 +237,10 @@ def csv_tables(folder: Path, spec: Spec, problems: list[InputProblem], unknown: 
 
 
 _SLICE = 1 << 22  # read quote-free files 4 MiB at a time
+#: cells split into strings at once: a few thousand, so that the new strings are still in the CPU's
+#: cache when their columns are built (a whole slice's strings are not: each column's pass over
+#: them would wait on memory for every cell, and a wide table's cells lie far apart)
+_CELLS = 4096
 
 
 def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shared: dict,
@@ -290,15 +292,17 @@ def _fast_table(path: Path, tspec: TableSpec, problems: list[InputProblem], shar
             if "" in lines:
                 return None
             ncols = builder.ncols
+            step = max(64, _CELLS // max(ncols, 1))
             if lines and set(map(str.count, lines, repeat(","))) == {ncols - 1}:
-                # every line has the header's cells: split the whole slice at once and take each
+                # every line has the header's cells: split a block of lines at once and take each
                 # column as a slice of the cells, all in C
-                cells = ",".join(lines).split(",")
-                builder.add_columns([cells[k::ncols] for k in range(ncols)], line_no + 1)
+                for start in range(0, len(lines), step):
+                    cells = ",".join(lines[start:start + step]).split(",")
+                    builder.add_columns([cells[k::ncols] for k in range(ncols)], line_no + start + 1)
                 del cells
             else:
-                for start in range(0, len(lines), _BLOCK):
-                    builder.add_block([line.split(",") for line in lines[start:start + _BLOCK]],
+                for start in range(0, len(lines), step):
+                    builder.add_block([line.split(",") for line in lines[start:start + step]],
                                       line_no + start + 1)
             line_no += len(lines)
     if builder is None:
