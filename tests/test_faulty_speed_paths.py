@@ -667,3 +667,17 @@ def test_root_cause_lines_are_those_of_the_general_encoder(faulty):
            {"id": 1, "code": "X", "table": "T", "row": 2}]
     for items in (refs, odd):
         assert list(_refs_lines(items)) == [_dump(r) for r in items]
+
+
+def test_rows_holding_a_few_texts_are_those_of_a_look_up_per_row():
+    from iapt_ds.checks.kinds import _rows_holding
+
+    rng = random.Random(4)
+    pool = ["a", "b", "", "ab", None, Invalid("a"), 1, "\u202e"]
+    for _ in range(300):
+        col = [rng.choice(pool) for _ in range(rng.randrange(0, 120))]
+        for bad in ({"a"}, {"ab", "zz"}, {"", "b", "\u202e"}, {"a", "b", "ab", ""}, {Invalid("a")}, {1, "a"}, set()):
+            assert _rows_holding(col, bad) == [i for i, v in enumerate(col) if v in bad], (col, bad)
+    col = ["x"] * 1000 + ["y"] * 3  # a text on many rows, and one on a few
+    assert _rows_holding(col, {"x", "y"}) == list(range(1003))
+    assert _rows_holding(col, {"y"}) == [1000, 1001, 1002]
