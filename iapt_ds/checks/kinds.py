@@ -554,8 +554,28 @@ class NhsNumber(Kind):
         return _failing_values(_col(table, rule), lambda v: type(v) is not str or not V.nhs_number_is_valid(v))
 
     def sql(self, rule, dialect):
-        # Modulus 11 is python-stdnum's: a Python function, once per distinct value
-        return _udf_select(rule, dialect, "iapt_nhs_number_is_valid", V.nhs_number_is_valid)
+        # ten ASCII digits (nearly every value) are settled in SQL: a palindrome fails, else the
+        # Modulus 11 sum (weights 10 down to 1) must be a multiple of 11, as python-stdnum's;
+        # any other text is tested by the Python function, once per distinct value
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None:
+            return None
+        f = rule.fields[0]
+        v = f"t.{d.col(f)}"
+        fails = d.failing_distinct(rule.table, f, "iapt_nhs_number_is_valid")
+        digit = [f"(ascii(substr({v}, {k}, 1)) - 48)" for k in range(1, 11)]
+        total = " + ".join(f"{11 - k} * {x}" for k, x in enumerate(digit, 1))
+        return _select(rule, d, f"t.{d.bad(f)} OR (CASE WHEN {v} IS NULL THEN FALSE "
+                                f"WHEN length({v}) = 10 AND {d.only(v, '0123456789')} "
+                                f"THEN substr({v}, 1, 5) = reverse(substr({v}, 6, 5)) OR ({total}) % 11 <> 0 "
+                                f"ELSE {v} IN (SELECT v FROM {fails}) END)",
+                       udfs={fails: (_nhs_not_ascii_or_valid, rule.table, f)})
+
+
+def _nhs_not_ascii_or_valid(v: str) -> bool:
+    """The Python part of NHS number's SQL: ten ASCII digits pass here (SQL settles them), any
+    other text is SDCS's test (:func:`~iapt_ds.checks.values.nhs_number_is_valid`)."""
+    return (len(v) == 10 and v.isascii() and v.isdigit()) or V.nhs_number_is_valid(v)
 
 
 @kind

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["SqlEngine"]
 
 _LINKS = re.compile(r'["`]link__(\w+)__(\w+)["`]')
+_REJECTED = re.compile(r'["`]rejected__(\w+)["`]')
 
 
 class SqlEngine:
@@ -56,7 +57,7 @@ class SqlEngine:
         import attrs
 
         self._run_kinds = run_kinds
-        mine = {"row rules": self.check_rows, "cascade": self.cascade}
+        mine = {"row rules": self.check_rows, "rules on accepted rows": self.check_accepted, "cascade": self.cascade}
         return tuple(attrs.evolve(s, run=mine[s.name]) if s.name in mine else s for s in stages)
 
     # ------------------------------------------------------------------ what an engine provides
@@ -211,6 +212,46 @@ class SqlEngine:
             return kind.evaluate(rule, table, ctx)
         self.ran_in_sql.append(rule.code)
         return fails
+
+    def check_accepted(self, ctx: Context, state: Ledger) -> None:
+        """The rules on accepted rows (:data:`~iapt_ds.checks.base.Phase.PIPELINE`), in the spec's
+        order, each as its kind's SQL where it has some: the ledger's rejections of the tables
+        it names (``rejected__T``) given to the database before each rule, as in the cascade."""
+        self._connect(ctx)
+
+        def evaluate(kind: Any, rule: Any, table: Table, ctx: Context) -> list[Fail]:
+            query = kind.sql(rule, self.dialect)
+            if query is None:
+                self.ran_in_python[rule.code] = f"kind {kind.name} has no SQL"
+                return kind.evaluate(rule, table, ctx, state.accepted)
+            related = [t for t in dict.fromkeys(_REJECTED.findall(query)) if t in ctx.spec.tables]
+            self._load(ctx, table.id)
+            for t in related:
+                self._load(ctx, t)
+            missing = self._missing(query, frozenset(self.dialect.ident(f"rejected__{t}") for t in related))
+            if missing:
+                self.ran_in_python[rule.code] = f"its SQL needs {', '.join(sorted(missing))}, not held in SQL here"
+                return kind.evaluate(rule, table, ctx, state.accepted)
+            for t in related:
+                flags = state.rejected[t]
+                self._give_rejected(t, list(compress(range(len(flags)), flags)))
+            try:
+                fails = self._run(query)
+            except self.errors as exc:
+                for t in related:
+                    self._drop_rejected(t)
+                self.ran_in_python[rule.code] = (f"its SQL cannot run here: {type(exc).__name__}: "
+                                                 f"{(str(exc).splitlines() or [''])[0]}")
+                return kind.evaluate(rule, table, ctx, state.accepted)
+            except Exception:
+                for t in related:
+                    self._drop_rejected(t)
+                raise
+            for t in related:
+                self._drop_rejected(t)
+            self.ran_in_sql.append(rule.code)
+            return fails
+        self._run_kinds(ctx, state, Phase.PIPELINE, evaluate=evaluate)
 
     def cascade(self, ctx: Context, state: Ledger) -> None:
         """The has_related rules in the spec's cascade order, each an anti-join against the related

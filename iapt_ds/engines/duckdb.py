@@ -15,6 +15,9 @@ It runs the pipeline's stages (:data:`iapt_ds.pipeline.STAGES`) in the same orde
   run once per distinct value. A rule whose kind has no SQL, or whose query cannot run on the
   columns held (a field of a type the engine does not hold), runs through the kind's Python
   evaluation instead, on Python columns built on demand: results are complete whatever the kind.
+* **Rules on accepted rows.** Those whose kind has SQL (IDS20169) are a query against the
+  related rows accepted so far (the ledger's rejections given to the database before the rule);
+  the others run in Python.
 * **Cascade.** The has_related rules are anti-joins against the related rows accepted so far
   (the ledger's rejections given to the database before each rule), in SDCS's order.
 
@@ -22,8 +25,7 @@ The loop over the tables and rules, the Python fallback and the cascade are the 
 (:class:`~iapt_ds.engines._sql.SqlEngine`); the queries are the kinds', in :data:`~iapt_ds.checks.sql.DUCKDB`'s
 words. The findings are made by the same ledger calls, in the same order, so they are the Python
 engine's, finding for finding; the differential test (``tests/test_engine_duckdb.py``) holds the
-two engines to it. The other stages (structure, mandatory tables, the rules on accepted rows,
-the file outcome) run in Python.
+two engines to it. The other stages (structure, mandatory tables, the file outcome) run in Python.
 """
 
 from __future__ import annotations
@@ -247,9 +249,9 @@ class DuckDBEngine(SqlEngine):
         self._names.add(f'"{name}"')
         query = self._link_query(ctx, tid, other)
         if query is not None:
-            # (the header's link is in the child's row order already; a join's is sorted back)
-            order = "" if other == ctx.spec.header else " ORDER BY _row"
-            self.con.execute(f'CREATE TABLE "{name}" AS {query}{order}')
+            # the header's link is a view (a constant beside each row: cheaper to recompute than
+            # to copy); a join's is a table, in no order (queries join it on _row)
+            self.con.execute(f'CREATE {"VIEW" if other == ctx.spec.header else "TABLE"} "{name}" AS {query}')
             return
         n = ctx.table(tid).nrows
         np = self._np

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import compress, count
 from operator import and_, not_
 
+from ..checks import sql as Q
 from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 
 __all__ = ["AttendedHasActivity"]
@@ -42,3 +43,17 @@ class AttendedHasActivity(Kind):
         return [(i, None, None) for i in compress(count(), map(
             and_, map(attended.__contains__, table.values[rule.fields[0]]),
             map(not_, map(have.__contains__, table.values[p["key"]]))))]
+
+    def sql(self, rule, dialect):
+        """The attended contacts whose key no accepted activity holds (a NULL key among them). The
+        engine provides ``rejected__A`` (``_row``, ``rejected``) for the activities' table as the
+        ledger stands when the rule runs."""
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None:
+            return None
+        p = rule.params
+        key, acts = d.col(p["key"]), p["activities"]
+        return (f"SELECT t._row, NULL AS other, CAST(NULL AS {d.text}) AS detail FROM {d.ident(rule.table)} AS t "
+                f"LEFT JOIN (SELECT DISTINCT a.{key} AS k FROM {d.ident(acts)} AS a JOIN {d.ident('rejected__' + acts)} "
+                f"AS r ON r._row = a._row WHERE NOT r.rejected AND a.{key} IS NOT NULL) AS h ON h.k = t.{key} "
+                f"WHERE t.{d.col(rule.fields[0])} IN {d.text_list(p['attended'])} AND h.k IS NULL ORDER BY t._row")
