@@ -435,3 +435,24 @@ def test_every_example_of_a_rule_on_accepted_rows_in_sql_gives_the_same_result(r
     db, _ = run_example(rule, example, SPEC, engine=engine)
     assert_same(py, db)
     assert rule.code in engine.ran_in_sql
+
+
+def test_lengths_with_line_terminators_and_other_characters_give_the_same_result():
+    # the length kind's SQL: plain ASCII by length; the rest by one regular expression (no line
+    # terminator but one at the end, of Java's five, CR LF as one), of a text and an integer field
+    sub = _synthetic(3000, 16, 0.0)
+    texts = [None, "", "R1Z", "R1Z01", "R1Z0123", "R1Z012345", "R1Z0123456"]
+    for t in ("\n", "\r", "\r\n", "\u0085", "\u2028", "\u2029", "\n\n", "\r\r\n", "\n\r", "\u2028\n"):
+        texts += [f"R1Z01{t}", f"R1Z0123{t}", f"R1Z012345{t}", f"{t}R1Z01", f"R1{t}Z01", f"R1Z{t}0123"]
+    texts += ["R1Zé01", "R1Zé0123456", "ＲＩＺ０１", "R1Z\t01", "R1Z\x0b01", "R1Z\x0c01", "R1Z\x1c01",
+              "😀😀😀😀😀", "😀😀😀😀😀😀😀😀😀😀"]
+    sub = _with_values(sub, "IDS201", "SiteIDOfTreat", texts)
+    sub = _with_values(sub, "IDS201", "ClinContDurOfCareCont", [None, 0, 7, 9999, 10000, -1, -999, 123456789])
+    engine = DuckDBEngine()
+    py = validate(sub, spec=SPEC, **UPLOAD)
+    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
+    assert_same(py, db)
+    assert {"IDS20148", "IDS20114"} <= set(engine.ran_in_sql)
+    failing = {f.row - 1 for f in py.findings if f.code == "IDS20148"}
+    assert failing and set(range(len(texts))) - failing - {0}  # failing and passing values both
+    assert {f.row - 1 for f in py.findings if f.code == "IDS20114"} >= {4, 7}

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-__all__ = ["DIALECTS", "DUCKDB", "SPARK", "Dialect", "RowCheck", "bad", "col", "dialect", "failing_distinct", "ident",
+__all__ = ["DIALECTS", "TERMINATOR_CLASS", "DUCKDB", "SPARK", "Dialect", "RowCheck", "bad", "col", "dialect", "failing_distinct", "ident",
            "in_codes", "link", "lit", "text_list"]
 
 #: the dialects a kind may be asked for; each kind returns None for one it has no SQL in
@@ -45,6 +45,9 @@ DIALECTS = ("duckdb", "spark")
 
 #: Java's line terminators (what ``.`` does not match)
 _TERMINATORS = (10, 13, 133, 8232, 8233)
+#: RE2's words for a class of the Java line terminators, and for one final terminator or none
+TERMINATOR_CLASS = r"\n\r\x{85}\x{2028}\x{2029}"
+_FINAL_TERMINATOR = r"(?:\r\n|[" + TERMINATOR_CLASS + "])?"
 
 
 class Dialect:
@@ -136,8 +139,10 @@ class Dialect:
 
     def full_match(self, x: str, regex: str) -> str:
         """True where the text *x* matches Java's ``^regex$`` (*regex* one whose meaning RE2
-        shares on text without line terminators, such as ``[0-9]{1,3}``)."""
-        return f"regexp_full_match({self.java_body(x)}, {self.lit(regex)})"
+        shares on text without line terminators and that matches none, such as ``[0-9]{1,3}``):
+        *regex* then one final line terminator or none, which is *regex* on :meth:`java_body`
+        (a short expression: DuckDB's planning time grows with the expression's size)."""
+        return f"regexp_full_match({x}, {self.lit('(?:' + regex + ')' + _FINAL_TERMINATOR)})"
 
     def java_find(self, x: str, regex: str) -> str | None:
         """True where SDCS's pattern *regex* (Java) is found in the text *x*; None where the
