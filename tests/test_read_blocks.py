@@ -157,3 +157,45 @@ def test_a_whole_column_of_identifiers_fed_at_once_is_not_looked_up_per_value():
     assert len(col.canon) < 10
     assert col.values[17] == "P17" and col.values[18] is None and col.originals == {17: " P17 "}
     assert col.values[:17] == cells[:17] and col.values[19:] == cells[19:]
+
+
+def test_a_child_column_looked_up_in_its_parents_key_column_reads_as_any_other():
+    """A child table's column of its parent's key, looked up in stretches of the parent's column,
+    gives the values, originals and shared strings of the plain look-up, whether its rows follow
+    the parent's order or not: repeats, parents without children, orphans, padded and blank
+    cells, a stretch in reverse order and one shuffled."""
+    import random
+
+    shared: dict = {}
+    keys = [f"P{i:05d}" for i in range(6000)]
+    parent = list(map(shared.setdefault, keys, keys))
+    rnd = random.Random(3)
+    cells = []
+    for i in range(4000):
+        cells.extend(f"P{i:05d}" for _ in range(i % 3))  # fresh strings, 0 to 2 a parent
+        if i % 401 == 0:
+            cells.append(f"X{i}")                          # no such parent
+        if i % 307 == 0:
+            cells.append(f" P{i:05d} ")                    # padded
+        if i % 503 == 0:
+            cells.extend(["", "   "])
+    cells.extend(f"P{i:05d}" for i in reversed(range(4000, 5000)))
+    tail = [f"P{i:05d}" for i in range(5000, 6000)]
+    rnd.shuffle(tail)
+    cells.extend(tail)
+    cells.extend(f"P{i:05d}" for i in range(100))          # back to the start
+    windows = []
+
+    class Looked(build._Column):
+        def _feed_window(self, cells, start):
+            windows.append(super()._feed_window(cells, start))
+            return windows[-1]
+
+    looked, plain = Looked("text", shared, True, True), build._Column("text", shared, True, True)
+    looked.parent = parent
+    for k in range(0, len(cells), 150):
+        looked.feed(cells[k:k + 150])
+        plain.feed(cells[k:k + 150])
+    assert looked.values == plain.values and looked.originals == plain.originals
+    assert all(v is shared[v] for v in looked.values if v is not None)
+    assert looked.originals and any(windows) and not all(windows)

@@ -30,13 +30,21 @@ _SAMPLE = 64
 _RECHECK = 16
 #: a feed of more cells than this (a whole column at once) is told by a sample of this many of them
 _WHOLE = 2048
+#: how far past the last slice's place a child table's column looks for its first value in the
+#: parent's key column, and for its last past the first (plus a few rows a cell)
+_REACH = 4096
+#: the key under which a submission's intern table (*shared*) keeps the text key columns of the
+#: tables read so far, (table id, field) -> values, for the look-ups of their child tables
+_KEYS = object()
 
 
 class TableBuilder:
     """Collects one table's rows, then converts them column by column.
 
     *shared* is an intern table (dict) used across the tables of one submission; cells that are
-    text are replaced by the one shared string with the same content.
+    text are replaced by the one shared string with the same content. It also keeps the key
+    columns of the tables built so far (under :data:`_KEYS`), so that a child table read after its
+    parent looks its parent's key up in the parent's own column (see :class:`_Column`).
     """
 
     def __init__(self, spec: TableSpec, source_name: str | None, columns: Sequence[str],
@@ -66,10 +74,14 @@ class TableBuilder:
         if text_cells:
             linked = set(spec.key) | ({spec.parent[1]} if spec.parent is not None else set())
             types = {f.name: f.type for f in spec.fields}
+            keys = self.shared.get(_KEYS)
+            parent = keys.get(spec.parent) if keys and spec.parent is not None else None
             for name, pos in self.field_pos.items():
                 ftype = types[name]
-                self._convs[pos] = _Column(ftype, self.shared if ftype == "text" else None, name in linked,
-                                           blank_is_null)
+                conv = self._convs[pos] = _Column(ftype, self.shared if ftype == "text" else None, name in linked,
+                                                  blank_is_null)
+                if parent is not None and ftype == "text" and spec.parent is not None and name == spec.parent[1]:
+                    conv.parent = parent
 
     # -- columns ------------------------------------------------------------------------------
     def _map_columns(self) -> None:
@@ -190,6 +202,12 @@ class TableBuilder:
                 table.values[f.name], originals = _convert(raw, f.type)
             if originals:
                 table.originals[f.name] = originals
+        if self.text_cells:  # the key columns, for the tables read after this one that it is parent of
+            keys = self.shared.setdefault(_KEYS, {})
+            for name in self.spec.key:
+                pos = self.field_pos.get(name)
+                if pos is not None and self._convs[pos].canon.ftype == "text":
+                    keys[(self.spec.id, name)] = table.values[name]
         for name, pos in self.extra_pos.items():
             col = self._cols[pos]
             if self.blank_is_null:
@@ -240,9 +258,18 @@ class _Column:
     its values repeat. A slice of more than :data:`_WHOLE` cells (a column fed whole) is told by a
     sample of its first cells instead. Which way a slice goes changes no value and no original
     text, only the time and the sharing of equal strings. Rows are visited in Python only where a text must be
-    kept as the original (it was trimmed, or does not render back as written)."""
+    kept as the original (it was trimmed, or does not render back as written).
 
-    __slots__ = ("canon", "linked", "values", "originals", "blank_is_null", "distinct", "_feeds")
+    A child table's column of its parent's key (*parent*: the parent's key column, read before)
+    looks each slice up in the stretch of the parent's column that its first and last cells are
+    found in, just past the last slice's (rows are most often written in their parent's order): a
+    small dict of the parent's own strings, in the CPU's cache, instead of the submission's intern
+    table of millions. A cell not in that stretch is cleansed and shared as any other; a slice
+    whose first or last cell is not found near the last one's is read as any other, and the
+    stretches are then tried again less and less often while that goes on."""
+
+    __slots__ = ("canon", "linked", "values", "originals", "blank_is_null", "distinct", "_feeds", "parent",
+                 "_cursor", "_wait", "_fails")
 
     def __init__(self, ftype: str, shared: dict | None, linked: bool, blank_is_null: bool) -> None:
         self.canon = _Canon(ftype, shared, blank_is_null)
@@ -253,10 +280,20 @@ class _Column:
         #: the column is taken as one of identifiers (text only)
         self.distinct = False
         self._feeds = 0
+        #: the parent table's key column, for a child table's column of it
+        self.parent: list | None = None
+        self._cursor = 0  # where in it the last slice's last cell was found
+        self._wait = 0    # slices to read as any other before trying the parent again
+        self._fails = 0   # slices in a row not found in the parent
 
     def feed(self, cells: list) -> None:
         start = len(self.values)
         canon = self.canon
+        if self.parent is not None and cells:
+            if self._wait:
+                self._wait -= 1
+            elif self._feed_window(cells, start):
+                return
         if self.distinct:
             self._feeds += 1
             if self._feeds % _RECHECK and None not in cells:
@@ -274,6 +311,29 @@ class _Column:
         if kept:
             for i in compress(range(len(cells)), map(kept.__contains__, cells)):
                 self.originals[start + i] = cells[i]
+
+    def _feed_window(self, cells: list, start: int) -> bool:
+        """Look a slice up in the stretch of the parent's key column that holds its first and last
+        cells, found near the last slice's; False (nothing read) when they are not there."""
+        parent = self.parent
+        assert parent is not None
+        cursor = self._cursor
+        try:
+            lo = parent.index(cells[0], cursor, cursor + _REACH)
+            hi = parent.index(cells[-1], lo, lo + _REACH + 8 * len(cells))
+        except ValueError:
+            self._fails += 1
+            self._wait = 1 << min(self._fails, 6)
+            return False
+        self._fails = 0
+        self._cursor = hi
+        canon = self.canon
+        self.values.extend(map(_Window(parent[lo:hi + 1], canon).__getitem__, cells))
+        kept = canon.kept
+        if kept:
+            for i in compress(range(len(cells)), map(kept.__contains__, cells)):
+                self.originals[start + i] = cells[i]
+        return True
 
     def _feed_distinct(self, cells: list, start: int) -> None:
         """Mostly distinct text: no look-up per distinct value; NULLs and cells to trim are found
@@ -303,6 +363,20 @@ class _Column:
         if blanks and not self.blank_is_null:
             for i in compress(range(len(cells)), map("".__eq__, cells)):
                 originals[start + i] = ""
+
+
+class _Window(dict):
+    """A stretch of a parent table's key column: each of its texts -> the parent's own string; any
+    other text is given by the child column's canon (cleansed and shared as ever)."""
+
+    __slots__ = ("canon",)
+
+    def __init__(self, values: list, canon: _Canon) -> None:
+        super().__init__(zip(values, values))
+        self.canon = canon
+
+    def __missing__(self, v: str | None) -> Any:
+        return self.canon[v]
 
 
 class _Canon(dict):
