@@ -139,3 +139,29 @@ def test_an_interruption_while_spark_answers_ends_as_that_interruption(spark, mo
     assert dead.is_set()  # the interruption happened
     assert len(raised) == 1 and type(raised[0]) is KeyboardInterrupt, raised
     assert spark.sql("SELECT 1 AS x").collect()[0].x == 1  # the module's session still answers
+
+
+def test_the_cli_on_spark_writes_nothing_more_to_standard_error_than_on_python(tmp_path):
+    """``--engine spark`` starts a local session of its own: the JVM's start-up warnings
+    (loopback hostname, default log level, native Hadoop, truncated plans) stay off standard error,
+    which says what the Python engine's run says and nothing more."""
+    import os
+    import subprocess
+    import sys
+
+    import iapt_ds
+
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    for name in ("IDS000Header.csv", "IDS001MPI.csv"):  # few tables: few Spark queries
+        shutil.copy(iapt_ds.example_path() / name, folder / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_")) and k != "MASTER"}
+    got = {}
+    for engine in ("python", "spark"):
+        p = subprocess.run([sys.executable, "-m", "iapt_ds", "validate", str(folder), "--engine", engine,
+                            "--period", "2021-03", "--output", str(tmp_path / f"{engine}.json")],
+                           capture_output=True, text=True, encoding="utf-8", env=env, timeout=900)
+        assert p.returncode in (0, 1), p.stderr
+        got[engine] = p
+    assert got["spark"].stderr == got["python"].stderr
+    assert got["spark"].stdout == got["python"].stdout

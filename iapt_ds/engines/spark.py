@@ -79,6 +79,82 @@ def _typed(v: Any, ty: str) -> Any:
     return v
 
 
+#: the JVM's logging when the engine starts Spark itself: errors only, on standard error (the
+#: shell's logger at the same level, or Spark says on standard error that it sets a default level)
+_LOG4J2 = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.console.type = Console
+appender.console.name = stderr
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
+"""
+
+
+def _user_configured() -> bool:
+    """Whether the user has Spark settings of their own this process would start the JVM with
+    (a configuration folder, spark-submit's arguments, a master); then the engine adds none."""
+    env = os.environ
+    if any(env.get(k) for k in ("SPARK_CONF_DIR", "PYSPARK_SUBMIT_ARGS", "MASTER", "PYSPARK_GATEWAY_PORT")):
+        return True
+    home = env.get("SPARK_HOME")
+    return home is not None and any(os.path.exists(os.path.join(home, "conf", f))
+                              for f in ("spark-defaults.conf", "log4j2.properties", "log4j2.xml"))
+
+
+def _log_config() -> str:
+    """The path of the engine's log4j2 configuration (written once per user, in the temp folder)."""
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), f"iapt-ds-spark-log4j2-{os.getuid() if hasattr(os, 'getuid') else 0}.properties")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            if fh.read() == _LOG4J2:
+                return path
+    except OSError:
+        pass
+    tmp = f"{path}.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(_LOG4J2)
+    os.replace(tmp, path)
+    return path
+
+
+def _local_session() -> Any:
+    """The active session, as it is; else a new local one: this machine's cores, one shuffle
+    partition per core (not Spark's 200, each a task per shuffle), no progress bars over the
+    report, and -- unless the user has Spark settings of their own -- a JVM that writes only
+    errors to standard error, bound to the loopback address unless ``SPARK_LOCAL_IP`` says
+    otherwise (the hostname's address is what Spark warns about on such machines)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    cores = str(os.cpu_count() or 1)
+    builder = (SparkSession.builder.appName("iapt-ds").config("spark.sql.shuffle.partitions", cores)
+               .config("spark.ui.showConsoleProgress", "false"))
+    if _user_configured():
+        return builder.getOrCreate()
+    from pyspark import SparkContext
+
+    if getattr(SparkContext, "_gateway", None) is not None:  # a JVM already started in this process
+        return builder.getOrCreate()
+    builder = builder.master(f"local[{cores}]").config(
+        "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_log_config()}")
+    unset = "SPARK_LOCAL_IP" not in os.environ
+    if unset:
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    try:
+        return builder.getOrCreate()
+    finally:
+        if unset:
+            os.environ.pop("SPARK_LOCAL_IP", None)
+
+
 class SparkEngine(SqlEngine):
     """One validation run on Spark. *session* is the :class:`pyspark.sql.SparkSession` to run on
     (default: the active one, or a new local one); the run works in a ``newSession()`` of it.
@@ -107,13 +183,7 @@ class SparkEngine(SqlEngine):
             return
         parent = self._parent
         if parent is None:
-            from pyspark.sql import SparkSession
-
-            # a session of our own: this machine's cores, one shuffle partition per core (not
-            # Spark's 200, each a task per shuffle), and no progress bars over the report
-            cores = str(os.cpu_count() or 1)
-            parent = (SparkSession.builder.appName("iapt-ds").config("spark.sql.shuffle.partitions", cores)
-                      .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+            parent = _local_session()
         self.spark = parent.newSession()
         # a table's rules make one wide expression: generating Java for it as one stage costs
         # more than it saves (and overflows Janino's limits)
