@@ -149,6 +149,8 @@ def test_the_cli_on_spark_writes_nothing_more_to_standard_error_than_on_python(t
     import subprocess
     import sys
 
+    from pathlib import Path
+
     import iapt_ds
 
     folder = tmp_path / "sub"
@@ -156,10 +158,12 @@ def test_the_cli_on_spark_writes_nothing_more_to_standard_error_than_on_python(t
     for name in ("IDS000Header.csv", "IDS001MPI.csv"):  # few tables: few Spark queries
         shutil.copy(iapt_ds.example_path() / name, folder / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_")) and k != "MASTER"}
+    env["PYTHONPATH"] = str(Path(iapt_ds.__file__).resolve().parents[1])  # this checkout, from another folder
     got = {}
     for engine in ("python", "spark"):
+        (tmp_path / engine).mkdir()
         p = subprocess.run([sys.executable, "-m", "iapt_ds", "validate", str(folder), "--engine", engine,
-                            "--period", "2021-03", "--output", str(tmp_path / f"{engine}.json")],
+                            "--period", "2021-03", "--output", "r.json"], cwd=tmp_path / engine,
                            capture_output=True, text=True, encoding="utf-8", env=env, timeout=900)
         assert p.returncode in (0, 1), p.stderr
         got[engine] = p
