@@ -40,6 +40,15 @@ def assert_same(py, db):
     assert _outcomes(db) == _outcomes(py)
 
 
+def _same_in_both(sub):
+    """*sub* validated by the Python engine and by DuckDB, required to give the same result: the
+    Python result and the DuckDB engine (what it ran in SQL)."""
+    engine = DuckDBEngine()
+    py = validate(sub, spec=SPEC, **UPLOAD)
+    assert_same(py, validate(sub, spec=SPEC, engine=engine, **UPLOAD))
+    return py, engine
+
+
 _ALL = os.environ.get("IAPT_DS_ALL_EXAMPLES") == "1"
 
 
@@ -78,10 +87,7 @@ def _synthetic(rows, seed, fault_rate):
 @pytest.mark.parametrize("seed, fault_rate", [(1, 0.0), (2, 0.05), (3, 0.3), (4, 0.9)])
 def test_faulty_synthetic_submissions_give_the_same_result(seed, fault_rate):
     sub = _synthetic(3000, seed, fault_rate)
-    engine = DuckDBEngine()
-    py = validate(sub, spec=SPEC, **UPLOAD)
-    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
-    assert_same(py, db)
+    py, engine = _same_in_both(sub)
     if fault_rate:
         assert py.findings  # the comparison is about something
     # the kinds that cover most rules ran as SQL, not through the Python fallback
@@ -293,10 +299,7 @@ def test_onsets_of_every_shape_against_birth_dates_give_the_same_result():
             for end in ("", "\n", "\n\n", "\r\n", "\n\r\n", "\r", "\u2028", "\n\u0085", "x", "\n\n\n", " "):
                 onsets.append(f"{y}-{m}{end}")
     sub = _with_values(sub, "IDS101", "OnsetDate", onsets)
-    engine = DuckDBEngine()
-    py = validate(sub, spec=SPEC, **UPLOAD)
-    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
-    assert_same(py, db)
+    py, engine = _same_in_both(sub)
     assert "IDS10141" in engine.ran_in_sql
     assert "IDS10141" in {f.code for f in py.findings}
 
@@ -313,10 +316,7 @@ def test_double_booked_slots_give_the_same_result():
         if i % 7 == 0:
             t.values["CareContTime"][i] = None
         t.values["AttendOrDNACode"][i] = ("5", "6", "2", None)[i % 4]
-    engine = DuckDBEngine()
-    py = validate(sub, spec=SPEC, **UPLOAD)
-    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
-    assert_same(py, db)
+    py, engine = _same_in_both(sub)
     assert "IDS20168" in engine.ran_in_sql
     assert "IDS20168" in {f.code for f in py.findings}
 
@@ -386,10 +386,7 @@ def test_nhs_numbers_of_every_shape_give_the_same_result():
               "943476587a", "+943476587", "٩٤٣٤٧٦٥٨٧٠", "12345５4321", "", " 9434765870", "²434765870"]
     values = valid + wrong_check + no_check + palindromes + others + [None]
     sub = _with_values(sub, "IDS001", "NHSNumber", values)
-    engine = DuckDBEngine()
-    py = validate(sub, spec=SPEC, **UPLOAD)
-    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
-    assert_same(py, db)
+    py, engine = _same_in_both(sub)
     assert "IDSREJ006" in engine.ran_in_sql
     failing = {f.row - 1 for f in py.findings if f.code == "IDSREJ006" and f.table == "IDS001"}  # (rows from 1)
     assert failing >= set(range(len(valid), len(valid) + len(wrong_check) + len(no_check) + len(palindromes)))
@@ -415,10 +412,7 @@ def test_attended_contacts_with_and_without_accepted_activities_give_the_same_re
             act_ids[j] = "gone"
         elif v in ids and j % 3 == 1:
             acts.values["CareActId"][j] = None
-    engine = DuckDBEngine()
-    py = validate(sub, spec=SPEC, **UPLOAD)
-    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
-    assert_same(py, db)
+    py, engine = _same_in_both(sub)
     assert "IDS20169" in engine.ran_in_sql
     failing = {f.row - 1 for f in py.findings if f.code == "IDS20169"}
     assert failing and failing != set(i for i in range(40) if attend[i] in ("5", "6"))  # some pass
@@ -435,10 +429,7 @@ def test_lengths_with_line_terminators_and_other_characters_give_the_same_result
               "😀😀😀😀😀", "😀😀😀😀😀😀😀😀😀😀"]
     sub = _with_values(sub, "IDS201", "SiteIDOfTreat", texts)
     sub = _with_values(sub, "IDS201", "ClinContDurOfCareCont", [None, 0, 7, 9999, 10000, -1, -999, 123456789])
-    engine = DuckDBEngine()
-    py = validate(sub, spec=SPEC, **UPLOAD)
-    db = validate(sub, spec=SPEC, engine=engine, **UPLOAD)
-    assert_same(py, db)
+    py, engine = _same_in_both(sub)
     assert {"IDS20148", "IDS20114"} <= set(engine.ran_in_sql)
     failing = {f.row - 1 for f in py.findings if f.code == "IDS20148"}
     assert failing and set(range(len(texts))) - failing - {0}  # failing and passing values both
