@@ -294,7 +294,12 @@ def test_png_colours_tells_a_blank_picture(tmp_path: Path):
 def test_the_findings_table_fits_a_laptop_screen(tmp_path: Path):
     """Regression: with realistic keys (LocalPatientId-ServiceRequestId, dates) kept whole, the
     findings table was wider than a 1400-pixel window and its last column ("Takes down") was cut
-    off. The message column gives way instead."""
+    off. The message column gives way instead.
+
+    Regression too: in a 1280-pixel window sorted by value, and in a 1024-pixel one whatever the
+    order, the table ran past its card and the page scrolled sideways. A key of a few short values
+    was kept on one line as a whole, a root cause's link held a long faulty identifier as one
+    unbreakable word, and the page's margins were those of a wide screen."""
     from _chromium import Browser
 
     from iapt_ds.report import write_html
@@ -305,14 +310,24 @@ def test_the_findings_table_fits_a_laptop_screen(tmp_path: Path):
     page = tmp_path / "report.html"
     with page.open("w", encoding="utf-8") as fh:
         write_html(result, fh)
-    with Browser(1400, 1000) as b:
-        b.open(page.as_uri() + "#sort=-value")
-        seen = b.js("""(function () {
-            var t = document.getElementById("findings-table").getBoundingClientRect(),
-                s = document.getElementById("findings").getBoundingClientRect();
-            return {page: document.documentElement.scrollWidth, window: innerWidth, table: t.right, card: s.right};
-        })()""")
-    assert seen["page"] <= seen["window"] and seen["table"] <= seen["card"], seen
+    probe = """(function () {
+        var t = document.getElementById("findings-table"), s = document.getElementById("findings").getBoundingClientRect(),
+            rows = t.querySelectorAll("tbody tr");
+        return {page: document.documentElement.scrollWidth, window: innerWidth, table: t.getBoundingClientRect().right,
+                card: s.right, rows: rows.length,
+                roots: [].filter.call(rows, function (r) { return r.children[9].textContent; }).length};
+    })()"""
+    roots = 0
+    for width in (1400, 1280, 1024):
+        for order in ("-value", "-key", "-down", "-field", "id"):
+            with Browser(width, 1000) as b:
+                b.open(page.as_uri() + "#sort=" + order)
+                b.js('var s = document.getElementById("p-size"); s.value = "500"; s.dispatchEvent(new Event("change"))')
+                seen = b.js(probe)
+            assert seen["rows"] == 500, seen
+            assert seen["page"] <= seen["window"] and seen["table"] <= seen["card"], (width, order, seen)
+            roots += seen["roots"]
+    assert roots, "no page shown had a root cause's link in it"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian: apt-get install chromium)")

@@ -90,11 +90,11 @@ table{border-collapse:collapse;width:100%}
 th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 th{background:#f3f4f6;font-weight:600;white-space:nowrap}th.wrap{white-space:normal}#findings-table td,#findings-table th{padding:5px 6px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-td.msg{overflow-wrap:anywhere;min-width:12em}
+td.msg{overflow-wrap:anywhere;min-width:12em}td.root{overflow-wrap:anywhere;min-width:6em}
 .scroll{overflow-x:auto}td.nowrap{white-space:nowrap}td.ex{overflow-wrap:anywhere;min-width:14em}
 .val{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;white-space:nowrap}
 .val.long{white-space:normal;overflow-wrap:anywhere}
-.val .kv{white-space:nowrap}.val .kv.long{white-space:normal;overflow-wrap:anywhere}
+.val.key{white-space:normal}.val .kv{white-space:nowrap}.val .kv.long{white-space:normal;overflow-wrap:anywhere}
 code,.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:600}
 .sev{display:inline-block;min-width:58px;padding:1px 8px;border-radius:4px;color:#fff;font-size:12px;
 font-weight:600;text-align:center}
@@ -131,6 +131,8 @@ button:disabled{opacity:.5;cursor:default}
 #findings-table tr.hit{background:#fef3c7}
 .note{color:var(--muted);font-size:13px}
 footer{padding:0 32px 24px;color:var(--muted);font-size:12px}
+@media (max-width:1180px){nav{padding:8px 12px}main{padding:8px 12px 24px}section{padding:12px}
+footer{padding:0 12px 24px}#findings-table td,#findings-table th{padding:5px 4px}td.msg{min-width:9em}}
 """
 
 _JS = r"""
@@ -287,7 +289,7 @@ _JS = r"""
       if (x[3]) td.title = "line " + x[3] + " of the CSV file";
       tr.appendChild(td);
       var key = x[4] || "";
-      td = el("td", "val" + (key.length > 28 ? " long" : ""), null);
+      td = el("td", "val key", null);
       keyParts(td, key);
       if (x[1] >= 0 && D.keys[D.tables[x[1]]]) td.title = D.keys[D.tables[x[1]]].join(", ");
       tr.appendChild(td);
@@ -295,7 +297,7 @@ _JS = r"""
       var v = value(i);
       tr.appendChild(el("td", "val" + (v.length > 14 ? " long" : ""), v));
       tr.appendChild(el("td", "msg", message(i)));
-      td = el("td", null, null);
+      td = el("td", "root", null);
       if (root[i] >= 0 && root[i] !== i) td.appendChild(linkTo(root[i]));
       tr.appendChild(td);
       tr.appendChild(el("td", "num", down[i] ? String(down[i]) : ""));
@@ -725,7 +727,7 @@ class _Page:
         self.w('<table id="findings-table"><thead><tr><th class="num" data-sort="id">#</th>'
                '<th data-sort="sev">Severity</th><th data-sort="code">Code</th><th data-sort="table">Table</th>'
                '<th class="num" data-sort="row">Row</th><th data-sort="key">Key</th><th data-sort="field">Field</th>'
-               '<th data-sort="value">Value</th><th>Message</th><th>Root cause</th>'
+               '<th data-sort="value">Value</th><th>Message</th><th class="wrap">Root cause</th>'
                '<th class="num wrap" data-sort="down">Takes down</th></tr></thead>'
                '<tbody id="findings-body"></tbody></table>\n')
         if not total:
