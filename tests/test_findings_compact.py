@@ -130,3 +130,118 @@ def test_a_clean_file_has_no_findings(tmp_path):
     write_csv_folder(tmp_path, rows=500, seed=1)
     result = iapt_ds.validate(tmp_path, **UPLOAD)
     assert result.findings == () and len(result.findings) == 0 and list(result.findings) == []
+
+
+def _hostile_faulty(tmp_path):
+    """A faulty synthetic submission with hostile and identifying text where a redacted report
+    must mask it: a postcode holding a formula, controls and an NHS number; a birth date and an
+    identifier (with trailing punctuation) in fields that hold neither; a row whose cells do not
+    line up with the header (masked whole)."""
+    write_csv_folder(tmp_path, rows=3000, seed=4, fault_rate=0.05)
+    mpi = tmp_path / "IDS001MPI.csv"
+    lines = mpi.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    lpi = lines[5].split(",")[head.index("LocalPatientId")]
+    cells = lines[3].split(",")
+    cells[head.index("Postcode")] = "=HYPERLINK(x)\u202e\u200b%s%d{value} 943 476 5919"
+    cells[head.index("Gender")] = "-9\x1b[2J"
+    lines[3] = ",".join(cells)
+    cells = lines[4].split(",")
+    cells[head.index("Gender")] = "1985-06-14"
+    cells[head.index("EthnicCategory")] = lpi + "."
+    lines[4] = ",".join(cells)
+    lines[6] += ",LS1 4AP," + lpi  # cells that do not line up with the header
+    mpi.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return iapt_ds.validate(tmp_path, **UPLOAD)
+
+
+def test_fast_redacted_writers_write_what_the_records_say(tmp_path):
+    """Redacted, the JSON and CSV writers lay each run of findings out from masked columns
+    (no Finding made per finding): the same bytes as the general path, which masks each
+    finding on its own."""
+    result = _hostile_faulty(tmp_path)
+    assert any(f.code == "IDSREJ001" and f.row is not None for f in result.findings)  # a row that did not line up
+    general = attrs.evolve(result, findings=tuple(result.findings))
+    for fmt in ("json", "csv"):
+        fast, slow = io.StringIO(), io.StringIO()
+        write_report(result, fast, fmt, redact=True)
+        write_report(general, slow, fmt, redact=True)
+        a, b = (x.getvalue().splitlines() for x in (fast, slow))
+        assert [x for x in a if "run_at" not in x] == [x for x in b if "run_at" not in x]
+        assert "5919" not in fast.getvalue() and "1985-06-14" not in fast.getvalue()
+        assert "****-**-14" in fast.getvalue()  # a birth date out of place, masked
+
+
+def test_fast_redacted_writers_on_the_messy_result(tmp_path):
+    """The same on the messy result (every severity, a deep cascade, hostile and Unicode text)."""
+    from test_report_data import messy_result
+
+    result = messy_result(tmp_path / "sub")
+    general = attrs.evolve(result, findings=tuple(result.findings))
+    for fmt in ("json", "csv"):
+        for redact in (False, True):
+            fast, slow = io.StringIO(), io.StringIO()
+            write_report(result, fast, fmt, redact=redact)
+            write_report(general, slow, fmt, redact=redact)
+            a, b = (x.getvalue().splitlines() for x in (fast, slow))
+            assert [x for x in a if "run_at" not in x] == [x for x in b if "run_at" not in x]
+
+
+def test_scrubbing_a_text_masks_the_tokens_a_token_by_token_pass_masks(tmp_path):
+    """Redactor.text looks for identifiers among a text's tokens all at once (and remembers each
+    text): it gives what masking the text token by token gives, on every text a report shows."""
+    from iapt_ds.report._view import ReportView
+    from iapt_ds.report.redact import _NHS_LIKE, _POSTCODE_LIKE, _TOKEN, Redactor, mask
+
+    result = _hostile_faulty(tmp_path)
+    redactor = Redactor(result.spec, result.identifiers)
+    lpi = next(iter(sorted(redactor._ids)))
+
+    def plain(text):
+        if not text:
+            return text
+        text = _NHS_LIKE.sub(lambda m: mask(m.group(0)) or "", text)
+        text = _POSTCODE_LIKE.sub(lambda m: mask(m.group(0)) or "", text)
+        return _TOKEN.sub(redactor._token, text)
+
+    texts = [t for rec in ReportView(result).records() for t in (rec["message"], rec["value"], rec["other"],
+                                                                  *rec["key"].values())]
+    texts += [f"{lpi}.", f"({lpi}):", f"x{lpi}", f"{lpi}/-. and {lpi}", "", None, "no identifier here"]
+    masked = [redactor.text(t) for t in texts]
+    assert masked == [plain(t) for t in texts]
+    assert masked == [redactor.text(t) for t in texts]  # remembered: the same again
+    assert sum(a != b for a, b in zip(masked, texts)) > 50
+    assert redactor.text(f"({lpi}).") == f"({mask(lpi)})."
+
+
+def test_a_runs_columns_and_messages_are_masked_as_each_finding_is(tmp_path):
+    """Redactor.run_columns and run_messages (a run of findings at once) against
+    Redactor.finding and Redactor.scrub (one finding at a time), with rows of every table
+    taken as not lining up with the header and messages that hold each finding's secrets."""
+    from iapt_ds.report._view import Run, _plain_runs
+    from iapt_ds.report.redact import Redactor
+
+    result = _hostile_faulty(tmp_path)
+    findings = result.findings
+    runs = [r for r in _plain_runs(findings, False) if isinstance(r, Run)]
+    untrusted = {(r.table, row) for r in runs for row in r.rows[1::7]}
+    redactor = Redactor(result.spec, result.identifiers, untrusted)
+    seen_untrusted = seen_secret = 0
+    for run in runs:
+        keys, values, others, details, bad = redactor.run_columns(run.rule, run.table, run.rows, run.keys,
+                                                                   run.values, run.others, run.details)
+        each = [findings[k] for k in range(run.start, run.start + len(run.rows))]
+        masked = [redactor.finding(f) for f in each]
+        n = len(each)
+        assert [m.key for m in masked] == [tuple(c[j] for c in keys) for j in range(n)]
+        assert [m.values for m in masked] == [tuple(c[j] for c in values) for j in range(n)]
+        assert [m.other for m in masked] == others and [m.detail for m in masked] == details
+        assert bad == [j for j, f in enumerate(each) if (f.table, f.row) in untrusted]
+        seen_untrusted += len(bad)
+        # a message holding the finding's own secrets (and quoted text), as a writer might render it
+        texts = [f"{m.message} '{' '.join(v or '' for v in f.values)}' {' '.join(k or '' for k in f.key)}"
+                 for f, m in zip(each, masked)]
+        got = redactor.run_messages(texts, run.rule, run.table, run.keys, run.values, bad)
+        assert got == [redactor.scrub(t, f) for t, f in zip(texts, each)]
+        seen_secret += sum(bool(redactor.secrets(f)) for f in each)
+    assert seen_untrusted > 20 and seen_secret > 100

@@ -8,6 +8,7 @@ structure; only the findings that other findings point at (causes, root causes) 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from itertools import count, repeat
 from typing import Any, NamedTuple
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from ..errors import UsageError
-from ..findings import Finding, Findings
+from ..findings import Finding, Findings, message_texts
 from ..result import Result
 from ..spec import Severity, Spec, load_spec
 from ._safe import any_active, visible
@@ -397,17 +398,57 @@ class Run(NamedTuple):
     expected: list[str | None]
     causes: list[int | None] | None       # None: no finding of the run is a cascade
     roots: list[int | None] | None
+    #: each finding's message, root-cause sentence and all, when the view made them (a
+    #: redacting view: masked and scrubbed); None: the writer renders them from the columns
+    messages: list[str] | None = None
 
 
-def plain_runs(view: ReportView) -> Iterator[Run | Row] | None:
+class Held(NamedTuple):
+    """A finding held whole (on no row) in a redacting view's :func:`plain_runs`: the writer
+    lays it out from :meth:`ReportView.record`."""
+
+    position: int
+    finding: Finding
+
+
+def plain_runs(view: ReportView) -> Iterator[Run | Row | Held] | None:
     """Every finding of *view*'s result, in order, straight from the compact store: a
     :class:`Run` for each run of findings of one rule on rows of one table, a :data:`Row` for a
-    finding held whole (on no row). Values are shown safely when the view shows them so; None
-    when the view redacts or the findings are not stored compactly (see :func:`plain_rows`)."""
+    finding held whole (on no row). Values are shown safely when the view shows them so. When
+    the view redacts, each run's columns are masked as :meth:`Redactor.finding` masks a finding
+    and its messages made (:attr:`Run.messages`), and a finding held whole comes as
+    :class:`Held`. None when the findings are not stored compactly (the writers then go through
+    :meth:`ReportView.records`)."""
     findings = view.result.findings
-    if view._redactor is not None or not isinstance(findings, Findings):
+    if not isinstance(findings, Findings):
         return None
+    if view._redactor is not None:
+        return _redacted_runs(findings, view.visible, view._redactor)
     return _plain_runs(findings, view.visible)
+
+
+def _redacted_runs(findings: Findings, show: bool, redactor: Redactor) -> Iterator[Run | Held]:
+    safe = (lambda v: visible(v) if v else v) if show else None
+    sentence = functools.cache(findings.sentence_of)
+    for run in _plain_runs(findings, False):
+        if not isinstance(run, Run):
+            k = run[0]
+            f = findings.whole(k)
+            assert f is not None
+            yield Held(k, f)
+            continue
+        rule = run.rule
+        keys, values, others, details, untrusted = redactor.run_columns(rule, run.table, run.rows, run.keys,
+                                                                        run.values, run.others, run.details)
+        if safe is not None:  # as the view shows a masked finding
+            keys = [_shown_column(c, safe) for c in keys]
+            values = [_shown_column(c, safe) for c in values]
+            others, details = _shown_column(others, safe), _shown_column(details, safe)
+        texts = message_texts(rule, values, others, run.expected, details)
+        if run.roots is not None:
+            texts = [t if r is None else t + sentence(r) for t, r in zip(texts, run.roots)]
+        messages = redactor.run_messages(texts, rule, run.table, run.keys, run.values, untrusted)
+        yield run._replace(keys=keys, values=values, others=others, details=details, messages=messages)
 
 
 def _plain_runs(findings: Findings, show: bool) -> Iterator[Run | Row]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import functools
 from collections.abc import Iterator
+from itertools import count, repeat
 from typing import Any, TextIO
 
 from ..result import Result
 from ..spec import Spec
-from ..findings import Findings, message_text
-from ._safe import visible
-from ._view import ReportView, Row, plain_rows, ref_text
+from ..findings import Findings, message_text, message_texts
+from ._safe import any_active, visible
+from ._view import Held, ReportView, Row, Run, plain_runs, ref_text
 
 __all__ = ["COLUMNS", "neutralise", "write_csv"]
 
@@ -47,17 +48,92 @@ def write_csv(result: Result, out: TextIO, *, redact: bool = False, spec: Spec |
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     version, why = view.spec.version, result.version_reason
-    rows = plain_rows(view)
-    if rows is not None:
-        writer.writerows(_rows(view, rows, neutralise(version), neutralise(why)))
+    runs = plain_runs(view)
+    if runs is not None:
+        _write_runs(writer, view, runs, neutralise(version), neutralise(why))
         return
     for rec in view.records():
-        cause = rec["caused_by"]
-        key = "; ".join(f"{k}={'' if v is None else v}" for k, v in rec["key"].items())
-        row = (rec["id"], rec["code"], rec["severity"], rec["table"] or "", rec["row"] or "", rec["line"] or "",
-               key, rec["field"] or "", "" if rec["value"] is None else rec["value"], rec["message"],
-               ref_text(cause), ref_text(cause["root"]) if cause else "", version, why)
-        writer.writerow([neutralise(c) for c in row])
+        writer.writerow(_record_row(rec, version, why))
+
+
+def _record_row(rec: dict[str, Any], version: Any, why: Any) -> list[Any]:
+    """The CSV row of a finding's record (:meth:`ReportView.record`)."""
+    cause = rec["caused_by"]
+    key = "; ".join(f"{k}={'' if v is None else v}" for k, v in rec["key"].items())
+    row = (rec["id"], rec["code"], rec["severity"], rec["table"] or "", rec["row"] or "", rec["line"] or "",
+           key, rec["field"] or "", "" if rec["value"] is None else rec["value"], rec["message"],
+           ref_text(cause), ref_text(cause["root"]) if cause else "", version, why)
+    return [neutralise(c) for c in row]
+
+
+_BLANK = {None: ""}
+
+
+def _safe_column(col: list[Any]) -> list[Any]:
+    """:func:`neutralise` of each text of *col* (None as an empty cell), in C but for the texts
+    that start like a formula."""
+    if None in col:
+        col = list(map(_BLANK.get, col, col))
+    starts = list(map(str.startswith, col, repeat(_FORMULA_START)))
+    if True not in starts:
+        return col
+    return ["'" + c if s else c for c, s in zip(col, starts)]
+
+
+def _write_runs(writer: Any, view: ReportView, runs: Iterator[Run | Row | Held], version: Any, why: Any) -> None:
+    """Each finding's CSV row as :func:`_record_row` makes it from its record, a run of one
+    rule's findings on one table at a time (:func:`plain_runs`), column by column: the cells
+    that are the same for every finding of a rule made (and made safe) once, the others
+    looked at in C where they hold nothing to make safe."""
+    findings = view.result.findings
+    assert isinstance(findings, Findings)
+    tables = view.spec.tables
+    sentence_of = functools.cache(findings.sentence_of)
+
+    refs: dict[int | None, str] = {None: ""}  # a finding's reference (made safe) by its position
+
+    def know(positions: list[int | None]) -> None:
+        new = [k for k in set(positions).difference(refs) if k is not None]
+        for k, (code, table, row) in zip(new, findings.refs_of(new)):
+            refs[k] = neutralise(ref_text({"code": code, "table": table, "row": row}))
+
+    for run in runs:
+        if isinstance(run, Held):
+            writer.writerow(_record_row(view.record(run.finding, run.position), version, why))
+            continue
+        if not isinstance(run, Run):  # a finding held whole
+            writer.writerows(_rows(view, iter([run]), version, why))
+            continue
+        rule, n = run.rule, len(run.rows)
+        names = tables[run.table].key
+        if run.keys:
+            parts = [[name + "=" + ("" if v is None else v) for v in col] if None in col else
+                     list(map((name + "=").__add__, col))  # type: ignore[arg-type]  # (no None in it)
+                     for name, col in zip(names, run.keys)]
+            keys: Any = _safe_column(parts[0] if len(parts) == 1 else list(map("; ".join, zip(*parts))))
+        else:
+            keys = repeat("", n)
+        value: Any = _safe_column(run.values[0]) if run.values else repeat("", n)
+        messages = run.messages
+        if messages is None:
+            messages = message_texts(rule, run.values, run.others, run.expected, run.details)
+            if run.roots is not None:
+                messages = [t if r is None else t + sentence_of(r) for t, r in zip(messages, run.roots)]
+        if any_active(tuple(messages)):
+            messages = list(map(visible, messages))
+        lines: Any = run.lines if None not in run.lines else ["" if v is None else v for v in run.lines]
+        if run.causes is None:
+            caused: Any = repeat("", n)
+            rooted: Any = repeat("", n)
+        else:
+            know(run.causes)
+            know(run.roots or [])
+            caused = list(map(refs.__getitem__, run.causes))
+            rooted = list(map(refs.__getitem__, run.roots or ()))
+        writer.writerows(zip(count(run.start), repeat(neutralise(rule.code)), repeat(neutralise(rule.severity)),
+                             repeat(neutralise(run.table)), run.rows, lines, keys,
+                             repeat(neutralise(rule.field or "")), value, _safe_column(messages), caused, rooted,
+                             repeat(version), repeat(why)))
 
 
 def _rows(view: ReportView, rows: Iterator[Row], version: Any, why: Any) -> Iterator[list[Any]]:

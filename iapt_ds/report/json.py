@@ -19,7 +19,7 @@ from .. import __version__
 from ..result import Result
 from ..spec import Spec
 from ..findings import Findings, _placeholders, message_text, message_texts, root_sentence
-from ._view import ReportView, Row, Run, plain_runs
+from ._view import Held, ReportView, Row, Run, plain_runs
 from .explain import checks
 
 __all__ = ["FORMAT", "VERSION", "write_json"]
@@ -77,7 +77,7 @@ def write_json(result: Result, out: TextIO, *, redact: bool = False, spec: Spec 
     out.write("\n}\n")
 
 
-def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
+def _lines(view: ReportView, runs: Iterator[Run | Row | Held]) -> Iterator[str]:
     """Each finding's record as :func:`_record` writes it (those of a run joined as
     :func:`_write_block` separates items), laid out from parts rendered once per
     rule, table and cause, a run of one rule's findings at a time (:func:`plain_runs`): per
@@ -120,7 +120,9 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
             if causes is not None:
                 refs.know(causes, root_list)
             messages: Any
-            if fixed is not None and causes is None:
+            if run.messages is not None:  # (made by the view: redacted)
+                messages = map(enc, run.messages)
+            elif fixed is not None and causes is None:
                 messages = repeat(fixed, n)
             else:
                 texts = ([rule.message] * n if fixed is not None else
@@ -132,6 +134,9 @@ def _lines(view: ReportView, runs: Iterator[Run | Row]) -> Iterator[str]:
             # the run's records as one block of lines, as _write_block would separate them
             yield ",\n    ".join(map(template.__mod__, zip(count(run.start), run.rows, lines, *keys, value, other,
                                                            messages, caused)))
+            continue
+        if isinstance(run, Held):  # (a redacting view's finding on no row)
+            yield _record(view.record(run.finding, run.position))
             continue
         k, rule, table, row, line, key, values, other_, detail, expected, cause, root = run
         form = forms.get((id(rule), table))

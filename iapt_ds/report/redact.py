@@ -28,14 +28,16 @@ characters"), then scrubbed as any other text. Everything here is linear in the 
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
+from itertools import compress, count, repeat
 from typing import overload
 
 import attrs
 
 from ..findings import Finding
-from ..spec import Spec
+from ..spec import RuleSpec, Spec
 
 __all__ = ["mask", "Redactor"]
 
@@ -46,6 +48,7 @@ _NHS_LIKE = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
 _POSTCODE_LIKE = re.compile(r"(?<![^\W_])[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}(?![^\W_])", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"(?<!\d)\d{4}-\d{1,2}-\d{1,2}(?!\d)|(?<!\d)\d{1,2}/\d{1,2}/\d{2,4}(?!\d)")
 _TOKEN = re.compile(r"[^\s'\",;()\[\]{}<>=|]+")
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 _TRAILING = ".:/-"
 _MIN_IDENTIFIER = 4
 _QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
@@ -105,8 +108,11 @@ class Redactor:
         self._key_mask = {tid: tuple(name in self.sensitive for name in t.key) for tid, t in spec.tables.items()}
         # short ones would mask ordinary words and numbers of the messages ("row 12")
         self._ids = frozenset(i for i in identifiers if i and len(i) >= _MIN_IDENTIFIER)
+        self._masked: dict[str, str] = {}  # token -> its masked text, for tokens that are identifiers
+        self._scrubbed: dict[str, str] = {}  # text -> text() of it, for the texts seen so far
         #: (table, row) of rows whose cells did not line up with the header
         self._untrusted = frozenset(untrusted)
+        self._bad_rows: dict[str, frozenset[int]] = {}
         self._names = frozenset({f.name for t in spec.tables.values() for f in t.fields}
                                 | {t.name for t in spec.tables.values()} | set(spec.tables))
         self._structure = next((r.code for r in spec.rules.values() if r.kind == "structure"), "IDSREJ001")
@@ -149,7 +155,10 @@ class Redactor:
     def message(self, original: Finding, masked: Finding) -> str:
         """The message of *masked* (a copy made by :meth:`finding`), scrubbed of anything that
         is an identifier; for a row that did not line up, of every quoted value."""
-        text = masked.message
+        return self.scrub(masked.message, original)
+
+    def scrub(self, text: str, original: Finding) -> str:
+        """*text*, a message of the finding *original*, scrubbed as :meth:`message` scrubs it."""
         if (original.table, original.row) in self._untrusted and original.row is not None:
             text = self._quoted(text)
         for s in self.secrets(original):
@@ -159,28 +168,130 @@ class Redactor:
 
     def secrets(self, f: Finding) -> list[str]:
         """The sensitive strings *f* carries (longest first, so a longer one is masked whole)."""
-        rule = f.rule
-        found = {v for name, v in zip(rule.fields, f.values) if name in self.sensitive and v}
-        flags = self._key_mask.get(f.table or "", ())
-        found.update(k for i, k in enumerate(f.key) if k and i < len(flags) and flags[i])
+        return self._secrets(f.rule, f.table, f.values, f.key)
+
+    def _secrets(self, rule: RuleSpec, table: str | None, values: Sequence[str | None],
+                 key: Sequence[str | None]) -> list[str]:
+        found = {v for name, v in zip(rule.fields, values) if name in self.sensitive and v}
+        flags = self._key_mask.get(table or "", ())
+        found.update(k for i, k in enumerate(key) if k and i < len(flags) and flags[i])
         return sorted(found, key=len, reverse=True)
+
+    # -- many findings at once: a run of one rule's findings on rows of one table ------------------
+    def run_columns(self, rule: RuleSpec, table: str, rows: Sequence[int], keys: Sequence[list[str | None]],
+                    values: Sequence[list[str | None]], others: list[str | None], details: list[str | None]
+                    ) -> tuple[list[list[str | None]], list[list[str | None]], list[str | None], list[str | None], list[int]]:
+        """:meth:`finding` of each finding of *rule* on *rows* (1-based) of *table*, column by
+        column: its key columns, value columns (one per field of the rule), compared values and
+        details masked as :meth:`finding` masks them, each distinct text of a column once; with
+        the places in the run of the findings on rows that did not line up (masked whole)."""
+        bad = self._untrusted_rows(table)
+        untrusted = list(compress(count(), map(bad.__contains__, rows))) if bad else []
+        sensitive = self.sensitive
+        out_values = []
+        for name, col in zip(rule.fields, values):
+            if name in sensitive:
+                out_values.append(_each(mask, col, untrusted, mask))
+            else:
+                out_values.append(_each(functools.partial(self._value, table=table, name=name), col, untrusted, mask))
+        flags = self._key_mask.get(table, ())
+        out_keys = [_each(mask if i < len(flags) and flags[i] else self.text, col, untrusted, mask)
+                    for i, col in enumerate(keys)]
+        whole_other = lambda o: self.text(mask(o))  # noqa: E731
+        sensitive_other = any(_field_of(rule.params.get(p)) in sensitive for p in ("other", "birth_date"))
+        out_others = _each(whole_other if sensitive_other else self.text, others, untrusted, whole_other)
+        whole_detail = lambda d: self.text(self._quoted(d) if d else d)  # noqa: E731
+        out_details = _each(whole_detail if rule.code == self._structure else self.text, details, untrusted,
+                            whole_detail)
+        return out_keys, out_values, out_others, out_details, untrusted
+
+    def run_messages(self, texts: list[str], rule: RuleSpec, table: str, keys: Sequence[list[str | None]],
+                     values: Sequence[list[str | None]], untrusted: Sequence[int]) -> list[str]:
+        """:meth:`message` of each finding of a run: *texts* are the messages rendered from the
+        masked columns (:meth:`run_columns`), *keys* and *values* the run's original columns,
+        *untrusted* the places of the findings on rows that did not line up."""
+        texts = list(texts)
+        for j in untrusted:
+            texts[j] = self._quoted(texts[j])
+        sensitive = self.sensitive
+        flags = self._key_mask.get(table, ())
+        secret_values = [col for name, col in zip(rule.fields, values) if name in sensitive]
+        secret_keys = [col for i, col in enumerate(keys) if i < len(flags) and flags[i]]
+        text = self.text
+        if not secret_values and not secret_keys:
+            return [text(t) or t for t in texts]
+        out = []
+        # the secrets of each finding as :meth:`secrets` finds them (the same set, made in the
+        # same order, so that equally long ones are tried in the same order)
+        rows_values = zip(*secret_values) if secret_values else repeat(())
+        rows_keys = zip(*secret_keys) if secret_keys else repeat(())
+        for t, vs, ks in zip(texts, rows_values, rows_keys):
+            found = {v for v in vs if v}
+            found.update(k for k in ks if k)
+            for s in sorted(found, key=len, reverse=True):
+                if s in t:
+                    t = t.replace(s, mask(s) or s)
+            out.append(text(t) or t)
+        return out
+
+    def _untrusted_rows(self, table: str) -> frozenset[int]:
+        rows = self._bad_rows.get(table)
+        if rows is None:
+            rows = self._bad_rows[table] = frozenset(r for t, r in self._untrusted if t == table and r is not None)
+        return rows
 
     def text(self, text: str | None) -> str | None:
         """Text from the data with anything shaped like an NHS number or a postcode, and any of
         the submission's identifiers, masked."""
         if not text:
             return text
+        done = self._scrubbed.get(text)
+        if done is not None:
+            return done
+        given = text
         text = _NHS_LIKE.sub(lambda m: mask(m.group(0)) or "", text)
         text = _POSTCODE_LIKE.sub(lambda m: mask(m.group(0)) or "", text)
         if self._ids:
-            text = _TOKEN.sub(self._token, text)
+            text = self._tokens(text)
+        self._scrubbed[given] = text  # (texts repeat: a patient's identifier on each of their rows)
         return text
 
+    def _tokens(self, text: str) -> str:
+        """*text* with each token that is one of the identifiers (or is one followed by trailing
+        punctuation) masked, as :meth:`_token` masks it, each distinct token worked out once;
+        a text holding none is returned as it is."""
+        parts = _TOKEN_SPLIT.split(text)  # text between tokens, a token, text between, ...
+        tokens = parts[1::2]
+        bare = list(map(str.rstrip, tokens, repeat(_TRAILING)))
+        ids = self._ids
+        if ids.isdisjoint(tokens) and ids.isdisjoint(bare):
+            return text
+        masked = self._masked
+        for token, b in zip(tokens, bare):
+            if token not in masked and (token in ids or b in ids):
+                masked[token] = self._token_text(token)
+        parts[1::2] = map(masked.get, tokens, tokens)
+        return "".join(parts)
+
     def _token(self, m: re.Match) -> str:
-        token = m.group(0)
+        return self._token_text(m.group(0))
+
+    def _token_text(self, token: str) -> str:
+        """*token* masked when it is one of the identifiers (or one with trailing punctuation)."""
         if token in self._ids:
             return mask(token) or token
         bare = token.rstrip(_TRAILING)
         if bare != token and bare in self._ids:
             return (mask(bare) or bare) + token[len(bare):]
         return token
+
+
+def _each(fn: Callable[[str | None], str | None], col: list[str | None], untrusted: Sequence[int],
+          whole: Callable[[str | None], str | None]) -> list[str | None]:
+    """*fn* of each text of *col* (worked out once per distinct text), but *whole* of those at
+    the places *untrusted*."""
+    done = {v: fn(v) for v in set(col)}
+    out = list(map(done.__getitem__, col))
+    for j in untrusted:
+        out[j] = whole(col[j])
+    return out
