@@ -268,6 +268,46 @@ def test_uniqueness_settled_in_c_is_uniqueness_row_by_row(faulty):
     assert shared  # the fixture has a duplicate key
 
 
+def test_keys_told_apart_by_their_hashes_are_the_keys_themselves(faulty, monkeypatch):
+    """Uniqueness and one attended contact per slot settle keys of several fields by their
+    hashes first: when hashes collide (every key one hash, or a few hashes shared by many
+    keys) the keys themselves decide, and the findings are those of real hashes."""
+    from iapt_ds.checks import kinds
+
+    folder, _ = faulty
+    sub = iapt_ds.read(folder)
+    wanted = {"unique", "one_attended_per_slot"}
+    real = _evaluations(sub, wanted)
+    assert sum(map(len, real.values())) > 2
+    assert any(len(sub.spec.rules[c].params["fields"]) > 1 and found for c, found in real.items())
+    for colliding in (lambda k: 0, lambda k: hash(k) % 3, lambda k: -1 if k[0] is None else 7):
+        monkeypatch.setattr(kinds, "_key_hash", colliding)
+        assert _evaluations(sub, wanted) == real
+
+
+def test_duplicates_among_every_kind_of_key():
+    """Keys holding NULLs, unparsable values (NULL), equal numbers of other types and repeated
+    rows, with NULLs equal or not, one field or several: the rows and details the definition
+    gives (rows sharing a key; a key holding a NULL shared by no row unless NULLs are equal)."""
+    from iapt_ds.checks.kinds import _duplicates
+
+    rng = random.Random(12)
+    pool = [None, "a", "b", 1, 1.0, Invalid("x"), "", "a "]
+    for _ in range(400):
+        width, n = rng.randrange(1, 4), rng.randrange(0, 40)
+        cols = [[rng.choice(pool) for _ in range(n)] for _ in range(width)]
+        plain = [[None if type(v) is Invalid else v for v in c] for c in cols]
+        for skip_none in (False, True):
+            groups: dict = {}
+            for i in range(n):
+                key = tuple(c[i] for c in plain) if width > 1 else plain[0][i]
+                if skip_none and (key is None or (width > 1 and None in key)):
+                    continue
+                groups.setdefault(key, []).append(i)
+            want = sorted((i, None, f"{len(g)}:{g}") for g in groups.values() if len(g) > 1 for i in g)
+            assert _duplicates(plain, skip_none, lambda k, g: f"{len(g)}:{g}") == want, (cols, skip_none)
+
+
 def test_the_cascade_keeping_accepted_keys_is_the_cascade_recomputing_them(faulty, monkeypatch):
     folder, result = faulty
 
@@ -325,9 +365,10 @@ def test_date_pairs_in_c_with_every_kind_of_value():
     for p in ({}, {"offset_days": 1}, {"offset_days": -30}, {"offset_years": 1}, {"offset_years": -18},
               {"offset_days": 2, "offset_years": -1}):
         for before in (True, False):
-            for _ in range(20):
-                col = [rng.choice(pool) for _ in range(300)]
-                others = [rng.choice(pool) for _ in range(300)]
+            for k in range(30):
+                plain = [v for v in pool if type(v) is dt.date]  # every third pair of columns only plain dates
+                col = [rng.choice(plain if k % 3 == 0 else pool) for _ in range(300)]
+                others = [rng.choice(plain if k % 3 < 2 else pool) for _ in range(300)]
 
                 def fails(v, o):  # the definition (DateCompare)
                     if not _is_date(v) or not _is_date(o):
@@ -344,6 +385,27 @@ def test_date_pairs_in_c_with_every_kind_of_value():
                     continue
                 assert got == want
     assert handed_over
+
+
+def test_onsets_compared_as_month_numbers_are_those_pair_by_pair():
+    """Onsets against birth dates as month numbers in C: what the definition gives pair by
+    pair, for SDCS's odd months ('1,'), line terminators after the month, other shapes, NULLs,
+    unparsable values, date-times and the ends of the calendar."""
+    import datetime as dt
+
+    from iapt_ds.checks.kinds import _failing_onsets, _failing_pairs, _onset_before_birth
+
+    rng = random.Random(6)
+    onsets = [None, Invalid("x"), "2020-01", "2020-1,", "2020-12", "2020-13", "2020-00", "2020-01\n", "2020-01\r\n",
+              "2020-01\n\n", "2020-1", "20200-01", " 2020-01", "0000-01", "9999-12", "2021-06", "2019-11", "2020-06x", 7]
+    births = [None, Invalid("1990-02-30"), dt.date(2020, 1, 1), dt.date(2020, 1, 31), dt.date(2020, 6, 15),
+              dt.date(2019, 12, 31), dt.date.min, dt.date.max, dt.datetime(2020, 12, 1, 10), dt.date(2021, 6, 1), "2020-01-01"]
+    for _ in range(200):
+        col = [rng.choice(onsets) for _ in range(60)]
+        others = [rng.choice(births) for _ in range(60)]
+        assert _failing_onsets(col, others) == _failing_pairs(col, others, _onset_before_birth), (col, others)
+    assert _failing_onsets(["2020-01", "2020-1,", "2020-12"], [dt.date(2020, 2, 1)] * 3) == [(0, dt.date(2020, 2, 1)),
+                                                                                             (1, dt.date(2020, 2, 1))]
 
 
 def test_lengths_of_identifiers_are_those_of_distinct_values(faulty, monkeypatch):
@@ -399,10 +461,32 @@ def test_conditions_in_c_are_those_pair_by_pair(faulty, monkeypatch):
     fast = _evaluations(sub, {"conditional"})
     assert sum(map(len, fast.values())) > 5
 
-    def pair_by_pair(a, b, fails_a, fails_b):
+    def pair_by_pair(a, b, fails_a, fails_b, *about_null):  # (what is said of NULLs ignored)
         return [i for i, _ in kinds._failing_pairs(a, b, lambda x, y: fails_a(x) and fails_b(y))]
     monkeypatch.setattr(kinds, "_failing_both", pair_by_pair)
     assert _evaluations(sub, {"conditional"}) == fast
+
+
+def test_conditions_about_presence_settled_without_their_values():
+    """A condition about presence alone (present: true or false, on either side) is settled by
+    NULL or not, with no value tested: the rows are those each pair of values' own test
+    (_holds) gives, NULLs and unparsable values included."""
+    from iapt_ds.checks.kinds import _about_null, _failing_both, _holds
+
+    rng = random.Random(8)
+    pool = [None, Invalid("x"), "01", "07", "9434765870", "", "a"]
+    conds = [{"field": "F", "present": True}, {"field": "F", "present": False}, {"field": "F", "in": ["01"]},
+             {"field": "F", "not_in": ["07"]}, {"field": "F", "present": True, "not_in": ["01", "07"]}]
+    assert [_about_null(c, True) for c in conds] == [False, True, None, None, None]
+    for _ in range(150):
+        a = [rng.choice(pool) for _ in range(rng.randrange(0, 30))]
+        b = [rng.choice(pool) for _ in range(len(a))]
+        for c_if in conds:
+            for c_then in conds:
+                want = [i for i in range(len(a)) if _holds(c_if, a[i]) and not _holds(c_then, b[i])]
+                got = _failing_both(a, b, lambda x: _holds(c_if, x), lambda y: not _holds(c_then, y),
+                                    _about_null(c_if, True), _about_null(c_then, False))
+                assert got == want, (a, b, c_if, c_then)
 
 
 def test_nhs_numbers_in_ascii_and_other_digits():

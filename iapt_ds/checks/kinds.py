@@ -142,17 +142,33 @@ def _failing_pairs(a: list, b: list, fails: Callable[[Any, Any], bool]) -> list[
     return [(i, b[i]) for i in _positions(map(bad.__contains__, zip(a, b)))]
 
 
-def _failing_both(a: list, b: list, fails_a: Callable[[Any], bool], fails_b: Callable[[Any], bool]) -> list[int]:
+def _failing_both(a: list, b: list, fails_a: Callable[[Any], bool], fails_b: Callable[[Any], bool],
+                  nulls_a: bool | None = None, nulls_b: bool | None = None) -> list[int]:
     """The rows whose value of *a* fails *fails_a* and whose value of *b* fails *fails_b*: what
     :func:`_failing_pairs` finds for the test ``fails_a(x) and fails_b(y)``, each distinct value
-    of each column tested once and the rows found in C."""
-    bad_a = {v for v in set(a) if fails_a(v)}
-    if not bad_a:
-        return []
-    bad_b = {v for v in set(b) if fails_b(v)}
-    if not bad_b:
-        return []
-    return _positions(map(and_, map(bad_a.__contains__, a), map(bad_b.__contains__, b)))
+    of each column tested once and the rows found in C. *nulls_a* (*nulls_b*), when given, says
+    that the test is about NULL alone: it is true exactly for NULL (or unparsable) values when
+    True, for the others when False; that side is then settled in C with no value tested (a
+    column of identifiers has as many distinct values as rows). The sides with distinct
+    values to test go first: when none of their values fails, no row does."""
+    bad_a = bad_b = None
+    if nulls_a is None:
+        bad_a = {v for v in set(a) if fails_a(v)}
+        if not bad_a:
+            return []
+    if nulls_b is None:
+        bad_b = {v for v in set(b) if fails_b(v)}
+        if not bad_b:
+            return []
+    return _positions(map(and_, _meeting(a, bad_a, nulls_a), _meeting(b, bad_b, nulls_b)))
+
+
+def _meeting(col: list, bad: set | None, nulls: bool | None) -> Any:
+    """Truth values, row by row: the value is in *bad*, or (*bad* None) is NULL or unparsable
+    when *nulls*, given when neither."""
+    if bad is not None:
+        return map(bad.__contains__, col)
+    return map(is_ if nulls else is_not, plain_values(col), repeat(None))
 
 
 # ------------------------------------------------------------------------------------- words
@@ -626,28 +642,50 @@ def _is_date(v: Any) -> bool:
 def _failing_date_pairs(col: list, others: list, before: bool, p) -> list[tuple[int, Any]] | None:
     """What :func:`_failing_pairs` gives for a date comparison (*before*: on_or_before, else
     on_or_after, with the offsets of *p*), found in C: each distinct value becomes its date, each
-    distinct other value its shifted bound, and the rows are compared as two columns of dates. A
-    side that is not a date (NULL, unparsable) becomes a date that passes whatever the other
-    side is. None when a bound is past the dates Python has and the rule is on_or_after (every
-    date fails it, but a value that is not a date still passes): the caller goes pair by pair."""
+    distinct other value its shifted bound, and the rows are compared as two columns of dates
+    (a column of plain dates, with no offset for the bound, as it is). A side that is not a
+    date (NULL, unparsable) becomes a date that passes whatever the other side is. None when a
+    bound is past the dates Python has and the rule is on_or_after (every date fails it, but a
+    value that is not a date still passes): the caller goes pair by pair."""
     # on_or_before fails where value > bound: a non-date value is the first date, a non-date
     # other (or a bound past the last date: "never") the last; on_or_after the other way round
     low, high = _dt.date.min, _dt.date.max
     no_value, no_bound = (low, high) if before else (high, low)
-    dates = {v: V.as_date(v) if _is_date(v) else no_value for v in set(col)}
-    bounds = {}
-    for o in set(others):
-        if _is_date(o):
-            b = _shift(V.as_date(o), p)
-            if b is None:
-                if not before:
-                    return None
-                b = high
-        else:
-            b = no_bound
-        bounds[o] = b
-    rows = _positions(map(gt if before else lt, map(dates.__getitem__, col), map(bounds.__getitem__, others)))
+    dates = _as_dates(set(col), no_value)
+    if p.get("offset_days") or p.get("offset_years"):
+        shifted: dict = {}
+        for o in set(others):
+            if _is_date(o):
+                b = _shift(V.as_date(o), p)
+                if b is None:
+                    if not before:
+                        return None
+                    b = high
+            else:
+                b = no_bound
+            shifted[o] = b
+        bounds: dict | None = shifted
+    else:
+        bounds = _as_dates(set(others), no_bound)
+    values = col if dates is None else map(dates.__getitem__, col)
+    limits = others if bounds is None else map(bounds.__getitem__, others)
+    rows = _positions(map(gt if before else lt, values, limits))
     return [(i, others[i]) for i in rows]
+
+
+def _as_dates(distinct: set, missing: _dt.date) -> dict | None:
+    """Each of the *distinct* values -> the date it is compared as: a date as it is, a
+    date-time's date, *missing* for anything else (NULL, unparsable). None when every value is
+    a plain date (the column is compared as it is). Only the other values are looked at in
+    Python; the plain dates are found in C."""
+    values = list(distinct)
+    odd = list(compress(values, map(is_not, map(type, values), repeat(_dt.date))))
+    if not odd:
+        return None
+    dates = dict(zip(values, values))
+    for v in odd:
+        dates[v] = V.as_date(v) if _is_date(v) else missing
+    return dates
 
 
 @kind
@@ -758,6 +796,15 @@ def _holds(cond: dict, v: Any) -> bool:
 _COND_KEYS = ("field", "present", "in", "not_in")
 
 
+def _about_null(cond: dict, holds: bool) -> bool | None:
+    """For a condition about presence alone (``present:`` and nothing else): whether
+    ``_holds(cond, v) is holds`` is true for the NULL (and unparsable) values, and for those
+    alone; None for any other condition (it depends on the value)."""
+    if set(cond) != {"field", "present"}:
+        return None
+    return (not cond["present"]) == holds
+
+
 def _holds_sql(cond: dict, d: Q.Dialect) -> str | None:
     """:func:`_holds` in SQL (never NULL); None when a code is not text (SQL would cast it)."""
     v = f"t.{d.col(cond['field'])}"
@@ -797,7 +844,8 @@ class Conditional(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         c_if, c_then = rule.params["if"], rule.params["then"]
         a, b = table.values[c_if["field"]], table.values[c_then["field"]]
-        return [(i, None, None) for i in _failing_both(a, b, lambda x: _holds(c_if, x), lambda y: not _holds(c_then, y))]
+        return [(i, None, None) for i in _failing_both(a, b, lambda x: _holds(c_if, x), lambda y: not _holds(c_then, y),
+                                                       _about_null(c_if, True), _about_null(c_then, False))]
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
@@ -952,6 +1000,31 @@ def _onset_before_birth(v: Any, b: Any) -> bool:
     return not (year == b.year and month is not None and month >= b.month)
 
 
+_NO_ONSET = 1 << 20  # above every birth month's number: an onset that is not compared
+
+
+def _failing_onsets(col: list, births: list) -> list[tuple[int, Any]]:
+    """What :func:`_failing_pairs` gives for :func:`_onset_before_birth`, found in C: each
+    distinct onset becomes a month number, ``year * 16 + month`` (month 0 for the ``1,`` SDCS's
+    pattern lets through, whose cast is NULL: any birth in that year or later is after it), or
+    a number above every birth's when it is not of SDCS's shape; each distinct birth date its
+    month's number, or -1 when it is no date; a row fails where the onset's is below the
+    birth's."""
+    onsets = {}
+    for v in set(col):
+        if type(v) is not str or not _ONSET.search(V.java_body(v)):
+            onsets[v] = _NO_ONSET
+            continue
+        try:
+            month = int(v[5:7])
+        except ValueError:
+            month = 0
+        onsets[v] = int(v[:4]) * 16 + month
+    months = {b: b.year * 16 + b.month if _is_date(b) else -1 for b in set(births)}
+    rows = _positions(map(lt, map(onsets.__getitem__, col), map(months.__getitem__, births)))
+    return [(i, births[i]) for i in rows]
+
+
 @kind
 class OnsetNotBeforeBirth(Kind):
     name = "onset_not_before_birth"
@@ -969,7 +1042,7 @@ class OnsetNotBeforeBirth(Kind):
 
     def evaluate(self, rule, table, ctx, *extra):
         births = ctx.related_values(table.id, rule.params["birth_date"])
-        return [(i, render(b), None) for i, b in _failing_pairs(_col(table, rule), births, _onset_before_birth)]
+        return [(i, render(b), None) for i, b in _failing_onsets(_col(table, rule), births)]
 
     def sql(self, rule, dialect):
         # _onset_before_birth without a regular expression: the onset's first 7 characters are
@@ -1196,27 +1269,56 @@ def _keys(table: Table, fields: list[str], nulls_equal: bool) -> list:
     return keys
 
 
-def _duplicates(keys: list, skip_none: bool, detail: Callable[[Any, list[int]], str], several: bool = False) -> list[Fail]:
-    """The rows whose key another row shares, each with *detail* (key, rows sharing it). *keys*
-    as :func:`_keys` gives them with NULLs equal; *skip_none*: a key that is NULL, or holds a
-    NULL when *several* fields make it, is shared by no row. No key shared at all (the common
-    case) is settled by one set of the keys, in C; else the keys met before are gathered in one
-    pass, cheaper than a dict of each key's row."""
-    if len(set(keys)) == len(keys):
+#: the hash of a row's key of several fields: equal keys have equal hashes, so keys whose
+#: hashes all differ all differ (a name of its own so that a test can make every hash collide)
+_key_hash = hash
+
+
+def _key_hashes(cols: list[list]) -> list:
+    """What tells the rows' keys (the values of *cols* on each row) apart, in C and without
+    keeping a key: one field's values themselves; several fields' keys by their hashes, each
+    row's tuple hashed and dropped (``zip`` reuses it)."""
+    return cols[0] if len(cols) == 1 else list(map(_key_hash, zip(*cols)))
+
+
+def _keys_of(cols: list[list], rows: list[int]) -> list:
+    """The keys of *rows*: a value for one field, a tuple for several."""
+    if len(cols) == 1:
+        return list(map(cols[0].__getitem__, rows))
+    return list(zip(*(map(c.__getitem__, rows) for c in cols)))
+
+
+def _sharing_rows(hashes: list) -> list[int]:
+    """The rows whose entry of *hashes* (:func:`_key_hashes`) another row's is too: every row
+    sharing its key, and rarely one whose key only shares its hash with another; none when
+    every key is another (the common case: one set of the hashes, in C). Counted in C."""
+    if len(set(hashes)) == len(hashes):
         return []
-    seen: set = set()
-    add = seen.add
-    dup = {k for k in keys if k in seen or add(k)}  # (add gives None: a key met first is not kept)
+    crowded = _crowded(Counter(hashes))
+    return _positions(map(crowded.__contains__, hashes))
+
+
+def _duplicates(cols: list[list], skip_none: bool, detail: Callable[[Any, list[int]], str]) -> list[Fail]:
+    """The rows whose key (the values of *cols* on the row, NULLs equal) another row shares,
+    each with *detail* (key, rows sharing it); *skip_none*: a key that is NULL, or holds a NULL
+    when several fields make it, is shared by no row. No key shared at all (the common case)
+    is settled by :func:`_sharing_rows`; else only the rows it gives have their key made and
+    counted, in C."""
+    rows = _sharing_rows(_key_hashes(cols))
+    if not rows:
+        return []
+    keys = _keys_of(cols, rows)
+    dup = _crowded(Counter(keys))
     if skip_none:
         dup.discard(None)
-        if several:
+        if len(cols) > 1:
             dup = {k for k in dup if None not in k}
     if not dup:
         return []
     groups: dict[Any, list[int]] = defaultdict(list)
-    for i in _positions(map(dup.__contains__, keys)):
-        groups[keys[i]].append(i)
-    out: list[Fail] = [(r, None, detail(k, rows)) for k, rows in groups.items() for r in rows]
+    for j in _positions(map(dup.__contains__, keys)):
+        groups[keys[j]].append(rows[j])
+    out: list[Fail] = [(r, None, detail(k, group)) for k, group in groups.items() for r in group]
     out.sort()
     return out
 
@@ -1261,9 +1363,8 @@ class Unique(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         nulls_equal = rule.params.get("nulls_equal", False)
         fields = rule.params["fields"]
-        keys = _keys(table, fields, True)  # a key holding a NULL is left out below, when NULLs make it unique
-        return _duplicates(keys, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}",
-                           len(fields) > 1)
+        cols = [plain_values(table.values[f]) for f in fields]  # a key holding a NULL is left out, when NULLs make it unique
+        return _duplicates(cols, not nulls_equal, lambda k, rows: f"{len(rows)} rows share it: rows {_rows_text(rows)}")
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
@@ -1351,15 +1452,26 @@ class OneAttendedPerSlot(Kind):
         return _CLASHING
 
     def evaluate(self, rule, table, ctx, *extra):
-        keys = _keys(table, rule.params["fields"], True)
+        cols = [plain_values(table.values[f]) for f in rule.params["fields"]]
         attended = frozenset(rule.params["attended"])
-        slots = list(compress(keys, map(attended.__contains__, table.values[rule.params["attendance"]])))
-        if len(set(slots)) == len(slots):  # the common case: no slot attended twice
+        rows = _positions(map(attended.__contains__, table.values[rule.params["attendance"]]))
+        slots = [list(map(c.__getitem__, rows)) for c in cols]  # the attended rows' slots
+        shared = _sharing_rows(_key_hashes(slots))
+        if not shared:  # the common case: no slot attended twice
             return []
-        counts = Counter(slots)
+        counts = Counter(_keys_of(slots, shared))
         crowded = _crowded(counts)
-        return [(i, None, f"{counts[keys[i]]} attended contacts in the same slot")
-                for i in _positions(map(crowded.__contains__, keys))]
+        if not crowded:
+            return []
+        # every row of a slot attended twice, attended or not: the rows whose key's hash is that
+        # of such a slot, then their keys
+        if len(cols) == 1:
+            suspects = _positions(map(crowded.__contains__, cols[0]))
+        else:
+            hashes = set(map(_key_hash, crowded))
+            suspects = _positions(map(hashes.__contains__, map(_key_hash, zip(*cols))))
+        return [(i, None, f"{counts[k]} attended contacts in the same slot")
+                for i, k in zip(suspects, _keys_of(cols, suspects)) if k in crowded]
 
     def sql(self, rule, dialect):
         d = Q.dialect(dialect)
