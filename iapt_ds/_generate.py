@@ -9,7 +9,7 @@ checked-in file is out of step."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from .checks.base import Kind
 from .spec import Spec, TableSpec, load_spec
@@ -24,15 +24,19 @@ _PLAIN = "2.0"
 
 
 
-def _sql_words(k: Kind, rules: list) -> str:
-    """In which SQL dialects the kind has SQL (judged on its first rule, when it has one)."""
-    from .checks.sql import DIALECTS
+def _sql_words(k: Kind, rules: list, spec: Any = None) -> str:
+    """In which SQL dialects the kind has SQL (judged on its first rule, when it has one, in the
+    dialect bound to a run of *spec* with a reporting period, as an engine binds it)."""
+    import datetime as _dt
+
+    from .checks.sql import DIALECTS, Run, dialect
 
     if type(k).sql is Kind.sql:
         return "not yet (runs in Python only)"
     if not rules:
         return "given"
-    have = [d for d in DIALECTS if k.sql(rules[0], d) is not None]
+    run = Run(spec, _dt.date(2021, 3, 1), _dt.date(2021, 3, 31))
+    have = [d for d in DIALECTS if k.sql(rules[0], dialect(d).bound(run=run)) is not None]  # type: ignore[union-attr]
     return ("in " + " and ".join(have)) if have else "not yet (runs in Python only)"
 
 def doc_suffix(version: str) -> str:
@@ -365,7 +369,7 @@ def kinds_markdown(spec: Spec) -> str:
         else:
             lines.append(f"- Never broken by `iapt_ds.testing`: {k.testing.unbreakable}")
         codes = used.get(name, [])
-        lines.append("- SQL: " + _sql_words(k, [spec.rules[c] for c in codes]))
+        lines.append("- SQL: " + _sql_words(k, [spec.rules[c] for c in codes], spec))
         lines.append(f"- Rules ({len(codes)}): " + (", ".join(f"[{c}](rules.md#{c})" for c in codes) or "none in this version"))
         lines.append("")
         if k.params:

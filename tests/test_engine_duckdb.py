@@ -264,7 +264,9 @@ def test_an_integer_no_bigint_holds_leaves_its_field_to_python(tmp_path):
 
 #: the kinds moved from Python to SQL in this engine (attended_has_activity: a rule on accepted
 #: rows): every spec example of each is compared
-MOVED_KINDS = ("onset_not_before_birth", "one_attended_per_slot", "attended_has_activity")
+MOVED_KINDS = ("onset_not_before_birth", "one_attended_per_slot", "attended_has_activity", "consecutive_gp_registration",
+               "discharged_before_period", "pattern", "not_pattern", "assessment_tool", "score_format", "score_range",
+               "finding_code")
 
 MOVED_EXAMPLES = [pytest.param(rule, ex, id=f"{code}-{outcome}-{i}")
                   for code, rule in SPEC.rules.items() if rule.kind in MOVED_KINDS
@@ -434,3 +436,86 @@ def test_lengths_with_line_terminators_and_other_characters_give_the_same_result
     failing = {f.row - 1 for f in py.findings if f.code == "IDS20148"}
     assert failing and set(range(len(texts))) - failing - {0}  # failing and passing values both
     assert {f.row - 1 for f in py.findings if f.code == "IDS20114"} >= {4, 7}
+
+
+def test_consecutive_gp_registrations_of_every_kind_give_the_same_result():
+    # IDS00223 in SQL: a follower the next day at another practice (passes), at the same practice,
+    # none, one rejected (a blank practice), NULL patients on both sides, an end on the last date
+    import datetime as dt
+
+    sub = _synthetic(3000, 17, 0.0)
+    t = sub.tables["IDS002"]
+    lpi, start, end, gp = (t.values[f] for f in ("LocalPatientId", "StartDateGMPRegistration",
+                                                  "EndDateGMPRegistration", "GMPCodeReg"))
+    day = dt.date(2021, 1, 10)
+    cases = [("p1", "A81001", "B86017"), ("p2", "A81001", "A81001"), ("p3", "A81001", None), (None, "A81001", "B86017"),
+             (None, "A81001", "A81001"), ("p4", "A81001", "rejected"), ("p5", None, "B86017"), ("p6", None, None)]
+    i = 0
+    for patient, first, second in cases:
+        lpi[i], start[i], end[i], gp[i] = patient, dt.date(2020, 1, 1), day, first
+        if second is not None:
+            lpi[i + 1], start[i + 1], end[i + 1] = patient, day + dt.timedelta(days=1), None
+            gp[i + 1] = None if second == "rejected" else second
+        else:
+            lpi[i + 1], start[i + 1], end[i + 1] = "other", day, None
+        i += 2
+    end[i], end[i + 1] = dt.date.max, None  # the last date there is; no end
+    lpi[i + 2], start[i + 2], end[i + 2] = "p7", None, day  # an end without a start
+    py, engine = _same_in_both(sub)
+    assert "IDS00223" in engine.ran_in_sql
+    failing = {f.row - 1 for f in py.findings if f.code == "IDS00223"}
+    # (a NULL patient rejects its row: a follower with none does not count)
+    assert {2, 4, 6, 8, 10, 14, i, i + 2} <= failing and not {0, 12} & failing  # failing and passing cases both
+
+
+def test_discharges_before_the_period_give_the_same_result():
+    # IDS10129 in SQL: discharged before the period start with and without a follow-up contact
+    # (rejected or not), a PEQ score or another tool's, a NULL referral; on the period start; and
+    # without a period start in the header (nothing to find)
+    import datetime as dt
+
+    sub = _synthetic(3000, 18, 0.0)
+    refs, contacts, scores = sub.tables["IDS101"], sub.tables["IDS201"], sub.tables["IDS606"]
+    rps = sub.tables["IDS000"].values["ReportingPeriodStartDate"][0]
+    key, disch = refs.values["ServiceRequestId"], refs.values["ServDischDate"]
+    for i in range(12):
+        disch[i] = rps - dt.timedelta(days=1 + i) if i < 10 else rps
+        key[i] = f"ref{i}"
+    key[9] = None
+    contacts.values["ServiceRequestId"][0:3] = ["ref0", "ref1", "ref2"]
+    contacts.values["AppType"][0:3] = ["06", "06", "02"]
+    contacts.values["CareContactId"][1] = None  # a follow-up contact that is rejected still counts
+    scores.values["ServiceRequestId"][0:2] = ["ref3", "ref4"]
+    scores.values["CodedAssToolType"][0:2] = ["747901000000107", "445455005"]  # a PEQ tool, then not
+    py, engine = _same_in_both(sub)
+    assert "IDS10129" in engine.ran_in_sql
+    failing = {f.row - 1 for f in py.findings if f.code == "IDS10129"}
+    assert {2, 4, 5, 9} <= failing and not {0, 1, 3, 10, 11} & failing
+    sub.tables["IDS000"].values["ReportingPeriodStartDate"][0] = None
+    py, engine = _same_in_both(sub)
+    assert not {f for f in py.findings if f.code == "IDS10129"}
+
+
+def test_scores_and_finding_codes_of_every_shape_give_the_same_result():
+    # score_format, score_range and assessment_tool by each tool's check (Python's re.match and
+    # float(), once per distinct score), finding_code by each scheme's shape
+    sub = _synthetic(3000, 19, 0.0)
+    scores = sub.tables["IDS607"]
+    tools = ["720433000", "473354003", "747861000000100", "747881000000109", "446517006", "unknown", None]
+    texts = ["0", "27", "28", "2.5", "5.01", "1e1", " 3", "٣", "nan", "inf", "1_0", "Y", "NA", "y", "", "3\n", "15",
+             "16", "80", "81", None]
+    pairs = [(a, b) for a in tools for b in texts]
+    assert len(pairs) <= scores.nrows
+    scores.values["CodedAssToolType"][:len(pairs)] = [a for a, _ in pairs]
+    scores.values["PersScore"][:len(pairs)] = [b for _, b in pairs]
+    finds = sub.tables["IDS202"]
+    schemes = ["01", "02", "03", "04", "05", None]
+    codes = ["F32.1", "F32.123", "XaB12", "XaB1234", "XaB1", "35489007", "3548900７", "١٢٣٤٥٦", "12345", None]
+    fpairs = [(a, b) for a in schemes for b in codes]
+    finds.values["FindSchemeInUse"][:len(fpairs)] = [a for a, _ in fpairs]
+    finds.values["CodeFind"][:len(fpairs)] = [b for _, b in fpairs]
+    py, engine = _same_in_both(sub)
+    assert {"IDS60707", "IDS60711", "IDS60710", "IDS20228"} <= set(engine.ran_in_sql)
+    for code in ("IDS60707", "IDS60711", "IDS60710", "IDS20228"):
+        failing = {f.row - 1 for f in py.findings if f.code == code}
+        assert failing and set(range(len(pairs))) - failing  # failing and passing values both

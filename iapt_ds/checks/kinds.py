@@ -47,25 +47,35 @@ def _plain(v: Any) -> Any:
 
 
 def _select(rule: RuleSpec, dialect: str | Q.Dialect, where: str, other: str = "NULL", join: tuple[str, ...] = (),
-            udfs: Mapping[str, tuple[Callable[[str], bool], str, str]] | None = None) -> str | None:
+            udfs: Mapping[str, tuple[Callable[[str], bool], str, str]] | None = None,
+            suspects: Mapping[str, str] | None = None) -> str | None:
     """The query of a kind whose failing rows are those of the rule's table where *where* holds
     (see :mod:`.sql` for what the query may name and return): a :class:`~.sql.RowCheck`."""
     d = Q.dialect(dialect)
     if d is None or rule.table is None:
         return None
-    return Q.RowCheck(rule.table, where, other, join, udfs, d)
+    return Q.RowCheck(rule.table, where, other, join, udfs, d, suspects)
 
 
-def _udf_select(rule: RuleSpec, dialect: str | Q.Dialect, name: str, test: Callable[[str], bool]) -> str | None:
+def _udf_select(rule: RuleSpec, dialect: str | Q.Dialect, name: str, test: Callable[[str], bool],
+                unparsable_fails: bool = True) -> str | None:
     """A kind whose check is the Python function *test* of one text value (run by the engine once
-    per distinct value); an unparsable value fails."""
+    per distinct value); an unparsable value fails (unless not *unparsable_fails*: it passes)."""
     d = Q.dialect(dialect)
     if d is None or rule.table is None:
         return None
     f = rule.fields[0]
     fails = d.failing_distinct(rule.table, f, name)
-    return _select(rule, d, f"t.{d.bad(f)} OR t.{d.col(f)} IN (SELECT v FROM {fails})",
+    found = f"t.{d.col(f)} IN (SELECT v FROM {fails})"
+    return _select(rule, d, f"t.{d.bad(f)} OR {found}" if unparsable_fails else found,
                    udfs={fails: (test, rule.table, f)})
+
+
+def _udf_name(prefix: str, *parts: Any) -> str:
+    """A Python test's name (an identifier) for the parameters *parts* it is made for."""
+    import hashlib
+
+    return f"{prefix}_{hashlib.sha1(repr(parts).encode()).hexdigest()[:12]}"
 
 
 def _other_sql(rule: RuleSpec, ref: str, d: Q.Dialect) -> tuple[str, tuple[str, ...]]:
@@ -428,10 +438,17 @@ class Pattern(Kind):
         return _failing_values(_col(table, rule), lambda v: type(v) is not str or search(V.java_body(v)) is None)
 
     def sql(self, rule, dialect):
-        # SDCS's pattern as it is, where the dialect's regular expressions are Java's (Spark)
+        # SDCS's pattern as it is, where the dialect's regular expressions are Java's (Spark);
+        # elsewhere the Python test, once per distinct text
         d, f = Q.dialect(dialect), rule.fields[0]
-        found = d and d.java_find(f"t.{d.col(f)}", rule.params["regex"])
-        return d and found and _select(rule, d, f"t.{d.bad(f)} OR (t.{d.col(f)} IS NOT NULL AND NOT {found})")
+        if d is None:
+            return None
+        found = d.java_find(f"t.{d.col(f)}", rule.params["regex"])
+        if found is None:
+            search = V.java_pattern(rule.params["regex"]).search
+            return _udf_select(rule, d, _udf_name("iapt_pattern", rule.params["regex"]),
+                               lambda v: search(V.java_body(v)) is not None)
+        return _select(rule, d, f"t.{d.bad(f)} OR (t.{d.col(f)} IS NOT NULL AND NOT {found})")
 
 
 @kind
@@ -455,8 +472,14 @@ class NotPattern(Kind):
 
     def sql(self, rule, dialect):
         d, f = Q.dialect(dialect), rule.fields[0]
-        found = d and d.java_find(f"t.{d.col(f)}", rule.params["regex"])
-        return d and found and _select(rule, d, f"t.{d.col(f)} IS NOT NULL AND NOT t.{d.bad(f)} AND {found}")
+        if d is None:
+            return None
+        found = d.java_find(f"t.{d.col(f)}", rule.params["regex"])
+        if found is None:  # the Python test, once per distinct text (an unparsable value passes)
+            search = V.java_pattern(rule.params["regex"]).search
+            return _udf_select(rule, d, _udf_name("iapt_not_pattern", rule.params["regex"]),
+                               lambda v: search(V.java_body(v)) is None, unparsable_fails=False)
+        return _select(rule, d, f"t.{d.col(f)} IS NOT NULL AND NOT t.{d.bad(f)} AND {found}")
 
 
 @kind
@@ -586,7 +609,9 @@ class NhsNumber(Kind):
                                 f"WHEN length({v}) = 10 AND {d.only(v, '0123456789')} "
                                 f"THEN substr({v}, 1, 5) = reverse(substr({v}, 6, 5)) OR ({total}) % 11 <> 0 "
                                 f"ELSE {v} IN (SELECT v FROM {fails}) END)",
-                       udfs={fails: (_nhs_not_ascii_or_valid, rule.table, f)})
+                       udfs={fails: (_nhs_not_ascii_or_valid, rule.table, f)},
+                       # (ten ASCII digits pass the Python test: only the other texts need it)
+                       suspects={fails: f"NOT (length({{v}}) = 10 AND {d.only('{v}', '0123456789')})"})
 
 
 def _nhs_not_ascii_or_valid(v: str) -> bool:
@@ -1091,6 +1116,23 @@ class FindingCode(Kind):
             _col(table, rule), schemes,
             lambda v, sc: type(v) is str and type(sc) is str and not V.code_has_shape(v, shapes.get(sc)))]
 
+    def sql(self, rule, dialect):
+        # per scheme listed, its shape's Python test once per distinct code (a scheme not listed,
+        # or listed with no shape, is not checked)
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None:
+            return None
+        f, scheme = rule.fields[0], f"t.{d.col(rule.params['scheme'])}"
+        udfs = {}
+        parts = []
+        for sc, shape in sorted(rule.params["schemes"].items()):
+            if not isinstance(sc, str) or not shape:
+                continue
+            name = d.failing_distinct(rule.table, f, _udf_name("iapt_code_shape", sorted(shape.items())))
+            udfs[name] = (functools.partial(V.code_has_shape, shape=shape), rule.table, f)
+            parts.append(f"({scheme} = {d.lit(sc)} AND t.{d.col(f)} IN (SELECT v FROM {name}))")
+        return _select(rule, d, " OR ".join(parts) or "FALSE", udfs=udfs)
+
 
 @kind
 class AssessmentTool(Kind):
@@ -1107,6 +1149,16 @@ class AssessmentTool(Kind):
     def evaluate(self, rule, table, ctx, *extra):
         tools = ctx.spec.assessment_tools
         return _failing_values(_col(table, rule), lambda v: v not in tools)
+
+    def sql(self, rule, dialect):
+        # the spec's tools from a dialect bound to the run
+        d = Q.dialect(dialect)
+        if d is None or d.run is None:
+            return None
+        f = rule.fields[0]
+        v = f"t.{d.col(f)}"
+        tools = sorted(d.run.spec.assessment_tools)
+        return _select(rule, d, f"t.{d.bad(f)} OR ({v} IS NOT NULL AND {v} NOT IN {d.text_list(tools) if tools else '(NULL)'})")
 
 
 _SCORE_PARAMS = {"score": Param(_S, doc="the field holding the score"),
@@ -1128,6 +1180,53 @@ def _score_rule(rule, table, ctx, test) -> list[Fail]:
         return tool is not None and not test(tool, score)
     return [(i, None, None) for i, _ in _failing_pairs(table.values[rule.params["tool"]],
                                                        table.values[rule.params["score"]], fails)]
+
+
+def _score_sql(rule, dialect, checks) -> str | None:
+    """:func:`_score_rule` in SQL, from a dialect bound to the run (the spec's tools): a row
+    with a score and a known tool fails its tool's check. *checks* gives a tool's check as
+    ("values", the codes allowed) or ("udf", a name, the Python test of one score), so tools
+    sharing a check are tested together (a Python test once per distinct score)."""
+    d = Q.dialect(dialect)
+    if d is None or d.run is None or rule.table is None:
+        return None
+    tool, score = (f"t.{d.col(rule.params[k])}" for k in ("tool", "score"))
+    groups: dict[Any, list[str]] = defaultdict(list)
+    tests: dict[str, Callable[[str], bool]] = {}
+    for code, t in sorted(d.run.spec.assessment_tools.items()):
+        check = checks(t)
+        if check[0] == "udf":
+            tests[check[1]] = check[2]
+            check = check[:2]
+        groups[check].append(code)
+    udfs = {}
+    parts = []
+    for check, codes in groups.items():
+        if check[0] == "values":
+            fails = f"{score} NOT IN {d.text_list(check[1])}" if check[1] else "TRUE"
+        else:
+            name = d.failing_distinct(rule.table, rule.params["score"], check[1])
+            udfs[name] = (tests[check[1]], rule.table, rule.params["score"])
+            fails = f"{score} IN (SELECT v FROM {name})"
+        parts.append(f"({tool} IN {d.text_list(codes)} AND {fails})")
+    return _select(rule, d, f"{score} IS NOT NULL AND {tool} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'})", udfs=udfs)
+
+
+def _score_format_test(fmt: str) -> Callable[[str], bool]:
+    rx = _FORMATS.get(fmt)
+    if rx is None:
+        rx = _FORMATS[fmt] = re.compile(fmt)
+    return lambda s: rx.match(s) is not None
+
+
+def _in_range_test(lo: float, hi: float) -> Callable[[str], bool]:
+    def test(s: str) -> bool:
+        try:
+            x = float(s)
+        except (TypeError, ValueError):
+            return False
+        return lo <= x <= hi
+    return test
 
 
 _FORMATS: dict[str, re.Pattern] = {}
@@ -1160,6 +1259,11 @@ class ScoreFormat(Kind):
             return rx.match(s) is not None
         return _score_rule(rule, table, ctx, test)
 
+    def sql(self, rule, dialect):
+        # each distinct format's Python re.match, once per distinct score
+        return _score_sql(rule, dialect, lambda t: ("udf", _udf_name("iapt_score_format", t.format),
+                                                    _score_format_test(t.format)))
+
 
 @kind
 class ScoreRange(Kind):
@@ -1191,6 +1295,15 @@ class ScoreRange(Kind):
                 return False
             return tool.range[0] <= x <= tool.range[1]
         return _score_rule(rule, table, ctx, test)
+
+    def sql(self, rule, dialect):
+        # a value set in SQL; a range by Python's float(), once per distinct score and range
+        def check(t):
+            if t.values is not None:
+                return ("values", tuple(t.values))
+            lo, hi = t.range
+            return ("udf", _udf_name("iapt_score_range", lo, hi), _in_range_test(lo, hi))
+        return _score_sql(rule, dialect, check)
 
 
 @kind

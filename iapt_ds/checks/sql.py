@@ -19,11 +19,18 @@ The relations a kind's query may name:
   (:meth:`Dialect.in_codes`; the engine writes it as suits the list's size; a Spark dialect
   bound to the spec's code lists writes the codes in place);
 * ``link__T__O``: for each row of table T its related row of table O (``_row``, ``_orow``;
-  ``_orow`` NULL where none), following the spec's parent chain; for the header, its first row.
+  ``_orow`` NULL where none), following the spec's parent chain; for the header, its first row;
+* for a rule on accepted rows, ``rejected__T`` (``_row``, ``rejected``) of each table T it names,
+  as the ledger stands when the rule runs.
+
+What a kind's SQL needs of the run itself (the header's reporting period, the spec's assessment
+tools) it takes from a dialect bound to the run (:meth:`Dialect.bound` with a :class:`Run`): a
+kind returns None for a dialect that is not (the rule then runs in Python).
 
 A :class:`RowCheck` may name Python tests (:attr:`RowCheck.udfs`), for checks that SQL cannot
 express: the engine runs each once per distinct value and gives the failing values as a relation
-(:func:`failing_distinct`).
+(:func:`failing_distinct`); :attr:`RowCheck.suspects` may say, in SQL, which values can fail
+it at all (the engine may then test only those).
 
 A query returns ``_row``, ``other`` (a typed value: the engine renders it as the Python engine
 does) and ``detail`` (text), one row per failing row, ordered as the Python evaluation orders
@@ -34,10 +41,14 @@ NULL and an unparsable value, so ``Unparsable.FAIL`` kinds test ``"F__bad"`` and
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-__all__ = ["DIALECTS", "TERMINATOR_CLASS", "DUCKDB", "SPARK", "Dialect", "RowCheck", "bad", "col", "dialect", "failing_distinct", "ident",
+import attrs
+
+__all__ = ["DIALECTS", "TERMINATOR_CLASS", "DUCKDB", "SPARK", "Dialect", "RowCheck", "Run", "bad", "col", "dialect", "failing_distinct", "ident",
            "in_codes", "link", "lit", "text_list"]
 
 #: the dialects a kind may be asked for; each kind returns None for one it has no SQL in
@@ -48,6 +59,17 @@ _TERMINATORS = (10, 13, 133, 8232, 8233)
 #: RE2's words for a class of the Java line terminators, and for one final terminator or none
 TERMINATOR_CLASS = r"\n\r\x{85}\x{2028}\x{2029}"
 _FINAL_TERMINATOR = r"(?:\r\n|[" + TERMINATOR_CLASS + "])?"
+
+
+@attrs.frozen
+class Run:
+    """What a kind's SQL may take from the validation run: the spec (its assessment tools) and
+    the header's reporting period as the Python kinds see it (``Context.rps``, ``Context.rpe``:
+    None where the header gives no date)."""
+
+    spec: Any
+    period_start: _dt.date | None
+    period_end: _dt.date | None
 
 
 class Dialect:
@@ -61,13 +83,16 @@ class Dialect:
     java_regex = False
     _quote = '"'
 
-    def __init__(self, codes: Mapping[str, Sequence[str]] | None = None) -> None:
+    def __init__(self, codes: Mapping[str, Sequence[str]] | None = None, run: Run | None = None) -> None:
         #: the spec's code lists, when the engine binds them (see :meth:`in_codes`)
         self.codes = codes
+        #: the validation run, when the engine binds it (see :class:`Run`)
+        self.run = run
 
-    def bound(self, codes: Mapping[str, Sequence[str]]) -> "Dialect":
-        """This dialect, writing a code list's test with its codes in place."""
-        return type(self)(codes)
+    def bound(self, codes: Mapping[str, Sequence[str]] | None = None, run: Run | None = None) -> "Dialect":
+        """This dialect, writing a code list's test with its codes in place (*codes*) and bound to
+        a validation run (*run*); what is not given is kept."""
+        return type(self)(self.codes if codes is None else codes, self.run if run is None else run)
 
     def __repr__(self) -> str:
         return f"<SQL dialect {self.name}>"
@@ -108,6 +133,10 @@ class Dialect:
     def timestamp(self, text: str) -> str:
         """A date-and-time literal (no time zone)."""
         return f"TIMESTAMP {self.lit(text)}"
+
+    def date(self, d: _dt.date | None) -> str:
+        """A date literal (NULL for None)."""
+        return "CAST(NULL AS DATE)" if d is None else f"DATE {self.lit(d.isoformat())}"
 
     # ------------------------------------------------------------ text
     def char(self, n: int) -> str:
@@ -254,17 +283,21 @@ class RowCheck(str):
     #: text, table, field); the engine provides each relation (column ``v``) before running the
     #: query: the distinct values of the table's field that fail the test, each tested once
     udfs: Mapping[str, tuple[Callable[[str], bool], str, str]]
+    #: relation name (of :attr:`udfs`) -> an SQL condition on ``{v}`` (the field) true for every
+    #: value that may fail the test: an engine may test only those (every other value passes)
+    suspects: Mapping[str, str]
     dialect: Dialect
 
     def __new__(cls, table: str, where: str, other: str = "NULL", joins: tuple[str, ...] = (),
                 udfs: Mapping[str, tuple[Callable[[str], bool], str, str]] | None = None,
-                dialect: Dialect | None = None) -> "RowCheck":
+                dialect: Dialect | None = None, suspects: Mapping[str, str] | None = None) -> "RowCheck":
         d = dialect or DUCKDB
         query = (f"SELECT t._row, {other} AS other, CAST(NULL AS {d.text}) AS detail FROM {d.ident(table)} AS t"
                  f"{''.join(joins)} WHERE {where} ORDER BY t._row")
         self = super().__new__(cls, query)
         self.table, self.where, self.other, self.joins = table, where, other, joins
         self.udfs = udfs or {}
+        self.suspects = suspects or {}
         self.dialect = d
         return self
 

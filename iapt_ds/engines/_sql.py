@@ -15,7 +15,7 @@ from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 from ..checks.base import Fail, Phase
-from ..checks.sql import Dialect, RowCheck
+from ..checks.sql import Dialect, RowCheck, Run
 from ..parse import render
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,6 +42,8 @@ class SqlEngine:
 
     def __init__(self) -> None:
         self._udfs: set[str] = set()
+        #: a Python test's relation -> which values may fail it (:attr:`RowCheck.suspects`)
+        self._suspects: dict[str, str] = {}
         self._loaded: set[str] = set()
         #: table id -> the fields held in SQL
         self._held: dict[str, set[str]] = {}
@@ -64,6 +66,13 @@ class SqlEngine:
     def _connect(self, ctx: Context) -> None:
         """Open the database and give it the code lists (once)."""
         raise NotImplementedError
+
+    def _start(self, ctx: Context) -> None:
+        """:meth:`_connect`, and the dialect bound to the run (what the kinds' SQL may take from it)."""
+        self._connect(ctx)
+        run = self.dialect.run
+        if run is None or (run.spec, run.period_start, run.period_end) != (ctx.spec, ctx.rps, ctx.rpe):
+            self.dialect = self.dialect.bound(run=Run(ctx.spec, ctx.rps, ctx.rpe))
 
     def _load(self, ctx: Context, tid: str) -> None:
         """Load table *tid* (once): ``_row``, and per field held its value and ``__bad`` flag."""
@@ -167,6 +176,7 @@ class SqlEngine:
             assert table is not None
             self._prepare(ctx, table, q)
             if isinstance(q, RowCheck):
+                self._suspects.update(q.suspects)
                 self._functions(ctx, q.udfs)
             missing = self._missing(q)
             if missing:  # a field of a type the engine does not hold (integer, time, mixed dates)
@@ -190,7 +200,7 @@ class SqlEngine:
     def check_rows(self, ctx: Context, state: Ledger) -> None:
         """The row rules and uniqueness (:data:`~iapt_ds.checks.base.Phase.ROW`), in the spec's
         order, each as its kind's SQL where it has some."""
-        self._connect(ctx)
+        self._start(ctx)
         self._results = {}
         self._group_of = {tid: group for group in self._groups(ctx) for tid in group}
         self._run_kinds(ctx, state, Phase.ROW, evaluate=self._evaluate)
@@ -217,7 +227,7 @@ class SqlEngine:
         """The rules on accepted rows (:data:`~iapt_ds.checks.base.Phase.PIPELINE`), in the spec's
         order, each as its kind's SQL where it has some: the ledger's rejections of the tables
         it names (``rejected__T``) given to the database before each rule, as in the cascade."""
-        self._connect(ctx)
+        self._start(ctx)
 
         def evaluate(kind: Any, rule: Any, table: Table, ctx: Context) -> list[Fail]:
             query = kind.sql(rule, self.dialect)
@@ -225,9 +235,11 @@ class SqlEngine:
                 self.ran_in_python[rule.code] = f"kind {kind.name} has no SQL"
                 return kind.evaluate(rule, table, ctx, state.accepted)
             related = [t for t in dict.fromkeys(_REJECTED.findall(query)) if t in ctx.spec.tables]
+            named = self.dialect.names(query)
             self._load(ctx, table.id)
-            for t in related:
-                self._load(ctx, t)
+            for t in ctx.spec.tables:
+                if t in related or self.dialect.ident(t) in named:
+                    self._load(ctx, t)
             missing = self._missing(query, frozenset(self.dialect.ident(f"rejected__{t}") for t in related))
             if missing:
                 self.ran_in_python[rule.code] = f"its SQL needs {', '.join(sorted(missing))}, not held in SQL here"
@@ -256,7 +268,7 @@ class SqlEngine:
     def cascade(self, ctx: Context, state: Ledger) -> None:
         """The has_related rules in the spec's cascade order, each an anti-join against the related
         table's rows accepted so far (the ledger's rejections given to the database before each rule)."""
-        self._connect(ctx)
+        self._start(ctx)
         for code in ctx.spec.cascade:
             rule = ctx.spec.rules[code]
             kind = ctx.spec.kinds[rule.kind]

@@ -102,6 +102,8 @@ class DuckDBEngine(SqlEngine):
         self._names.add('"codelists"')
         #: the tables of a CSV folder that DuckDB read itself (the others went through the Python reader)
         self.read_in_sql: list[str] = []
+        #: a query of a field's distinct values (for the Python tests) -> the values
+        self._distinct: dict[str, list] = {}
         #: table -> the rejected rows its ``rejected__T`` holds
         self._rejected: dict[str, list[int]] = {}
 
@@ -274,13 +276,24 @@ class DuckDBEngine(SqlEngine):
                 continue
             self._udfs.add(name)
             f = ident(field)
-            try:
-                values = column(self.con, f"SELECT DISTINCT {f} AS v FROM {ident(tid)} WHERE {f} IS NOT NULL")
-            except self._duckdb.Error:
-                continue  # the field is not held: the query fails to bind and the rule runs in Python
+            suspect = self._suspects.get(name)
+            query = (f"SELECT DISTINCT {f} AS v FROM {ident(tid)} WHERE {f} IS NOT NULL"
+                     + (f" AND ({suspect.replace('{v}', f)})" if suspect else ""))
+            values = self._distinct.get(query)  # (several tests of one field: its values fetched once)
+            if values is None:
+                try:
+                    values = self._distinct[query] = column(self.con, query)
+                except self._duckdb.Error:
+                    self._distinct[query] = [None]
+                    continue  # the field is not held: the query fails to bind and the rule runs in Python
+            if not all(type(v) is str for v in values):
+                continue  # a test of text on a field of another type: the rule runs in Python
             bad = [v for v in values if not test(v)]
-            self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(string_split(?, chr(0))) AS v "
-                             "WHERE ? > 0", ["\x00".join(bad), len(bad)])
+            if bad:
+                self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(string_split(?, chr(0))) AS v",
+                                 ["\x00".join(bad)])
+            else:
+                self.con.execute(f"CREATE TEMP TABLE {name} (v VARCHAR)")
             self._names.add(name)
 
     def _row_checks(self, checks: dict[str, RowCheck]) -> dict[str, list[Fail] | str]:

@@ -7,6 +7,7 @@ from collections import defaultdict
 from itertools import compress, count, repeat
 from operator import and_, is_not
 
+from ..checks import sql as Q
 from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
 from ..parse import render
@@ -69,3 +70,27 @@ class ConsecutiveGpRegistration(Kind):
             if not following or gp[i] in following:
                 out.append((i, render(e + _dt.timedelta(days=1)), None))
         return out
+
+    def sql(self, rule, dialect):
+        """The rows with an end date whose patient has no accepted registration starting the next
+        day, or one at the same practice (NULL patients and practices equal, as in Python's
+        tuples); an end on the last date there is fails with no next day. The engine provides
+        ``rejected__T`` for the rule's table as the ledger stands when the rule runs."""
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None:
+            return None
+        p = rule.params
+        t = d.ident(rule.table)
+        lpi, start, gp, end = (d.col(f) for f in (p["patient"], p["start"], p["practice"], rule.fields[0]))
+        nxt = d.add_days(f"t.{end}", 1)
+        last = f"t.{end} = {d.date(_dt.date.max)}"
+        # the accepted registrations' (patient, start, practice), and their (patient, start)
+        return (f"WITH s AS (SELECT DISTINCT a.{lpi} AS p, a.{start} AS d, a.{gp} AS g FROM {t} AS a "
+                f"JOIN {d.ident('rejected__' + rule.table)} AS r ON r._row = a._row "
+                f"WHERE NOT r.rejected AND a.{start} IS NOT NULL), "
+                f"n AS (SELECT DISTINCT p, d FROM s) "
+                f"SELECT t._row, CASE WHEN {last} THEN NULL ELSE {nxt} END AS other, "
+                f"CAST(NULL AS {d.text}) AS detail FROM {t} AS t "
+                f"LEFT JOIN n ON n.p IS NOT DISTINCT FROM t.{lpi} AND n.d = {nxt} "
+                f"LEFT JOIN s ON s.p IS NOT DISTINCT FROM t.{lpi} AND s.d = {nxt} AND s.g IS NOT DISTINCT FROM t.{gp} "
+                f"WHERE t.{end} IS NOT NULL AND ({last} OR n.d IS NULL OR s.d IS NOT NULL) ORDER BY t._row")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import compress, count, repeat
 from operator import and_, eq, not_
 
+from ..checks import sql as Q
 from ..checks.base import Kind, Nulls, Param, Phase, Testing, Unparsable, kind
 from ..checks.values import date_of
 
@@ -65,3 +66,21 @@ class DischargedBeforePeriod(Kind):
         when = rps.isoformat()
         return [(i, when, None) for i in compress(count(), map(
             and_, map(early.__contains__, discharged), map(not_, map(have.__contains__, table.values[key]))))]
+
+    def sql(self, rule, dialect):
+        """The rows discharged before the period start whose referral (a NULL one too) no contact
+        of the follow-up type and no score of a tool of the group names, rows rejected or not: the
+        period start from a dialect bound to the run (None without one, or without a period start:
+        the rule then has nothing to find, in Python)."""
+        d = Q.dialect(dialect)
+        if d is None or rule.table is None or d.run is None or d.run.period_start is None:
+            return None
+        p = rule.params
+        key, rps = d.col(p["key"]), d.date(d.run.period_start)
+        peq = sorted(c for c, t in d.run.spec.assessment_tools.items() if t.group == p["tool_group"])
+        tools = f"s.{d.col(p['tool_field'])} IN {d.text_list(peq)}" if peq else "FALSE"
+        return (f"SELECT t._row, {rps} AS other, CAST(NULL AS {d.text}) AS detail FROM {d.ident(rule.table)} AS t "
+                f"LEFT JOIN (SELECT c.{key} AS k FROM {d.ident(p['follow_up_table'])} AS c "
+                f"WHERE c.{d.col(p['follow_up_field'])} = {d.lit(p['follow_up_app_type'])} AND c.{key} IS NOT NULL "
+                f"UNION SELECT s.{key} AS k FROM {d.ident(p['scores_table'])} AS s WHERE {tools} AND s.{key} IS NOT NULL) "
+                f"AS h ON h.k = t.{key} WHERE t.{d.col(rule.fields[0])} < {rps} AND h.k IS NULL ORDER BY t._row")
