@@ -240,7 +240,7 @@ def validate(submission: Any, *, period: Any = None, provider: str | None = None
     return Result(outcome=outcome, findings=state.findings, tables=tables,
                   not_checked=dict(sorted(ctx.not_checked.items())), period=chosen or header_period,
                   source=sub.source, reasons=reasons, checked=checked, version=choice, spec=spec,
-                  identifiers=_identifiers(sub))
+                  identifiers=functools.partial(_identifiers, sub))  # (gathered when first asked for)
 
 
 

@@ -94,9 +94,19 @@ class Result:
         return self.version.notes if self.version is not None else ()
     #: what was checked: the upload's details, the SDCS window, versions, time, reference data
     checked: Checked | None = attrs.field(default=None, repr=False)
-    #: every value the submission's sensitive fields hold (as text): what a redacted report masks
-    #: wherever it appears (see :mod:`iapt_ds.report.redact`)
-    identifiers: frozenset[str] = attrs.field(factory=frozenset, repr=False)
+    #: (the :attr:`identifiers`, or a function giving them: made on first use)
+    _identifiers: Any = attrs.field(factory=frozenset, repr=False, alias="identifiers")
+
+    @property
+    def identifiers(self) -> frozenset[str]:
+        """Every value the submission's sensitive fields hold (as text): what a redacted report
+        masks wherever it appears (see :mod:`iapt_ds.report.redact`). Gathered the first time it
+        is asked for (only a redacted report needs it)."""
+        ids = self._identifiers
+        if callable(ids):
+            ids = frozenset(ids())
+            object.__setattr__(self, "_identifiers", ids)
+        return ids
 
     @property
     def accepted(self) -> bool:

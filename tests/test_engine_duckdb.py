@@ -519,3 +519,20 @@ def test_scores_and_finding_codes_of_every_shape_give_the_same_result():
     for code in ("IDS60707", "IDS60711", "IDS60710", "IDS20228"):
         failing = {f.row - 1 for f in py.findings if f.code == code}
         assert failing and set(range(len(pairs))) - failing  # failing and passing values both
+
+
+def test_the_sensitive_texts_are_gathered_only_when_asked_for_and_once(tmp_path, monkeypatch):
+    # what a redacted report masks: not gathered by validate (most reports do not redact); the
+    # first read gathers them (from DuckDB's tables), later reads reuse them
+    from iapt_ds import pipeline
+
+    folder = _write(tmp_path / "sub", 20, 0.05, rows=800)
+    calls = []
+    gather = pipeline._identifiers
+    monkeypatch.setattr(pipeline, "_identifiers", lambda sub: calls.append(sub) or gather(sub))
+    py = validate(str(folder), spec=SPEC, **UPLOAD)
+    db = validate(str(folder), spec=SPEC, engine=DuckDBEngine(), **UPLOAD)
+    assert calls == []
+    assert db.identifiers == py.identifiers and len(calls) == 2
+    assert db.identifiers is db.identifiers and len(calls) == 2
+    assert any(len(t) == 10 and t.isdigit() for t in db.identifiers)  # NHS numbers among them
