@@ -4,6 +4,7 @@ result's findings still behave as a sequence of the same Finding objects, in the
 from __future__ import annotations
 
 import io
+import re
 
 import attrs
 
@@ -155,21 +156,38 @@ def _hostile_faulty(tmp_path):
     return iapt_ds.validate(tmp_path, **UPLOAD)
 
 
+def _steady(text: str) -> list[str]:
+    """A report's lines but for the time of the run."""
+    return [x for x in re.sub(r"<dt>Run at</dt><dd>[^<]*</dd>", "", text).splitlines() if "run_at" not in x]
+
+
 def test_fast_redacted_writers_write_what_the_records_say(tmp_path):
-    """Redacted, the JSON and CSV writers lay each run of findings out from masked columns
-    (no Finding made per finding): the same bytes as the general path, which masks each
-    finding on its own."""
+    """Redacted, the JSON, CSV and HTML writers lay each run of findings out from masked
+    columns (no Finding made per finding): the same bytes as the general path, which masks
+    each finding on its own."""
     result = _hostile_faulty(tmp_path)
     assert any(f.code == "IDSREJ001" and f.row is not None for f in result.findings)  # a row that did not line up
     general = attrs.evolve(result, findings=tuple(result.findings))
-    for fmt in ("json", "csv"):
+    for fmt in ("json", "csv", "html"):
         fast, slow = io.StringIO(), io.StringIO()
         write_report(result, fast, fmt, redact=True)
         write_report(general, slow, fmt, redact=True)
-        a, b = (x.getvalue().splitlines() for x in (fast, slow))
-        assert [x for x in a if "run_at" not in x] == [x for x in b if "run_at" not in x]
+        assert _steady(fast.getvalue()) == _steady(slow.getvalue())
         assert "5919" not in fast.getvalue() and "1985-06-14" not in fast.getvalue()
         assert "****-**-14" in fast.getvalue()  # a birth date out of place, masked
+
+
+def test_the_fast_html_data_is_what_the_findings_say(tmp_path):
+    """The HTML page's data block, laid out a run at a time from the compact store, is that of
+    the general path (one finding at a time), hostile values, causes and root causes included."""
+    result = _hostile_faulty(tmp_path)
+    general = attrs.evolve(result, findings=tuple(result.findings))
+    fast, slow = io.StringIO(), io.StringIO()
+    write_report(result, fast, "html")
+    write_report(general, slow, "html")
+    assert _steady(fast.getvalue()) == _steady(slow.getvalue())
+    data = fast.getvalue().split('id="report-data">', 1)[1].split("</script>", 1)[0]
+    assert "HYPERLINK" in data and "<" not in data
 
 
 def test_fast_redacted_writers_on_the_messy_result(tmp_path):
@@ -178,13 +196,12 @@ def test_fast_redacted_writers_on_the_messy_result(tmp_path):
 
     result = messy_result(tmp_path / "sub")
     general = attrs.evolve(result, findings=tuple(result.findings))
-    for fmt in ("json", "csv"):
+    for fmt in ("json", "csv", "html"):
         for redact in (False, True):
             fast, slow = io.StringIO(), io.StringIO()
             write_report(result, fast, fmt, redact=redact)
             write_report(general, slow, fmt, redact=redact)
-            a, b = (x.getvalue().splitlines() for x in (fast, slow))
-            assert [x for x in a if "run_at" not in x] == [x for x in b if "run_at" not in x]
+            assert _steady(fast.getvalue()) == _steady(slow.getvalue())
 
 
 def test_scrubbing_a_text_masks_the_tokens_a_token_by_token_pass_masks(tmp_path):
@@ -245,3 +262,12 @@ def test_a_runs_columns_and_messages_are_masked_as_each_finding_is(tmp_path):
         assert got == [redactor.scrub(t, f) for t, f in zip(texts, each)]
         seen_secret += sum(bool(redactor.secrets(f)) for f in each)
     assert seen_untrusted > 20 and seen_secret > 100
+
+
+def test_the_html_encoder_made_once_writes_what_json_dumps_writes():
+    from iapt_ds.report.html import _json, _json_c
+
+    values = [0, -7, 2**70, 1.5, float("inf"), None, True, "", "</script><!--", 'a "q" \\ \u00e9\u2028\x01\t',
+              ["x", None, 3, ["<b>", 4.25]], {"k": [1, "<"], "n": None}, {"1": 2}, []]
+    assert [_json_c(v) for v in values] == [_json(v) for v in values]
+    assert all("<" not in _json_c(v) for v in values)

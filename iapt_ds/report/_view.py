@@ -411,23 +411,23 @@ class Held(NamedTuple):
     finding: Finding
 
 
-def plain_runs(view: ReportView) -> Iterator[Run | Row | Held] | None:
+def plain_runs(view: ReportView, *, messages: bool = True) -> Iterator[Run | Row | Held] | None:
     """Every finding of *view*'s result, in order, straight from the compact store: a
     :class:`Run` for each run of findings of one rule on rows of one table, a :data:`Row` for a
     finding held whole (on no row). Values are shown safely when the view shows them so. When
     the view redacts, each run's columns are masked as :meth:`Redactor.finding` masks a finding
     and its messages made (:attr:`Run.messages`), and a finding held whole comes as
-    :class:`Held`. None when the findings are not stored compactly (the writers then go through
-    :meth:`ReportView.records`)."""
+    :class:`Held` (*messages* false: a writer that shows no messages, none made). None when the
+    findings are not stored compactly (the writers then go through :meth:`ReportView.records`)."""
     findings = view.result.findings
     if not isinstance(findings, Findings):
         return None
     if view._redactor is not None:
-        return _redacted_runs(findings, view.visible, view._redactor)
+        return _redacted_runs(findings, view.visible, view._redactor, messages)
     return _plain_runs(findings, view.visible)
 
 
-def _redacted_runs(findings: Findings, show: bool, redactor: Redactor) -> Iterator[Run | Held]:
+def _redacted_runs(findings: Findings, show: bool, redactor: Redactor, messages: bool = True) -> Iterator[Run | Held]:
     safe = (lambda v: visible(v) if v else v) if show else None
     sentence = functools.cache(findings.sentence_of)
     for run in _plain_runs(findings, False):
@@ -444,11 +444,14 @@ def _redacted_runs(findings: Findings, show: bool, redactor: Redactor) -> Iterat
             keys = [_shown_column(c, safe) for c in keys]
             values = [_shown_column(c, safe) for c in values]
             others, details = _shown_column(others, safe), _shown_column(details, safe)
+        if not messages:
+            yield run._replace(keys=keys, values=values, others=others, details=details)
+            continue
         texts = message_texts(rule, values, others, run.expected, details)
         if run.roots is not None:
             texts = [t if r is None else t + sentence(r) for t, r in zip(texts, run.roots)]
-        messages = redactor.run_messages(texts, rule, run.table, run.keys, run.values, untrusted)
-        yield run._replace(keys=keys, values=values, others=others, details=details, messages=messages)
+        yield run._replace(keys=keys, values=values, others=others, details=details,
+                           messages=redactor.run_messages(texts, rule, run.table, run.keys, run.values, untrusted))
 
 
 def _plain_runs(findings: Findings, show: bool) -> Iterator[Run | Row]:

@@ -31,16 +31,17 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any, TextIO
 
 from .. import __version__
-from ..findings import Finding
+from ..findings import Finding, Findings
 from ..result import Result
 from ..spec import Spec
 from ..measures._compute import Preview, for_report
 from ..measures.fix import fix_costs
 from ..measures.report import html_section
-from ._view import ReportView, ordinal_rank
+from ._view import ReportView, Run, ordinal_rank, plain_runs
 from .explain import SEVERITY_WORDS, advice, checks
 
 __all__ = ["write_html", "DEFAULT_LIMIT"]
@@ -506,6 +507,23 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+_ENCODE = (_c_encoder(None, _no_default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+           if _c_encoder is not None else None)
+
+
+def _json_c(value: Any) -> str:
+    """:func:`_json` of *value*, with an encoder made once (what json.dumps makes anew for each
+    call, with the same settings)."""
+    if _ENCODE is None:  # pragma: no cover  (a Python without the C accelerator)
+        return _json(value)
+    return "".join(_ENCODE(value, 0)).replace("<", "\\u003c")
+
+
 def _write_json_list(w: Any, items: list, budget: int = 16_000) -> None:
     """*items* as a JSON array, written some 16,000 characters at a time (a report of millions of
     findings is never one giant string)."""
@@ -514,7 +532,7 @@ def _write_json_list(w: Any, items: list, budget: int = 16_000) -> None:
     size = 0
     first = True
     for item in items:
-        text = _json(item)
+        text = _json_c(item)
         buf.append(text)
         size += len(text) + 1
         if size >= budget:
@@ -708,7 +726,9 @@ class _Page:
         total = len(r.findings)
         self.w('<section id="findings"><h2>All findings</h2>\n')
         sevs = [(s, s) for s, n in r.counts_by_severity().items() if n]
-        present = {f.table for f in self.view.findings()}
+        findings = r.findings
+        present = ({t for _, t, _ in findings.places()} if isinstance(findings, Findings)
+                   else {f.table for f in self.view.findings()})
         tables = [(t, f"{t} {self.spec.tables[t].name}") for t in r.tables if t in present]
         codes = [(c, f"{c} ({n})") for c, n in r.counts_by_code().items()]
         fields = sorted({f for c in r.counts_by_code() if (f := self.spec.rules[c].field)})
@@ -803,11 +823,30 @@ class _Page:
             _write_json_list(w, v) if isinstance(v, list) else w(_json(v))
             w(",")
         w('"f":[')
-        index = view.index
-        sep = ""
         keys: list[str] = []
         values: list[str] = []
-        for f in view.findings():
+        runs = plain_runs(view, messages=False)
+        if runs is not None:
+            self._runs_data(runs, code_at, table_at, strings, keys, values)
+        else:
+            self._findings_data(view.findings(), code_at, table_at, strings, down, keys, values)
+        w('],"s":')
+        _write_json_list(w, list(strings))
+        w(',"kr":')
+        _write_json_list(w, _ranks(keys))
+        w(',"vr":')
+        _write_json_list(w, _ranks(values))
+        w("}</script>\n")
+
+    def _findings_data(self, findings: Iterable[Finding], code_at: dict[str, int], table_at: dict[str, int],
+                       strings: dict[str, int], down: dict[int, int], keys: list[str], values: list[str],
+                       sep: str = "") -> None:
+        """The items of :meth:`data` of *findings*, one finding at a time (the general path); *down*:
+        rows taken down by id of a root-cause finding; *keys* and *values* get each one's key and
+        value text."""
+        view, w = self.view, self.w
+        index = view.index
+        for f in findings:
             shown = view.shown(f)
             vals: Any = shown.values
             vals = None if not vals else vals[0] if len(vals) == 1 else list(vals)
@@ -827,13 +866,61 @@ class _Page:
             sep = ","
             keys.append(key or "")
             values.append("" if not shown.values or shown.values[0] is None else shown.values[0])
-        w('],"s":')
-        _write_json_list(w, list(strings))
-        w(',"kr":')
-        _write_json_list(w, _ranks(keys))
-        w(',"vr":')
-        _write_json_list(w, _ranks(values))
-        w("}</script>\n")
+
+    def _runs_data(self, runs: Iterable[Any], code_at: dict[str, int], table_at: dict[str, int],
+                   strings: dict[str, int], keys: list[str], values: list[str]) -> None:
+        """The items of :meth:`data`, as :meth:`_findings_data` writes them, from the runs of
+        the compact store (:func:`plain_runs`): a run of one rule's findings on one table at a
+        time, column by column, each item encoded in C."""
+        findings = self.result.findings
+        assert isinstance(findings, Findings)
+        down_at = self.result.root_cause_positions()
+        assert down_at is not None  # (the findings are stored compactly)
+        w = self.w
+        sep = ""
+        for run in runs:
+            if not isinstance(run, Run):  # a finding held whole: on its own
+                k = run[0]
+                f = findings.whole(k)
+                assert f is not None
+                self._findings_data([f], code_at, table_at, strings, {id(f): down_at[k]} if k in down_at else {},
+                                    keys, values, sep)
+                sep = ","
+                continue
+            n = len(run.rows)
+            if not run.keys:
+                key: Any = repeat(None, n)
+                keys.extend(repeat("", n))
+            else:
+                key = ([v or "" for v in run.keys[0]] if len(run.keys) == 1 else
+                       [", ".join([k for k in ks if k]) for ks in zip(*run.keys)])
+                keys.extend(key)
+            if not run.values:
+                vals: Any = repeat(None, n)
+                values.extend(repeat("", n))
+            else:
+                first = run.values[0]
+                vals = first if len(run.values) == 1 else list(map(list, zip(*run.values)))
+                values.extend(["" if v is None else v for v in first])
+            if run.expected.count(None) == n:
+                exp: Any = repeat(None, n)
+            else:
+                exp = [None if not e else strings.setdefault(e, len(strings)) for e in run.expected]
+            causes = run.causes if run.causes is not None else repeat(None, n)
+            roots = run.roots if run.roots is not None else repeat(None, n)
+            downs = map(down_at.get, range(run.start, run.start + n))
+            line = run.lines
+            items = zip(repeat(code_at[run.rule.code]), repeat(table_at.get(run.table, -1)), run.rows, line, key,
+                        vals, causes, roots, run.others, exp, run.details, downs)
+            parts = []
+            for t in items:
+                item = list(t)
+                while item and item[-1] is None:
+                    item.pop()
+                parts.append(item)
+            if parts:
+                w(sep + ",".join(map(_json_c, parts)))
+                sep = ","
 
 
 def write_html(result: Result, out: TextIO, *, redact: bool = False, spec: Spec | None = None,
