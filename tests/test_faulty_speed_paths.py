@@ -328,6 +328,15 @@ def test_the_cascade_keeping_accepted_keys_is_the_cascade_recomputing_them(fault
     assert again.tables == result.tables
 
 
+def test_accepted_rows_flags_are_the_rejected_ones_turned_over():
+    from iapt_ds.checks.file_kinds import _ACCEPTED
+
+    rng = random.Random(2)
+    for n in (0, 1, 7, 500):
+        rejected = bytearray(rng.choice((0, 1)) for _ in range(n))
+        assert list(rejected.translate(_ACCEPTED)) == [int(not r) for r in rejected]
+
+
 def _evaluations(sub, kinds):
     spec = sub.spec
     ctx = Context(spec, sub, Upload(None, None, None, None, None), None)
@@ -505,6 +514,26 @@ def test_nhs_numbers_in_ascii_and_other_digits():
         assert nhs_number_is_valid(s) is want
         assert nhs_number_is_valid(s.translate(full)) is want
     assert nhs_number_is_valid("9434765919") and not nhs_number_is_valid("9434765918")
+
+
+def test_nhs_numbers_tested_together_are_python_stdnum_s_test():
+    """Ten ASCII digits tested together (palindrome by halves, Modulus 11 over their bytes) fail
+    exactly where python-stdnum's checksum or the palindrome test says, on many numbers: random
+    ones, every check digit of some, palindromes, and every other kind of text through the
+    one-value test."""
+    from stdnum.gb import nhs
+
+    from iapt_ds.checks.values import nhs_number_is_valid, nhs_numbers_failing
+
+    rng = random.Random(13)
+    numbers = {"".join(rng.choice("0123456789") for _ in range(10)) for _ in range(100_000)}
+    numbers |= {f"{rng.randrange(10 ** 9):09d}{d}" for _ in range(2000) for d in "0123456789"}
+    numbers |= {h + h[::-1] for h in (f"{rng.randrange(10 ** 5):05d}" for _ in range(500))} | {"0" * 10, "9" * 10}
+    assert nhs_numbers_failing(numbers) == {s for s in numbers if nhs.checksum(s) != 0 or s[:5] == s[5:][::-1]}
+    assert 0.08 < 1 - len(nhs_numbers_failing(numbers)) / len(numbers) < 0.1  # about 1 in 11 passes
+    others = {None, Invalid("x"), 9434765870, "", "943476587", "94347658700", "943 476 5870", "943476587O",
+              "٩٤٣٤٧٦٥٨٧٠", "９４３４７６５８７０", "11112\uff121111", "9434765870\n", " 9434765870", "9434765870"}
+    assert nhs_numbers_failing(others) == {v for v in others if type(v) is not str or not nhs_number_is_valid(v)}
 
 
 # the row-by-row definitions of the kinds settled column by column (as they were written)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import compress, filterfalse
-from operator import not_
 from typing import TYPE_CHECKING
 
 from ..parse import Invalid
@@ -162,6 +161,10 @@ class NotAllRejected(Kind):
             state.add_file(rule, table=table.id)
 
 
+#: a rejected-row flag (0 or 1) -> whether the row is accepted, for ``bytearray.translate``
+_ACCEPTED = bytes([1, 0]) + bytes(254)
+
+
 @kind
 class HasRelated(Kind):
     name = "has_related"
@@ -202,9 +205,13 @@ class HasRelated(Kind):
         if known is not None and known[0] == len(reasons):
             accepted_keys = known[1]
         else:
-            accepted_keys = set(compress(keys, map(not_, rejected)))
+            # (no row rejected: every key, with no look at the flags; else the flags turned into
+            # "accepted" ones by one translation, in C)
+            accepted_keys = set(keys) if 1 not in rejected else set(compress(keys, rejected.translate(_ACCEPTED)))
             state.scratch[("accepted keys", related.id, key)] = (len(reasons), accepted_keys)
         child_keys = child.values[key]
+        if 1 not in rejected and accepted_keys.issuperset(child_keys):
+            return  # the common case, settled in C (with related rows rejected, missing keys are likely)
         missing = set(filterfalse(accepted_keys.__contains__, child_keys))
         missing.discard(None)
         missing = {k for k in missing if type(k) is not Invalid}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from collections.abc import Iterable
 from itertools import compress, count, repeat
 from operator import and_, is_not
 
@@ -13,6 +14,11 @@ from ..checks.values import date_of
 from ..parse import render
 
 __all__ = ["ConsecutiveGpRegistration"]
+
+
+def _positions(flags: Iterable) -> list[int]:
+    """The positions where *flags* is true, found in C."""
+    return list(compress(count(), flags))
 
 
 def _dates(col: list) -> list:
@@ -52,16 +58,22 @@ class ConsecutiveGpRegistration(Kind):
         end = table.values[rule.fields[0]]
         ok = accepted(table.id)
         # each distinct value's date once; rows visited only where there is a date
-        start_dates = _dates(start)
         end_dates = _dates(end)
+        ended = _positions(map(is_not, end_dates, repeat(None)))
+        if not ended:
+            return []
+        start_dates = _dates(start)
         # (patient, start date) -> the practices of accepted rows: a set, so each look-up is one step
-        # however many registrations a patient has
+        # however many registrations a patient has; only the patients with a registration that
+        # ends are looked up, so only their rows are visited (found in C)
+        patients = set(map(lpi.__getitem__, ended))
         starts: dict = defaultdict(set)
         for patient, s, practice in compress(zip(lpi, start_dates, gp),
-                                             map(and_, ok, map(is_not, start_dates, repeat(None)))):
+                                             map(and_, map(and_, ok, map(patients.__contains__, lpi)),
+                                                 map(is_not, start_dates, repeat(None)))):
             starts[(patient, s)].add(practice)
         out = []
-        for i in compress(count(), map(is_not, end_dates, repeat(None))):
+        for i in ended:
             e = end_dates[i]
             if e == _dt.date.max:  # no registration can start the day after
                 out.append((i, None, None))
