@@ -31,6 +31,7 @@ two engines to it. The other stages (structure, mandatory tables, the file outco
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..checks.base import Fail
@@ -57,6 +58,8 @@ _BIGINT = range(-(1 << 63), 1 << 63)
 _EPOCH = _dt.datetime(1970, 1, 1)
 #: below this many rows in all, DuckDB's optimizer is off (it costs more than it saves)
 _SMALL = 20_000
+#: a Python test with at most this many failing values has them written in the row rules' query
+_INLINE = 200
 
 
 def _number(v: _dt.date | _dt.time | int) -> int:
@@ -104,6 +107,9 @@ class DuckDBEngine(SqlEngine):
         self.read_in_sql: list[str] = []
         #: a query of a field's distinct values (for the Python tests) -> the values
         self._distinct: dict[str, list] = {}
+        #: a Python test's relation -> its failing values, when few (written in place in the row
+        #: rules' query: a subquery per test costs DuckDB more to plan and run than a list)
+        self._inline: dict[str, list[str]] = {}
         #: table -> the rejected rows its ``rejected__T`` holds
         self._rejected: dict[str, list[int]] = {}
 
@@ -289,6 +295,8 @@ class DuckDBEngine(SqlEngine):
             if not all(type(v) is str for v in values):
                 continue  # a test of text on a field of another type: the rule runs in Python
             bad = [v for v in values if not test(v)]
+            if len(bad) <= _INLINE:
+                self._inline[name] = bad
             if bad:
                 self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(string_split(?, chr(0))) AS v",
                                  ["\x00".join(bad)])
@@ -296,13 +304,27 @@ class DuckDBEngine(SqlEngine):
                 self.con.execute(f"CREATE TEMP TABLE {name} (v VARCHAR)")
             self._names.add(name)
 
+    def _in_place(self, q: RowCheck) -> str:
+        """*q*'s failing condition with each ``t."F" IN (SELECT v FROM fails)`` of a Python test
+        whose failing values are few written as the list of them (FALSE for none, as ``IN`` an
+        empty relation is)."""
+        where = q.where
+        for name in q.udfs:
+            bad = self._inline.get(name)
+            if bad is None:
+                continue
+            listed = "(" + ", ".join(map(lit, bad)) + ")"
+            where = re.sub(r'(t\."(?:[^"]|"")*") IN \(SELECT v FROM ' + re.escape(name) + r"\)",
+                           (lambda m: f"{m.group(1)} IN {listed}") if bad else (lambda m: "FALSE"), where)
+        return where
+
     def _row_checks(self, checks: dict[str, RowCheck]) -> dict[str, list[Fail] | str]:
         """Every row-local rule of a table in one query: the failing rows of each (rule number,
         row), as arrays; then, for a rule that compares with another value and has failing rows,
         those values. (A UNION ALL of narrow selections: one wide SELECT with a column per rule
         costs DuckDB several times more.)"""
-        parts = [f"SELECT CAST({n} AS INTEGER) AS k, t._row FROM {ident(q.table)} AS t{''.join(q.joins)} WHERE {q.where}"
-                 for n, q in enumerate(checks.values())]
+        parts = [f"SELECT CAST({n} AS INTEGER) AS k, t._row FROM {ident(q.table)} AS t{''.join(q.joins)} "
+                 f"WHERE {self._in_place(q)}" for n, q in enumerate(checks.values())]
         got = self.con.execute(" UNION ALL ".join(parts) + " ORDER BY k, _row").fetchnumpy()
         codes = list(checks)
         out: dict[str, list[Fail] | str] = {code: [] for code in codes}
