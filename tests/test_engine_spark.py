@@ -8,7 +8,14 @@ each covers many kinds; the DuckDB engine's differential test covers every kind'
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +84,7 @@ def test_a_small_submission_runs_with_one_shuffle_partition():
     from types import SimpleNamespace
 
     sets: dict[str, str] = {}
-    fake = SimpleNamespace(conf=SimpleNamespace(set=sets.__setitem__))
+    fake = SimpleNamespace(conf=SimpleNamespace(set=sets.__setitem__), sparkContext=SimpleNamespace(addJobTag=str))
     engine = SparkEngine(SimpleNamespace(newSession=lambda: fake))
     ctx = SimpleNamespace(tables={"IDS000": SimpleNamespace(nrows=1)}, spec=SPEC)
     engine._connect(ctx)
@@ -169,3 +176,129 @@ def test_the_cli_on_spark_writes_nothing_more_to_standard_error_than_on_python(t
         got[engine] = p
     assert got["spark"].stderr == got["python"].stderr
     assert got["spark"].stdout == got["python"].stdout
+
+
+#: a run whose first Spark query never ends in time (a cross join of 10^12 rows), saying
+#: "querying <JVM's pid>" on standard output once its job runs
+_SLOW_RUN = """
+import sys
+from iapt_ds.engines.spark import SparkEngine
+
+connect = SparkEngine._connect
+
+def slow_connect(self, ctx):
+    global jvm
+    first = self.spark is None
+    connect(self, ctx)
+    if first:
+        import threading, time
+        from pyspark import SparkContext
+        jvm = SparkContext._gateway.proc.pid
+        tracker = self.spark.sparkContext.statusTracker()
+
+        def say_when_running():
+            while not tracker.getActiveJobsIds():
+                time.sleep(0.2)
+            print("querying", jvm, flush=True)
+
+        threading.Thread(target=say_when_running, daemon=True).start()
+        self.spark.sql("SELECT sum(a.id * b.id % 7) FROM range(1000000) AS a CROSS JOIN range(1000000) AS b").collect()
+
+SparkEngine._connect = slow_connect
+folder = sys.argv[2]
+if sys.argv[1] == "cli":
+    from iapt_ds.cli import main
+    sys.exit(main(["validate", folder, "--engine", "spark", "--period", "2021-03", "--output", "r.json"]))
+import os
+from iapt_ds import validate
+try:
+    validate(folder, engine="spark", period="2021-03")
+except KeyboardInterrupt:
+    print("interrupted; JVM", "running" if os.path.exists(f"/proc/{jvm}") else "ended", flush=True)
+validate(folder, engine="spark", period="2021-03")  # a new JVM, and the same slow query
+"""
+
+
+def _session_processes(sid):
+    """The processes still in session *sid* (the JVM a run started stays in its session)."""
+    left = []
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if d.isdigit() and int(fields[3]) == sid and fields[0] != "Z":
+            left.append(int(d))
+    return left
+
+
+@pytest.fixture
+def slow_run(tmp_path):
+    """Start :data:`_SLOW_RUN` in a session of its own (killed, with whatever it left, at the end)."""
+    import iapt_ds
+
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    for name in ("IDS000Header.csv", "IDS001MPI.csv"):
+        shutil.copy(iapt_ds.example_path() / name, folder / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_")) and k != "MASTER"}
+    env["PYTHONPATH"] = str(Path(iapt_ds.__file__).resolve().parents[1])
+    children = []
+
+    def start(mode):
+        child = subprocess.Popen([sys.executable, "-c", _SLOW_RUN, mode, str(folder)], cwd=tmp_path, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        children.append(child)
+        return child
+
+    yield start
+    for child in children:
+        for pid in [child.pid] + _session_processes(child.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        child.communicate()
+
+
+def _querying(child):
+    """The JVM's pid, once the slow query is on its way."""
+    line = child.stdout.readline()
+    assert line.startswith("querying "), (line, child.stderr.read() if child.poll() is not None else "")
+    return int(line.split()[1])
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc for the processes left")
+@pytest.mark.parametrize("signum, status, line", [(signal.SIGTERM, 143, "iapt-ds: stopped by signal 15"),
+                                                  (signal.SIGINT, 130, "iapt-ds: interrupted")])
+def test_a_signalled_cli_run_on_spark_ends_at_once_and_stops_its_jvm(slow_run, signum, status, line):
+    """SIGTERM during a Spark query: the CLI's handler raised, but PySpark's clean-up (the call
+    site reset after an action) called the JVM on the same py4j connection, whose JVM thread
+    was still running the query's job: the run waited for the job to end (here, for ever).
+    Ctrl-C ran PySpark's handler, which did the same, then ended as an internal error (exit 2,
+    py4j's tracebacks on standard error) and left the JVM running its job. Now either ends the
+    run within seconds, says so in one line, and the JVM the run started has ended with it."""
+    child = slow_run("cli")
+    jvm = _querying(child)
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=90)
+    assert (child.returncode, err) == (status, line + "\n")
+    assert not os.path.exists(f"/proc/{jvm}") and _session_processes(child.pid) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc for the processes left")
+def test_an_interrupted_validate_on_spark_stops_its_jvm_and_the_next_starts_another(slow_run):
+    """validate(engine="spark") in a program: Ctrl-C ends it as a KeyboardInterrupt at once, the
+    JVM it started ended; the next validate starts a JVM of its own; SIGTERM with its default
+    action ends the program at once, and the JVM with it."""
+    child = slow_run("library")
+    first = _querying(child)
+    child.send_signal(signal.SIGINT)
+    assert child.stdout.readline() == "interrupted; JVM ended\n"
+    assert not os.path.exists(f"/proc/{first}")
+    second = _querying(child)
+    assert second != first
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=90)
+    assert child.returncode == -signal.SIGTERM, err
+    assert not os.path.exists(f"/proc/{second}") and _session_processes(child.pid) == []
+    assert err == ""

@@ -32,7 +32,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
+import logging
 import os
+import signal
+import sys
+import threading
+import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +51,7 @@ from ._sql import SqlEngine
 if TYPE_CHECKING:  # pragma: no cover
     from ..checks.context import Context
     from ..ledger import Ledger
+    from ..pipeline import Stage
 
 __all__ = ["SparkEngine"]
 
@@ -57,6 +64,19 @@ _INLINE = 2000
 _SMALL = 20_000
 #: at most this many rules in one wide query
 _WIDE = 48
+#: the signals that interrupt a run (Ctrl-C; SIGTERM and SIGHUP, which the CLI turns into an exception)
+_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
+#: seconds to wait for this run's jobs to be cancelled on a session of the user's
+_CANCEL_WAIT = 5.0
+#: seconds to wait for the JVM the engine started to end once told to (then it is killed)
+_STOP_WAIT = 10.0
+#: the JVM process (``subprocess.Popen``) of the local session the engine started, if it did
+_JVM: Any = None
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C while a stage runs on Spark: a KeyboardInterrupt once out of the stage (py4j logs a
+    KeyboardInterrupt it sees to standard error)."""
 
 
 def _pyspark() -> Any:
@@ -137,22 +157,72 @@ def _local_session() -> Any:
     cores = str(os.cpu_count() or 1)
     builder = (SparkSession.builder.appName("iapt-ds").config("spark.sql.shuffle.partitions", cores)
                .config("spark.ui.showConsoleProgress", "false"))
-    if _user_configured():
-        return builder.getOrCreate()
     from pyspark import SparkContext
 
     if getattr(SparkContext, "_gateway", None) is not None:  # a JVM already started in this process
         return builder.getOrCreate()
+    if _user_configured():
+        return _started(builder)
     builder = builder.master(f"local[{cores}]").config(
         "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_log_config()}")
     unset = "SPARK_LOCAL_IP" not in os.environ
     if unset:
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     try:
-        return builder.getOrCreate()
+        return _started(builder)
     finally:
         if unset:
             os.environ.pop("SPARK_LOCAL_IP", None)
+
+
+def _started(builder: Any) -> Any:
+    """``builder.getOrCreate()``, no JVM running in this process: the JVM it starts is the engine's."""
+    global _JVM
+    from pyspark import SparkContext
+
+    session = builder.getOrCreate()
+    _JVM = getattr(SparkContext._gateway, "proc", None)  # None: a JVM of spark-submit's
+    return session
+
+
+def _stop_started(proc: Any) -> None:
+    """End the JVM the engine started (*proc*, told to end by :meth:`SparkEngine._halt`): wait a
+    few seconds, else kill it; then PySpark forgets it, so that a later run starts another."""
+    global _JVM
+    if proc is None:
+        return
+    import subprocess
+
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    with contextlib.suppress(OSError):
+        proc.terminate()
+    try:
+        proc.wait(_STOP_WAIT)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(_STOP_WAIT)
+    gateway = SparkContext._gateway
+    if gateway is None or getattr(gateway, "proc", None) is not proc:
+        return
+    context = SparkContext._active_spark_context
+    server = getattr(context, "_accumulatorServer", None)
+    if server is not None:
+        with contextlib.suppress(Exception):
+            server.shutdown()
+            server.server_close()
+    with contextlib.suppress(Exception):
+        gateway.close()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    SparkContext._active_spark_context = None
+    SparkSession._instantiatedSession = None
+    SparkSession._activeSession = None
+    if _JVM is proc:
+        _JVM = None
 
 
 class SparkEngine(SqlEngine):
@@ -175,16 +245,32 @@ class SparkEngine(SqlEngine):
         self._parent = session
         self.spark: Any = None
         self._cached: list[Any] = []
-        #: interrupted (Ctrl-C, SIGTERM) while talking to the JVM: no further call is made
+        #: interrupted (Ctrl-C, SIGTERM): no further call is made
         self._interrupted = False
+        #: Spark's work for this run stopped (:meth:`_halt`)
+        self._halted = False
+        #: the logging level disabled before :meth:`_halt`
+        self._logging = logging.NOTSET
+        #: the JVM process this run may stop: the one of the local session the engine started
+        self._started: Any = None
+        #: the tag of this run's Spark jobs (cancelled on an interruption)
+        self._tag = f"iapt-ds-{uuid.uuid4().hex}"
+        #: while a stage runs: signal -> the handler the engine's handler stands before
+        self._previous: dict[int, Any] | None = None
 
     def _connect(self, ctx: Context) -> None:
         if self.spark is not None:
             return
         parent = self._parent
         if parent is None:
+            from pyspark import SparkContext
+
             parent = _local_session()
+            proc = getattr(SparkContext._gateway, "proc", None)
+            self._started = proc if proc is not None and proc is _JVM else None
+        self._arm()  # after PySpark's context has set its Ctrl-C handler
         self.spark = parent.newSession()
+        self.spark.sparkContext.addJobTag(self._tag)
         # a table's rules make one wide expression: generating Java for it as one stage costs
         # more than it saves (and overflows Janino's limits)
         self.spark.conf.set("spark.sql.codegen.wholeStage", "false")
@@ -367,15 +453,39 @@ class SparkEngine(SqlEngine):
         self.spark.catalog.dropTempView("_hits")
 
     # ------------------------------------------------------------------------------ interruption
+    def stages(self, stages: tuple[Stage, ...], run_kinds: Any) -> tuple[Stage, ...]:
+        """The SQL engines' stages, each run :meth:`_guarded`."""
+        import attrs
+
+        def guarded(run: Any) -> Any:
+            def run_guarded(ctx: Context, state: Ledger) -> None:
+                with self._guarded():
+                    run(ctx, state)
+            return run_guarded
+
+        return tuple(attrs.evolve(s, run=guarded(s.run)) for s in super().stages(stages, run_kinds))
+
     @contextlib.contextmanager
-    def _interruptible(self) -> Iterator[None]:
-        """An interruption (KeyboardInterrupt, or the CLI's SIGTERM) raised while py4j waits for
-        the JVM's answer leaves that answer unread on the thread's connection, or the JVM gone
-        (``timeout`` signals it too): any later call fails (a stale answer read as its own,
-        py4j's ``KeyError: 'p'``; a refused connection), and that failure took the
-        interruption's place. So after one the engine makes no further call (:meth:`close`
-        leaves the cached tables to the session), and a failure raised while the interruption
-        was being handled (in PySpark's own clean-up) gives way to the interruption."""
+    def _guarded(self) -> Iterator[None]:
+        """Run a stage so that an interruption (Ctrl-C, SIGTERM, SIGHUP) ends it at once.
+
+        Such a signal lands while py4j waits for the JVM's answer on this thread's connection,
+        often the answer to a query whose job is still running. Unwinding, PySpark's own
+        clean-up (the call site reset after every action) and PySpark's Ctrl-C handler (which
+        cancels the jobs) call the JVM on that same connection, whose JVM thread is busy with
+        that job: the run waited for the job to end (minutes, or for ever). So while a stage
+        runs, the engine's handler first stops Spark's work (:meth:`_halt`: the JVM itself where
+        the engine started it, else this run's jobs, cancelled from a connection of their own)
+        and drops the thread's connection (a later call opens a new one), then does what the
+        signal's previous handler does (the CLI's SIGTERM handler, Python's Ctrl-C; a signal
+        left to its default action ends the process). After an interruption the engine makes no
+        further call (:meth:`close` leaves the cached tables), waits a few seconds for the JVM it
+        started to end (:func:`_stop_started`), and a failure raised by PySpark's clean-up
+        meanwhile (a refused connection, py4j's ``KeyError: 'p'`` for a stale answer) gives way
+        to the interruption."""
+        previous: dict[int, Any] = {}
+        self._previous = previous
+        self._arm()
         try:
             yield
         except BaseException as exc:
@@ -384,21 +494,96 @@ class SparkEngine(SqlEngine):
                 cause = cause.__context__
             if cause is None:
                 raise
-            self._interrupted = True
+            self._stop()
+            if isinstance(cause, _Interrupted):
+                raise KeyboardInterrupt from None
             if cause is exc:
                 raise
             raise cause.with_traceback(None) from None
+        finally:
+            self._previous = None
+            for signum, old in previous.items():
+                with contextlib.suppress(ValueError, OSError):
+                    signal.signal(signum, old)
 
-    def check_rows(self, ctx: Context, state: Ledger) -> None:
-        with self._interruptible():
-            super().check_rows(ctx, state)
+    def _arm(self) -> None:
+        """Put the engine's handler before each interrupting signal's (in the main thread, while
+        a stage runs; again once the session is started: PySpark's context sets its own Ctrl-C
+        handler, which is then the one restored after the stage)."""
+        previous = self._previous
+        if previous is None or threading.current_thread() is not threading.main_thread():
+            return
+        for signum in _SIGNALS:
+            old = signal.getsignal(signum)
+            if old in (signal.SIG_IGN, None) or getattr(old, "func", None) == self._on_signal:
+                continue
+            with contextlib.suppress(ValueError, OSError):
+                signal.signal(signum, functools.partial(self._on_signal, old))
+                previous[signum] = old
 
-    def cascade(self, ctx: Context, state: Ledger) -> None:
-        with self._interruptible():
-            super().cascade(ctx, state)
+    def _on_signal(self, old: Any, signum: int, frame: Any) -> None:
+        self._interrupted = True
+        self._halt()
+        if old is signal.SIG_DFL:  # the signal's default action: the process ends now
+            _stop_started(self._started)
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        if old is signal.default_int_handler or getattr(old, "__module__", "") == "pyspark.context":
+            # Ctrl-C, as a KeyboardInterrupt once out of py4j (which logs one to standard error);
+            # PySpark's own handler cancels all jobs on this thread's busy connection
+            raise _Interrupted
+        old(signum, frame)
+
+    def _stop(self) -> None:
+        """After an interruption: Spark's work stopped, and the JVM the engine started ended."""
+        self._interrupted = True
+        self._halt()
+        _stop_started(self._started)
+        logging.disable(self._logging)
+
+    def _halt(self) -> None:
+        """Stop Spark's work for this run without waiting for the JVM's answer: the JVM the engine
+        started is told to end (SIGTERM: Spark's shutdown hooks remove its temporary folders);
+        on a session of the user's, this run's jobs are cancelled from a new thread (its own
+        py4j connection), waiting at most a few seconds. Then this thread's py4j connection is
+        closed, so that PySpark's clean-up does not wait on it."""
+        if self._halted:
+            return
+        self._halted = True
+        # py4j logs what fails meanwhile to the root logger, which writes to standard error
+        self._logging = logging.root.manager.disable
+        logging.disable(logging.CRITICAL)
+        from pyspark import SparkContext
+
+        gateway = SparkContext._gateway
+        if self._started is not None:
+            with contextlib.suppress(OSError):
+                self._started.terminate()
+        elif self.spark is not None and gateway is not None:
+            context = self.spark.sparkContext
+            tag = self._tag
+
+            def cancel() -> None:
+                with contextlib.suppress(Exception):
+                    context.cancelJobsWithTag(tag)
+
+            worker = threading.Thread(target=cancel, name="iapt-ds cancel", daemon=True)
+            worker.start()
+            worker.join(_CANCEL_WAIT)
+        client = getattr(gateway, "_gateway_client", None)
+        connection = getattr(client, "get_thread_connection", lambda: None)()
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close(True)
 
     def close(self) -> None:
-        """Done validating: what this run cached is unpersisted (the session stays, for the next run)."""
+        """Done validating: what this run cached is unpersisted (the session stays, for the next
+        run). After an interruption (also one that landed between stages) nothing is asked of the
+        JVM, and the JVM the engine started is stopped."""
+        if not self._interrupted and self.spark is not None:
+            exc = sys.exc_info()[1]
+            if exc is not None and not isinstance(exc, Exception):
+                self._stop()
         if self._interrupted:
             self._cached = []
             return
@@ -408,3 +593,6 @@ class SparkEngine(SqlEngine):
             except self.errors:  # pragma: no cover - a session stopped meanwhile
                 pass
         self._cached = []
+        if self.spark is not None:
+            with contextlib.suppress(*self.errors):
+                self.spark.sparkContext.removeJobTag(self._tag)

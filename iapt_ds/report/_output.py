@@ -241,21 +241,37 @@ class _Signalled(BaseException):
 @contextlib.contextmanager
 def exit_on_signals() -> Iterator[None]:
     """Within the block, SIGTERM and SIGHUP unwind like Ctrl-C (cleaning up as they go), then the
-    process exits with 128 + the signal's number, as a shell reports a signal."""
+    process exits with 128 + the signal's number, as a shell reports a signal. Whatever ends the
+    block once such a signal or Ctrl-C has come (a library's own error for the interruption, e.g.
+    DuckDB's "Query interrupted") is reported as that signal, or as a KeyboardInterrupt."""
     signums = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s is not None]
+    received: list[int] = []
 
     def raise_it(signum: int, frame: object) -> None:
+        received.append(signum)
         raise _Signalled(signum)
+
+    def interrupt(signum: int, frame: Any) -> None:
+        received.append(signum)
+        signal.default_int_handler(signum, frame)
 
     previous = {}
     for s in signums:
         with contextlib.suppress(ValueError, OSError):  # not the main thread
             previous[s] = signal.signal(s, raise_it)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        with contextlib.suppress(ValueError, OSError):
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, interrupt)
     try:
         yield
-    except _Signalled as exc:
-        sys.stderr.write(f"iapt-ds: stopped by signal {exc.signum}\n")
-        raise SystemExit(128 + exc.signum) from None
+    except BaseException as exc:
+        signum = exc.signum if isinstance(exc, _Signalled) else next(iter(received), None)
+        if signum is None or isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt from None
+        sys.stderr.write(f"iapt-ds: stopped by signal {signum}\n")
+        raise SystemExit(128 + signum) from None
     finally:
         for s, handler in previous.items():
             with contextlib.suppress(ValueError, OSError):
