@@ -517,7 +517,7 @@ def test_nhs_numbers_in_ascii_and_other_digits():
 
 
 def test_nhs_numbers_tested_together_are_python_stdnum_s_test():
-    """Ten ASCII digits tested together (palindrome by halves, Modulus 11 over their bytes) fail
+    """Ten ASCII digits tested together (palindrome by halves, python-stdnum's checksum straight) fail
     exactly where python-stdnum's checksum or the palindrome test says, on many numbers: random
     ones, every check digit of some, palindromes, and every other kind of text through the
     one-value test."""
