@@ -302,3 +302,31 @@ def test_an_interrupted_validate_on_spark_stops_its_jvm_and_the_next_starts_anot
     assert child.returncode == -signal.SIGTERM, err
     assert not os.path.exists(f"/proc/{second}") and _session_processes(child.pid) == []
     assert err == ""
+
+
+_SILENCED = """
+from iapt_ds.engines.spark import _local_session, _silence
+from pyspark import SparkContext
+session = _local_session()
+log = SparkContext._gateway.jvm.org.apache.logging.log4j.LogManager.getLogger("iapt-ds-test")
+log.error("said before")
+_silence(SparkContext._gateway)
+log.error("said after")
+SparkContext._gateway.jvm.org.apache.logging.log4j.LogManager.getLogger("org.apache.spark.storage").error("said by Spark")
+session.stop()
+"""
+
+
+def test_a_jvm_ended_because_the_run_stopped_writes_nothing_more():
+    """Regression: a CLI run on Spark stopped by SIGTERM wrote its one line, then the JVM it
+    started, ending, logged a job its shutdown cut short ("ERROR TorrentBroadcast: Store
+    broadcast ... fail") on standard error. The JVM's loggers are now all turned off before it
+    is told to end; before that, its errors are written as ever."""
+    import iapt_ds
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARK_", "PYSPARK_")) and k != "MASTER"}
+    env["PYTHONPATH"] = str(Path(iapt_ds.__file__).resolve().parents[1])
+    p = subprocess.run([sys.executable, "-c", _SILENCED], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "said before" in p.stderr, p.stderr
+    assert "said after" not in p.stderr and "said by Spark" not in p.stderr, p.stderr

@@ -185,6 +185,26 @@ def _started(builder: Any) -> Any:
     return session
 
 
+def _in_own_thread(call: Any, *args: Any) -> None:
+    """``call(*args)`` from a new thread (its own py4j connection: this thread's may be waiting
+    on a query's answer), waiting at most a few seconds; what fails is let go."""
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            call(*args)
+
+    worker = threading.Thread(target=run, name="iapt-ds stop", daemon=True)
+    worker.start()
+    worker.join(_CANCEL_WAIT)
+
+
+def _silence(gateway: Any) -> None:
+    """Turn every log4j logger of the JVM off: a JVM the engine ends because the run was stopped
+    writes nothing more (Spark's shutdown hooks log the jobs they cut short as errors, a line
+    on standard error after the one that says the run stopped)."""
+    log4j = gateway.jvm.org.apache.logging.log4j
+    log4j.core.config.Configurator.setAllLevels(log4j.LogManager.ROOT_LOGGER_NAME, log4j.Level.OFF)
+
+
 def _stop_started(proc: Any) -> None:
     """End the JVM the engine started (*proc*, told to end by :meth:`SparkEngine._halt`): wait a
     few seconds, else kill it; then PySpark forgets it, so that a later run starts another."""
@@ -557,19 +577,15 @@ class SparkEngine(SqlEngine):
 
         gateway = SparkContext._gateway
         if self._started is not None:
+            if gateway is not None:
+                _in_own_thread(_silence, gateway)
             with contextlib.suppress(OSError):
                 self._started.terminate()
         elif self.spark is not None and gateway is not None:
             context = self.spark.sparkContext
             tag = self._tag
 
-            def cancel() -> None:
-                with contextlib.suppress(Exception):
-                    context.cancelJobsWithTag(tag)
-
-            worker = threading.Thread(target=cancel, name="iapt-ds cancel", daemon=True)
-            worker.start()
-            worker.join(_CANCEL_WAIT)
+            _in_own_thread(context.cancelJobsWithTag, tag)
         client = getattr(gateway, "_gateway_client", None)
         connection = getattr(client, "get_thread_connection", lambda: None)()
         if connection is not None:
