@@ -91,3 +91,22 @@ def test_quoted_values_of_a_structure_message_are_masked_but_not_the_specs_names
     assert Redactor(load_spec())._quoted(detail) == ("IDS001MPI.PersonBirthDate row 3: '****-**-01' is not a date;"
                                                      " 'NHSNumber' is missing")
     assert Redactor(load_spec()).text(None) is None
+
+
+def test_equally_long_secrets_are_masked_in_the_same_order_in_every_process():
+    """Regression: a finding's secrets were ordered by length alone, so two of the same length
+    came in the order of a set of them, which follows the process's string hashes: where they
+    overlapped ("AB12" and "12CD" in "AB12CD"), a redacted report could differ from one run to
+    the next. Equally long ones now come in text order."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import iapt_ds
+
+    code = ("from iapt_ds.report.redact import _longest_first\n"
+            "print(_longest_first({'AB12', '12CD', 'ZZ99', 'X1', 'LONGER1'}))")
+    env = {"PYTHONPATH": str(Path(iapt_ds.__file__).resolve().parents[1])}
+    seen = {subprocess.run([sys.executable, "-c", code], env={**env, "PYTHONHASHSEED": str(seed)},
+                           capture_output=True, text=True, check=True).stdout for seed in range(8)}
+    assert seen == {"['LONGER1', '12CD', 'AB12', 'ZZ99', 'X1']\n"}, seen

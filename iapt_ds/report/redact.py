@@ -55,6 +55,17 @@ _QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 _DATE_TYPES = frozenset({"date", "datetime"})
 
 
+def _longest_first(secrets: set[str]) -> list[str]:
+    """*secrets* in the order they are masked: the longest first, so that a longer one is masked
+    whole; equally long ones in text order, so that two overlapping ones are masked the same
+    way in every process (a set's order is not: it follows the string hashes of the process).
+
+    >>> _longest_first({"12CD", "AB12", "AB12CD9"})
+    ['AB12CD9', '12CD', 'AB12']
+    """
+    return sorted(secrets, key=lambda s: (-len(s), s))
+
+
 @overload
 def mask(value: str) -> str: ...
 @overload
@@ -175,7 +186,7 @@ class Redactor:
         found = {v for name, v in zip(rule.fields, values) if name in self.sensitive and v}
         flags = self._key_mask.get(table or "", ())
         found.update(k for i, k in enumerate(key) if k and i < len(flags) and flags[i])
-        return sorted(found, key=len, reverse=True)
+        return _longest_first(found)
 
     # -- many findings at once: a run of one rule's findings on rows of one table ------------------
     def run_columns(self, rule: RuleSpec, table: str, rows: Sequence[int], keys: Sequence[list[str | None]],
@@ -228,7 +239,7 @@ class Redactor:
         for t, vs, ks in zip(texts, rows_values, rows_keys):
             found = {v for v in vs if v}
             found.update(k for k in ks if k)
-            for s in sorted(found, key=len, reverse=True):
+            for s in _longest_first(found):
                 if s in t:
                     t = t.replace(s, mask(s) or s)
             out.append(text(t) or t)
