@@ -192,6 +192,37 @@ def test_13_a_signal_a_library_turns_into_its_own_error_still_ends_the_run_as_th
         assert type(got.value) is KeyboardInterrupt
 
 
+def test_13_ctrl_c_with_a_library_s_own_handler_in_place_still_ends_the_run_as_an_interruption():
+    """Regression: Ctrl-C was noted only when Python's own handler was in place. PySpark's
+    context sets a handler of its own (it cancels the jobs, then raises KeyboardInterrupt) and
+    keeps it for the rest of the process: after a Spark run, Ctrl-C during a DuckDB query ended
+    as DuckDB's "Query interrupted", an internal error (in the test suite, after the Spark
+    tests). The handler in place is now handed the signal, and then put back."""
+    import time
+
+    from iapt_ds.report._output import exit_on_signals
+
+    called = []
+
+    def library(signum, frame):
+        called.append(signum)
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGINT, library)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with exit_on_signals():
+                try:
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(30)  # the handler raises before this ends
+                except BaseException:
+                    raise RuntimeError("Query interrupted") from None
+        assert called == [signal.SIGINT]
+        assert signal.getsignal(signal.SIGINT) is library
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 # ------------------------------------------------------------------------------ 14, 15
 
 def test_14_the_report_never_replaces_a_file_of_the_input(sub, tmp_path):

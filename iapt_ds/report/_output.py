@@ -251,15 +251,19 @@ def exit_on_signals() -> Iterator[None]:
         received.append(signum)
         raise _Signalled(signum)
 
+    ctrl_c: Any = signal.getsignal(signal.SIGINT)
+
     def interrupt(signum: int, frame: Any) -> None:
         received.append(signum)
-        signal.default_int_handler(signum, frame)
+        ctrl_c(signum, frame)  # (callable: checked below)
 
     previous = {}
     for s in signums:
         with contextlib.suppress(ValueError, OSError):  # not the main thread
             previous[s] = signal.signal(s, raise_it)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    # Ctrl-C is noted and handed on to the handler in place (Python's, or one a library set, e.g.
+    # PySpark's context, which cancels its jobs); an ignored one stays ignored
+    if callable(ctrl_c):
         with contextlib.suppress(ValueError, OSError):
             previous[signal.SIGINT] = signal.signal(signal.SIGINT, interrupt)
     try:
